@@ -1,0 +1,264 @@
+"""Optical flow: providers, backward warping, consistency masks and the warping error.
+
+Conventions (see CONVENTIONS.md): a flow is ``float32 (H, W, 2)``, channel 0 = dx, channel 1 = dy,
+in pixels; ``flow_ab[y, x]`` is the displacement of pixel (x, y) of frame a to its position in
+frame b. Forward flow is t -> t+1, backward flow is t+1 -> t.
+
+Warping is *backward* (gather): ``warp(image_a, flow_ba)`` samples ``image_a`` at
+``x + flow_ba(x)`` and so brings frame a into frame b's geometry. Pixels whose source lies
+outside frame a are filled by the ``border`` rule (replicate by default) and are reported as
+invalid by :func:`source_inside`; :func:`consistency_mask` gives them weight 0.
+
+Everything is vectorised numpy plus ``cv2.remap`` (bilinear); no per-pixel Python loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from dreamvideo.errors import UserError
+
+FlowPair = tuple[np.ndarray, np.ndarray]
+Border = Literal["replicate", "constant", "reflect"]
+
+_BORDERS = {
+    "replicate": cv2.BORDER_REPLICATE,
+    "constant": cv2.BORDER_CONSTANT,
+    "reflect": cv2.BORDER_REFLECT_101,
+}
+_DIS_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+_METHODS = ("dis", "farneback")
+
+
+@runtime_checkable
+class FlowProvider(Protocol):
+    """Something that gives the optical flow between two consecutive frames."""
+
+    def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
+        """Forward flow a->b and backward flow b->a, float32 (H, W, 2) each.
+
+        ``index`` is the frame index of ``frame_a`` (lets precomputed providers look up data).
+        """
+        ...
+
+
+class OpenCVFlow:
+    """Flow estimated by OpenCV on grayscale frames: DIS (default) or Farneback.
+
+    ``preset`` only applies to DIS: ``"medium"`` (default, best), ``"fast"``, ``"ultrafast"``.
+    """
+
+    def __init__(self, method: str = "dis", *, preset: str = "medium") -> None:
+        method, preset = method.lower(), preset.lower()
+        if method not in _METHODS:
+            raise UserError(f"unknown optical flow method {method!r}; use one of {', '.join(_METHODS)}")
+        if preset not in _DIS_PRESETS:
+            raise UserError(
+                f"unknown DIS optical flow preset {preset!r}; use one of {', '.join(_DIS_PRESETS)}"
+            )
+        self.method = method
+        self.preset = preset
+        self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset]) if method == "dis" else None
+
+    def __repr__(self) -> str:
+        return f"OpenCVFlow({self.method!r}, preset={self.preset!r})"
+
+    def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
+        """Forward flow a->b and backward flow b->a; ``index`` is unused."""
+        if frame_a.shape[:2] != frame_b.shape[:2]:
+            raise UserError(
+                f"frame {index} is {_size(frame_a)} but frame {index + 1} is {_size(frame_b)}; "
+                "all frames of a clip must have the same size"
+            )
+        gray_a, gray_b = _gray_u8(frame_a), _gray_u8(frame_b)
+        return self._flow(gray_a, gray_b), self._flow(gray_b, gray_a)
+
+    def _flow(self, gray_a: np.ndarray, gray_b: np.ndarray) -> np.ndarray:
+        if self._dis is not None:
+            flow = self._dis.calc(gray_a, gray_b, None)
+        else:
+            flow = cv2.calcOpticalFlowFarneback(
+                gray_a, gray_b, None, pyr_scale=0.5, levels=4, winsize=15,
+                iterations=3, poly_n=5, poly_sigma=1.1, flags=0,
+            )
+        return np.ascontiguousarray(flow, dtype=np.float32)
+
+
+class PrecomputedFlow:
+    """Flow looked up by frame index from a sequence of ``(fw, bw)`` pairs or a callable.
+
+    ``source[index]`` / ``source(index)`` must give the forward flow index -> index+1 and the
+    backward flow index+1 -> index, each (H, W, 2) in this module's convention (dx, dy in pixels,
+    y pointing down). Used e.g. for Blender's Vector pass, converted by the add-on.
+    """
+
+    def __init__(self, source: Sequence[FlowPair] | Callable[[int], FlowPair]) -> None:
+        self._source = source
+
+    def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
+        """The stored pair for ``index`` as float32, checked against the frame size."""
+        if callable(self._source):
+            pair = self._source(index)
+        elif 0 <= index < len(self._source):
+            pair = self._source[index]
+        else:
+            raise UserError(
+                f"no precomputed optical flow for frame {index} (have {len(self._source)} pairs)"
+            )
+        return tuple(_checked_flow(f, frame_a, index, name) for f, name in zip(pair, ("forward", "backward")))
+
+
+def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate") -> np.ndarray:
+    """Backward-warp ``image`` by ``flow``: ``out[y, x] = image[y + flow[y,x,1], x + flow[y,x,0]]``.
+
+    Bilinear (``cv2.remap``; sub-pixel positions are quantised to 1/32 px). To bring frame t
+    into frame t+1's geometry pass the backward flow (t+1 -> t). ``image`` is (H, W) or
+    (H, W, C) with any C, dtype uint8, uint16, float32 or float64 (result has the same dtype and
+    shape); bool masks are warped as float32 and returned as float32 in [0, 1].
+    Sources outside the image follow ``border``: ``"replicate"`` (default, nearest edge pixel),
+    ``"constant"`` (0) or ``"reflect"``; use :func:`source_inside` to know which pixels those are.
+    """
+    _check_flow(flow, image.shape[:2])
+    if border not in _BORDERS:
+        raise ValueError(f"unknown border {border!r}; use one of {', '.join(_BORDERS)}")
+    src = image.astype(np.float32) if image.dtype == np.bool_ else image
+    map_x, map_y = _sample_maps(flow)
+
+    def remap(channels: np.ndarray) -> np.ndarray:
+        out = cv2.remap(np.ascontiguousarray(channels), map_x, map_y, cv2.INTER_LINEAR,
+                        borderMode=_BORDERS[border], borderValue=0)
+        return out.reshape(channels.shape)
+
+    if src.ndim == 3 and src.shape[2] > 4:  # cv2 mishandles very many channels: 4 at a time
+        return np.concatenate([remap(src[..., i:i + 4]) for i in range(0, src.shape[2], 4)], axis=2)
+    return remap(src)
+
+
+def source_inside(flow: np.ndarray) -> np.ndarray:
+    """Bool (H, W): True where ``x + flow(x)`` lies inside the image (sample needs no border)."""
+    _check_flow(flow, flow.shape[:2])
+    map_x, map_y = _sample_maps(flow)
+    h, w = flow.shape[:2]
+    return (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+
+
+def consistency_mask(flow_fw: np.ndarray, flow_bw: np.ndarray, *, mark_outside: bool = True) -> np.ndarray:
+    """Reliability weights float32 (H, W) in {0, 1}, in the geometry of frame t+1.
+
+    ``flow_fw`` is t -> t+1 and ``flow_bw`` is t+1 -> t. Following Ruder et al. (2016), with
+    ``w~ = warp(flow_fw, flow_bw)`` (forward flow brought into t+1), a pixel gets 0 where
+      - the forward/backward check fails (disocclusion):
+        ``|w~ + w_bw|^2 > 0.01 (|w~|^2 + |w_bw|^2) + 0.5``,
+      - it lies on a motion boundary: ``|grad u_bw|^2 + |grad v_bw|^2 > 0.01 |w_bw|^2 + 0.002``
+        (central differences),
+      - and, if ``mark_outside``, its source ``x + w_bw(x)`` falls outside frame t;
+    1 elsewhere.
+    """
+    _check_flow(flow_bw, flow_fw.shape[:2])
+    _check_flow(flow_fw, flow_bw.shape[:2])
+    bw = flow_bw.astype(np.float32, copy=False)
+    fw_warped = warp(flow_fw.astype(np.float32, copy=False), bw)
+    bw_sq = _sq_norm(bw)
+    disoccluded = _sq_norm(fw_warped + bw) > 0.01 * (_sq_norm(fw_warped) + bw_sq) + 0.5
+    grads = np.gradient(bw, axis=(0, 1))
+    boundary = _sq_norm(grads[0]) + _sq_norm(grads[1]) > 0.01 * bw_sq + 0.002
+    reliable = ~(disoccluded | boundary)
+    if mark_outside:
+        reliable &= source_inside(bw)
+    return reliable.astype(np.float32)
+
+
+def chain_flows(flow_ab: np.ndarray, flow_bc: np.ndarray) -> np.ndarray:
+    """Compose a->b and b->c into a->c: ``flow_ac(x) = flow_ab(x) + flow_bc(x + flow_ab(x))``.
+
+    For long-term consistency with backward flows: ``flow_20 = chain_flows(flow_21, flow_10)``,
+    so that ``warp(frame_0, flow_20)`` brings frame 0 into frame 2's geometry. Where the path
+    leaves frame b, ``flow_bc`` is replicated from the edge (check with :func:`source_inside`).
+    """
+    _check_flow(flow_bc, flow_ab.shape[:2])
+    ab = flow_ab.astype(np.float32, copy=False)
+    return ab + warp(flow_bc.astype(np.float32, copy=False), ab)
+
+
+def long_term_weights(masks: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Ruder et al.'s long-term weights from consistency masks ordered nearest frame first.
+
+    ``c_long[j] = max(c[j] - sum(c[k] for k < j), 0)``: each pixel is constrained only by the
+    closest previous frame in which it was reliable.
+    """
+    weights, covered = [], None
+    for mask in masks:
+        m = np.asarray(mask, dtype=np.float32)
+        weights.append(m if covered is None else np.maximum(m - covered, 0.0))
+        covered = m.copy() if covered is None else covered + m
+    return weights
+
+
+def warping_error(out_a: np.ndarray, out_b: np.ndarray, flow_ba: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Temporal warping error of Lai et al. (2018) between consecutive outputs.
+
+    Mask-weighted mean over pixels and channels of ``(out_b - warp(out_a, flow_ba))^2`` with
+    images scaled to [0, 1] (inputs uint8, or float in [0, 255]). ``flow_ba`` is the backward
+    flow b -> a; ``mask`` (H, W) weights pixels in b's geometry, e.g. :func:`consistency_mask`
+    (None = all pixels). Returns 0.0 when the mask is empty.
+    """
+    if out_a.shape != out_b.shape:
+        raise ValueError(f"outputs differ in shape: {out_a.shape} vs {out_b.shape}")
+    warped = warp(np.asarray(out_a, dtype=np.float32), flow_ba) / 255.0
+    diff = np.asarray(out_b, dtype=np.float32) / 255.0 - warped
+    sq = diff**2 if diff.ndim == 2 else np.mean(diff**2, axis=2)
+    weights = np.ones(sq.shape, np.float32) if mask is None else np.asarray(mask, dtype=np.float32)
+    if weights.shape != sq.shape:
+        raise ValueError(f"mask shape {weights.shape} does not match image shape {sq.shape}")
+    total = float(weights.sum(dtype=np.float64))
+    return float((weights * sq).sum(dtype=np.float64) / total) if total > 0 else 0.0
+
+
+def _sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    h, w = flow.shape[:2]
+    map_x = np.arange(w, dtype=np.float32)[None, :] + flow[..., 0].astype(np.float32, copy=False)
+    map_y = np.arange(h, dtype=np.float32)[:, None] + flow[..., 1].astype(np.float32, copy=False)
+    return map_x, map_y
+
+
+def _sq_norm(vectors: np.ndarray) -> np.ndarray:
+    return vectors[..., 0] ** 2 + vectors[..., 1] ** 2
+
+
+def _check_flow(flow: np.ndarray, hw: tuple[int, ...]) -> None:
+    if flow.ndim != 3 or flow.shape[2] != 2 or flow.shape[:2] != tuple(hw):
+        raise ValueError(f"flow must have shape {(*hw, 2)}, got {flow.shape}")
+
+
+def _checked_flow(flow, frame: np.ndarray, index: int, name: str) -> np.ndarray:
+    flow = np.asarray(flow, dtype=np.float32)
+    h, w = frame.shape[:2]
+    if flow.shape != (h, w, 2):
+        raise UserError(
+            f"precomputed {name} flow for frame {index} has shape {flow.shape}, expected {(h, w, 2)}"
+        )
+    return flow
+
+
+def _gray_u8(frame: np.ndarray) -> np.ndarray:
+    if frame.dtype != np.uint8:
+        frame = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+    if frame.ndim == 2:
+        return frame
+    if frame.ndim == 3 and frame.shape[2] == 1:
+        return frame[..., 0]
+    if frame.ndim == 3 and frame.shape[2] in (3, 4):
+        return cv2.cvtColor(np.ascontiguousarray(frame[..., :3]), cv2.COLOR_RGB2GRAY)
+    raise UserError(f"expected an RGB or grayscale frame, got an array of shape {frame.shape}")
+
+
+def _size(frame: np.ndarray) -> str:
+    return f"{frame.shape[1]}x{frame.shape[0]}"

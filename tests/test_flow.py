@@ -1,0 +1,205 @@
+"""Optical flow: warping, OpenCV estimation, consistency masks, warping error (real OpenCV)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from dreamvideo.errors import UserError
+from dreamvideo.flow import (
+    FlowProvider,
+    OpenCVFlow,
+    PrecomputedFlow,
+    chain_flows,
+    consistency_mask,
+    long_term_weights,
+    source_inside,
+    warp,
+    warping_error,
+)
+from synthetic import moving_square_clip, textured_image, translating_clip
+
+SIZE = (96, 64)
+SHIFT = (3, -2)
+INTERIOR = (slice(8, -8), slice(8, -8))
+
+
+@pytest.fixture(scope="module")
+def translation():
+    return translating_clip(SIZE, 3, shift=SHIFT, seed=1)
+
+
+@pytest.fixture(scope="module")
+def square():
+    return moving_square_clip(SIZE, 3, seed=2, velocity=(3, 2))
+
+
+def _far_from(masks, radius: int) -> np.ndarray:
+    near = np.zeros(masks[0].shape, np.uint8)
+    for mask in masks:
+        near |= mask.astype(np.uint8)
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    far = ~cv2.dilate(near, kernel).astype(bool)
+    far[:radius], far[-radius:], far[:, :radius], far[:, -radius:] = False, False, False, False
+    return far
+
+
+# --- warp -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_warp_known_translation_is_exact_inside(translation, dtype):
+    frame_a, frame_b = (f.astype(dtype) for f in translation.frames[:2])
+    warped = warp(frame_a, translation.flows_bw[0])
+    inside = source_inside(translation.flows_bw[0])
+    assert warped.dtype == dtype and warped.shape == frame_b.shape
+    np.testing.assert_array_equal(warped[inside], frame_b[inside])
+    assert not inside.all()  # the band of pixels entering the frame is reported
+
+
+def test_warp_handles_masks_and_many_channels(translation):
+    flow = translation.flows_bw[0]
+    inside = source_inside(flow)
+    stack = np.random.default_rng(0).random((64, 96, 7)).astype(np.float32)
+    expected_stack = np.roll(stack, SHIFT[::-1], axis=(0, 1))
+    np.testing.assert_array_equal(warp(stack, flow)[inside], expected_stack[inside])
+    mask = stack[..., 0] > 0.5
+    warped_mask = warp(mask, flow)
+    assert warped_mask.dtype == np.float32 and warped_mask.shape == mask.shape
+    np.testing.assert_array_equal(warped_mask[inside], expected_stack[..., 0][inside] > 0.5)
+    assert warp(stack[..., :1], flow).shape == (64, 96, 1)
+
+
+def test_warp_is_bilinear_at_subpixel_offsets():
+    image = textured_image(SIZE, seed=3).astype(np.float32)
+    flow = np.zeros((64, 96, 2), np.float32)
+    flow[..., 0], flow[..., 1] = 0.5, 0.25
+    a, b, c, d = image[:-1, :-1], image[:-1, 1:], image[1:, :-1], image[1:, 1:]
+    expected = 0.75 * (a + b) / 2 + 0.25 * (c + d) / 2
+    np.testing.assert_allclose(warp(image, flow)[:-1, :-1], expected, atol=1e-3)
+
+
+def test_warp_border_modes(translation):
+    frame = translation.frames[0].astype(np.float32)
+    flow = translation.flows_bw[0]
+    outside = ~source_inside(flow)
+    assert np.all(warp(frame, flow, border="constant")[outside] == 0)
+    replicated = warp(frame, flow)  # columns entering from the left copy column 0
+    np.testing.assert_array_equal(replicated[:-2, 0], frame[2:, 0])
+    with pytest.raises(ValueError):
+        warp(frame, flow, border="wrap")
+
+
+# --- estimation -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, preset", [("dis", "medium"), ("dis", "fast"), ("dis", "ultrafast"),
+                                            ("farneback", "medium")])
+def test_opencv_flow_recovers_translation(translation, method, preset):
+    provider = OpenCVFlow(method, preset=preset)
+    assert isinstance(provider, FlowProvider)
+    fw, bw = provider.flow_pair(0, *translation.frames[:2])
+    for estimated, true in ((fw, translation.flows_fw[0]), (bw, translation.flows_bw[0])):
+        assert estimated.dtype == np.float32 and estimated.shape == (64, 96, 2)
+        error = np.linalg.norm(estimated - true, axis=2)[INTERIOR]
+        assert np.median(error) < 0.5
+
+
+def test_opencv_flow_accepts_float_frames(translation):
+    frames = [f.astype(np.float32) for f in translation.frames[:2]]
+    fw, _ = OpenCVFlow().flow_pair(0, *frames)
+    assert np.median(np.linalg.norm(fw - translation.flows_fw[0], axis=2)[INTERIOR]) < 0.5
+
+
+@pytest.mark.parametrize("kwargs", [{"method": "lucas-kanade"}, {"preset": "slow"}])
+def test_opencv_flow_rejects_unknown_settings(kwargs):
+    with pytest.raises(UserError, match="unknown"):
+        OpenCVFlow(**kwargs)
+
+
+def test_opencv_flow_rejects_frames_of_different_size(translation):
+    with pytest.raises(UserError, match="same size"):
+        OpenCVFlow().flow_pair(4, translation.frames[0], translation.frames[1][:32])
+
+
+# --- precomputed ----------------------------------------------------------------------------
+
+def test_precomputed_flow_returns_what_it_was_given(square):
+    pairs = list(zip(square.flows_fw, square.flows_bw))
+    frames = square.frames
+    for provider in (PrecomputedFlow(pairs), PrecomputedFlow(lambda i: pairs[i])):
+        assert isinstance(provider, FlowProvider)
+        for index in range(len(pairs)):
+            fw, bw = provider.flow_pair(index, frames[index], frames[index + 1])
+            np.testing.assert_array_equal(fw, pairs[index][0])
+            np.testing.assert_array_equal(bw, pairs[index][1])
+            assert fw.dtype == bw.dtype == np.float32
+
+
+def test_precomputed_flow_reports_missing_or_misshapen_data(square):
+    pairs = list(zip(square.flows_fw, square.flows_bw))
+    with pytest.raises(UserError, match="no precomputed optical flow for frame 5"):
+        PrecomputedFlow(pairs).flow_pair(5, square.frames[0], square.frames[1])
+    small = square.frames[0][:32, :48]
+    with pytest.raises(UserError, match="expected"):
+        PrecomputedFlow(pairs).flow_pair(0, small, small)
+
+
+# --- consistency ----------------------------------------------------------------------------
+
+def test_consistency_mask_with_true_flow_is_exact(square):
+    mask = consistency_mask(square.flows_fw[0], square.flows_bw[0])
+    assert mask.dtype == np.float32 and mask.shape == (64, 96)
+    assert np.all(mask[square.disoccluded[0]] == 0)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    edge = cv2.dilate(square.moving[1].astype(np.uint8), cross).astype(bool)
+    inner = cv2.erode(square.moving[1].astype(np.uint8), cross).astype(bool)
+    assert np.all(mask[~edge & ~square.disoccluded[0]] == 1)  # background
+    assert np.all(mask[inner] == 1)  # inside the square, away from its motion boundary
+    assert np.all(mask[edge & ~inner] == 0)  # the square's outline is a motion boundary
+
+
+def test_consistency_mask_with_estimated_flow(square):
+    fw, bw = OpenCVFlow("dis").flow_pair(0, *square.frames[:2])
+    mask = consistency_mask(fw, bw)
+    assert set(np.unique(mask)) <= {0.0, 1.0}
+    assert mask[square.disoccluded[0]].mean() < 0.3  # mostly 0 behind the square
+    assert mask[_far_from(square.moving[:2], radius=8)].mean() > 0.9  # mostly 1 far from it
+
+
+def test_consistency_mask_zeroes_pixels_coming_from_outside(translation):
+    mask = consistency_mask(translation.flows_fw[0], translation.flows_bw[0])
+    entered = translation.disoccluded[0]
+    assert np.all(mask[entered] == 0) and np.all(mask[~entered] == 1)
+    kept = consistency_mask(translation.flows_fw[0], translation.flows_bw[0], mark_outside=False)
+    assert kept[INTERIOR].min() == 1
+
+
+def test_chain_flows_composes_motion(square, translation):
+    np.testing.assert_allclose(chain_flows(translation.flows_fw[0], translation.flows_fw[1])[INTERIOR],
+                               2 * translation.flows_fw[0][INTERIOR])
+    flow_20 = chain_flows(square.flows_bw[1], square.flows_bw[0])  # 2 -> 1 -> 0
+    frame_2 = square.frames[2]
+    reliable = ~(square.disoccluded[1] | warp(square.disoccluded[0], square.flows_bw[1]).astype(bool))
+    np.testing.assert_array_equal(warp(square.frames[0], flow_20)[reliable], frame_2[reliable])
+
+
+def test_long_term_weights_keep_only_nearest_reliable_frame():
+    near = np.array([[1, 0, 0, 1]], np.float32)
+    far = np.array([[1, 1, 0, 0]], np.float32)
+    farther = np.array([[1, 1, 1, 0]], np.float32)
+    weights = long_term_weights([near, far, farther])
+    np.testing.assert_array_equal(weights[0], near)
+    np.testing.assert_array_equal(weights[1], [[0, 1, 0, 0]])
+    np.testing.assert_array_equal(weights[2], [[0, 0, 1, 0]])
+
+
+# --- warping error --------------------------------------------------------------------------
+
+def test_warping_error_is_zero_for_a_perfect_pair_and_large_for_unrelated(square):
+    a, b = square.frames[:2]
+    flow = square.flows_bw[0]
+    mask = consistency_mask(square.flows_fw[0], flow)
+    assert warping_error(a, b, flow, mask) == pytest.approx(0.0, abs=1e-12)
+    assert warping_error(a.astype(np.float32), b.astype(np.float32), flow, mask) == pytest.approx(0.0, abs=1e-12)
+    assert warping_error(a, b, flow, None) > 1e-4  # disoccluded pixels count without a mask
+    unrelated = textured_image(SIZE, seed=99)
+    assert warping_error(a, unrelated, flow, mask) > 0.02
+    assert warping_error(a, b, flow, np.zeros((64, 96), np.float32)) == 0.0
