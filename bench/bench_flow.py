@@ -31,7 +31,8 @@ def bench(size: tuple[int, int]) -> None:
     clip = translating_clip(size, 2, shift=(4, -3), seed=0)
     a, b = clip.frames
     print(f"{size[0]}x{size[1]}")
-    for method, preset in (("dis", "ultrafast"), ("dis", "fast"), ("dis", "medium"), ("farneback", "medium")):
+    settings = (("dis", "ultrafast"), ("dis", "fast"), ("dis", "medium"), ("farneback", "medium"))
+    for method, preset in settings:
         provider = OpenCVFlow(method, preset=preset)
         fw, _ = provider.flow_pair(0, a, b)
         err = float(np.median(np.linalg.norm(fw - clip.flows_fw[0], axis=2)))

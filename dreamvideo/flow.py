@@ -59,7 +59,9 @@ class OpenCVFlow:
     def __init__(self, method: str = "dis", *, preset: str = "medium") -> None:
         method, preset = method.lower(), preset.lower()
         if method not in _METHODS:
-            raise UserError(f"unknown optical flow method {method!r}; use one of {', '.join(_METHODS)}")
+            raise UserError(
+                f"unknown optical flow method {method!r}; use one of {', '.join(_METHODS)}"
+            )
         if preset not in _DIS_PRESETS:
             raise UserError(
                 f"unknown DIS optical flow preset {preset!r}; use one of {', '.join(_DIS_PRESETS)}"
@@ -113,7 +115,9 @@ class PrecomputedFlow:
             raise UserError(
                 f"no precomputed optical flow for frame {index} (have {len(self._source)} pairs)"
             )
-        return tuple(_checked_flow(f, frame_a, index, name) for f, name in zip(pair, ("forward", "backward")))
+        fw, bw = pair
+        return (_checked_flow(fw, frame_a, index, "forward"),
+                _checked_flow(bw, frame_a, index, "backward"))
 
 
 def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate") -> np.ndarray:
@@ -150,7 +154,9 @@ def source_inside(flow: np.ndarray) -> np.ndarray:
     return (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
 
 
-def consistency_mask(flow_fw: np.ndarray, flow_bw: np.ndarray, *, mark_outside: bool = True) -> np.ndarray:
+def consistency_mask(
+    flow_fw: np.ndarray, flow_bw: np.ndarray, *, mark_outside: bool = True
+) -> np.ndarray:
     """Reliability weights float32 (H, W) in {0, 1}, in the geometry of frame t+1.
 
     ``flow_fw`` is t -> t+1 and ``flow_bw`` is t+1 -> t. Following Ruder et al. (2016), with
@@ -202,7 +208,9 @@ def long_term_weights(masks: Sequence[np.ndarray]) -> list[np.ndarray]:
     return weights
 
 
-def warping_error(out_a: np.ndarray, out_b: np.ndarray, flow_ba: np.ndarray, mask: np.ndarray | None = None) -> float:
+def warping_error(
+    out_a: np.ndarray, out_b: np.ndarray, flow_ba: np.ndarray, mask: np.ndarray | None = None
+) -> float:
     """Temporal warping error of Lai et al. (2018) between consecutive outputs.
 
     Mask-weighted mean over pixels and channels of ``(out_b - warp(out_a, flow_ba))^2`` with
@@ -243,7 +251,8 @@ def _checked_flow(flow, frame: np.ndarray, index: int, name: str) -> np.ndarray:
     h, w = frame.shape[:2]
     if flow.shape != (h, w, 2):
         raise UserError(
-            f"precomputed {name} flow for frame {index} has shape {flow.shape}, expected {(h, w, 2)}"
+            f"precomputed {name} flow for frame {index} has shape {flow.shape}, "
+            f"expected {(h, w, 2)}"
         )
     return flow
 

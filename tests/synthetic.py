@@ -78,7 +78,7 @@ def moving_square_clip(
     y0 = (height - side - vy * (frames - 1)) // 2
     corners = [(x0 + t * vx, y0 + t * vy) for t in range(frames)]
     if any(not (0 <= x <= width - side and 0 <= y <= height - side) for x, y in corners):
-        raise ValueError("the moving square leaves the frame; use fewer frames or a smaller velocity")
+        raise ValueError("the moving square leaves the frame; use fewer frames or less velocity")
     background = textured_image(size, seed)
     square = textured_image((side, side), seed + 1)
     moving = [_box_mask(size, x, y, side) for x, y in corners]

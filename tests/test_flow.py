@@ -90,8 +90,10 @@ def test_warp_border_modes(translation):
 
 # --- estimation -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, preset", [("dis", "medium"), ("dis", "fast"), ("dis", "ultrafast"),
-                                            ("farneback", "medium")])
+@pytest.mark.parametrize(
+    "method, preset",
+    [("dis", "medium"), ("dis", "fast"), ("dis", "ultrafast"), ("farneback", "medium")],
+)
 def test_opencv_flow_recovers_translation(translation, method, preset):
     provider = OpenCVFlow(method, preset=preset)
     assert isinstance(provider, FlowProvider)
@@ -173,11 +175,12 @@ def test_consistency_mask_zeroes_pixels_coming_from_outside(translation):
 
 
 def test_chain_flows_composes_motion(square, translation):
-    np.testing.assert_allclose(chain_flows(translation.flows_fw[0], translation.flows_fw[1])[INTERIOR],
-                               2 * translation.flows_fw[0][INTERIOR])
+    twice = chain_flows(translation.flows_fw[0], translation.flows_fw[1])
+    np.testing.assert_allclose(twice[INTERIOR], 2 * translation.flows_fw[0][INTERIOR])
     flow_20 = chain_flows(square.flows_bw[1], square.flows_bw[0])  # 2 -> 1 -> 0
     frame_2 = square.frames[2]
-    reliable = ~(square.disoccluded[1] | warp(square.disoccluded[0], square.flows_bw[1]).astype(bool))
+    hidden_in_0 = warp(square.disoccluded[0], square.flows_bw[1]).astype(bool)
+    reliable = ~(square.disoccluded[1] | hidden_in_0)
     np.testing.assert_array_equal(warp(square.frames[0], flow_20)[reliable], frame_2[reliable])
 
 
@@ -198,7 +201,8 @@ def test_warping_error_is_zero_for_a_perfect_pair_and_large_for_unrelated(square
     flow = square.flows_bw[0]
     mask = consistency_mask(square.flows_fw[0], flow)
     assert warping_error(a, b, flow, mask) == pytest.approx(0.0, abs=1e-12)
-    assert warping_error(a.astype(np.float32), b.astype(np.float32), flow, mask) == pytest.approx(0.0, abs=1e-12)
+    float_error = warping_error(a.astype(np.float32), b.astype(np.float32), flow, mask)
+    assert float_error == pytest.approx(0.0, abs=1e-12)
     assert warping_error(a, b, flow, None) > 1e-4  # disoccluded pixels count without a mask
     unrelated = textured_image(SIZE, seed=99)
     assert warping_error(a, unrelated, flow, mask) > 0.02
