@@ -1,0 +1,334 @@
+"""Presets: YAML files parsed into typed, validated, frozen configuration objects.
+
+Errors name the key path and what is allowed (``output.fps: must be > 0, got -3``). Relative
+paths resolve against the preset file's folder. ``--set key.path=value`` overrides are applied to
+the raw YAML before validation, so they are validated the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      model_validator)
+
+from .errors import UserError
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = path.expanduser()
+    return path if path.is_absolute() or base is None else (Path(base) / path)
+
+
+PresetPath = Annotated[Path, AfterValidator(_resolve)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ----- animatable values ---------------------------------------------------------------------
+
+class Keyframe(Section):
+    frame: int = Field(ge=0)
+    value: float
+    ease: Literal["linear", "ease", "hold"] = "linear"
+
+
+def _sorted_keys(keys: list[Keyframe]) -> list[Keyframe]:
+    if not keys:
+        raise ValueError("needs at least one keyframe")
+    frames = [key.frame for key in keys]
+    if len(set(frames)) != len(frames):
+        raise ValueError("keyframes must have distinct frames")
+    return sorted(keys, key=lambda key: key.frame)
+
+
+Keyframes = Annotated[list[Keyframe], AfterValidator(_sorted_keys)]
+Animatable = Union[float, Keyframes]
+
+
+def value_at(value: Animatable, frame: float) -> float:
+    """Value of a constant or keyframed setting at ``frame``; each key's ``ease`` shapes the
+    segment that starts at it (linear, smoothstep ease in/out, or hold)."""
+    if not isinstance(value, list):
+        return float(value)
+    if frame <= value[0].frame:
+        return value[0].value
+    for key, nxt in zip(value, value[1:]):
+        if frame < nxt.frame:
+            t = (frame - key.frame) / (nxt.frame - key.frame)
+            if key.ease == "hold":
+                t = 0.0
+            elif key.ease == "ease":
+                t = t * t * (3 - 2 * t)
+            return key.value + (nxt.value - key.value) * t
+    return value[-1].value
+
+
+# ----- sections ------------------------------------------------------------------------------
+
+class NoiseSourceConfig(Section):
+    seed: int = 0
+
+
+class SourceConfig(Section):
+    """Exactly one of: image, noise, video, sequence, blender."""
+
+    image: PresetPath | None = None
+    noise: NoiseSourceConfig | None = None
+    video: PresetPath | None = None
+    sequence: str | None = None
+    blender: dict | None = None  # TODO: BlenderSourceConfig once blender_source lands
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(chosen) != 1:
+            allowed = ", ".join(type(self).model_fields)
+            raise ValueError(f"give exactly one of {allowed}; got {', '.join(chosen) or 'none'}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+
+Codec = Literal["h264", "prores", "hap", "vp9", "png"]
+Dimension = Annotated[int, Field(ge=16, le=16384)]
+
+
+class OutputConfig(Section):
+    path: PresetPath = Path("out.mp4")
+    fps: float | None = Field(default=None, gt=0, le=240)
+    frames: int | None = Field(default=None, ge=1)
+    size: tuple[Dimension, Dimension] | None = None
+    codec: Codec | None = None
+    crf: int = Field(default=18, ge=0, le=51)
+    loop: bool = False
+    loop_frames: int = Field(default=24, ge=2, description="frames over which a loop closes")
+
+
+class ModelConfig(Section):
+    backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
+    weights: PresetPath | None = None
+    pooling: Literal["max", "avg"] = "max"
+
+
+class NeuronConfig(Section):
+    channel: int = Field(ge=0)
+    x: float = Field(default=0.5, ge=0, le=1, description="fraction of the frame width")
+    y: float = Field(default=0.5, ge=0, le=1, description="fraction of the frame height")
+
+
+class ObjectiveTerm(Section):
+    """One term: a layer's mean activation, or one channel, one neuron, a guide image, a class."""
+
+    layer: str | None = None
+    channel: int | None = Field(default=None, ge=0)
+    neuron: NeuronConfig | None = None
+    guide: PresetPath | None = None
+    class_index: int | None = Field(default=None, ge=0)
+    weight: float = 1.0
+
+    @model_validator(mode="after")
+    def _needs_layer(self):
+        if self.class_index is None and self.layer is None:
+            raise ValueError("needs a layer (or class_index)")
+        picked = [n for n in ("channel", "neuron", "guide", "class_index") if getattr(self, n) is not None]
+        if len(picked) > 1:
+            raise ValueError(f"combine {' and '.join(picked)} as separate terms")
+        return self
+
+
+class DreamConfig(Section):
+    objective: list[ObjectiveTerm] = Field(default_factory=lambda: [ObjectiveTerm(layer="block4_conv2")],
+                                           min_length=1)
+    steps: int = Field(default=10, ge=0, le=10000)
+    step_size: Animatable = 1.5
+    octaves: int = Field(default=1, ge=1, le=12)
+    octave_scale: float = Field(default=1.4, gt=1, le=4)
+    normalize: Literal["std", "laplacian", "none"] = "laplacian"
+    laplacian_levels: int = Field(default=4, ge=1, le=8)
+    decay: float = Field(default=0.0, ge=0, lt=1, description="pull toward mid-grey per step")
+    blur_sigma: float = Field(default=0.0, ge=0, le=20)
+    blur_every: int = Field(default=1, ge=1)
+    blur_target: Literal["gradient", "image"] = "gradient"
+    grad_clip_percentile: float | None = Field(default=None, gt=0, le=100)
+    clip_pixels: bool = True
+    tile_size: int = Field(default=512, ge=32, le=8192)
+    jitter: int = Field(default=32, ge=0, le=1024)
+
+
+class ZoomConfig(Section):
+    scale: Animatable = 1.02
+    rotate: Animatable = 0.0
+    pan: tuple[Animatable, Animatable] = (0.0, 0.0)
+    center: tuple[Animatable, Animatable] = (0.5, 0.5)
+    source_blend: Animatable = 0.0
+
+
+class StyleImage(Section):
+    path: PresetPath
+    weight: float = Field(default=1.0, gt=0)
+
+
+class IterationsConfig(Section):
+    first: int = Field(default=300, ge=1)
+    next: int = Field(default=100, ge=1)
+
+
+class StyleConfig(Section):
+    images: list[Union[PresetPath, StyleImage]] = Field(default_factory=list)
+    content_weight: Animatable = 1.0
+    style_weight: Animatable = 1e3
+    tv_weight: Animatable = 1e-3
+    temporal_weight: Animatable = 1e2
+    content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"])
+    style_layers: list[str] = Field(default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1",
+                                                             "block4_conv1", "block5_conv1"])
+    init: Literal["content", "noise", "warped"] = "warped"
+    iterations: IterationsConfig = IterationsConfig()
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    tolerance: float = Field(default=1e-5, ge=0)
+    scale: float = Field(default=1.0, gt=0, le=8)
+    preserve_colors: bool = False
+    flow: Literal["dis", "farneback"] = "dis"
+    resolutions: int = Field(default=1, ge=1, le=4)
+
+
+class DreamVideoConfig(Section):
+    """`effect: dream`: carry-over of the flow-warped previous dream."""
+
+    blend: Animatable = Field(default=0.5, description="share of the new input frame in the start image")
+    flow: Literal["dis", "farneback"] = "dis"
+
+
+class Preset(Section):
+    effect: Literal["dream_zoom", "dream", "style"] = "dream_zoom"
+    source: SourceConfig = SourceConfig(noise=NoiseSourceConfig())
+    output: OutputConfig = OutputConfig()
+    model: ModelConfig = ModelConfig()
+    dream: DreamConfig = DreamConfig()
+    zoom: ZoomConfig = ZoomConfig()
+    style: StyleConfig = StyleConfig()
+    video: DreamVideoConfig = DreamVideoConfig()
+    seed: int = 0
+
+
+# ----- loading -------------------------------------------------------------------------------
+
+def load_preset(path: Path, overrides: list[str] = ()) -> Preset:
+    """Read, override and validate a preset file; any problem is one UserError line."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise UserError(f"preset not found: {path}") from None
+    except yaml.YAMLError as err:
+        raise UserError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: a preset is a mapping of keys (effect, source, output, ...)")
+    for item in overrides:
+        apply_override(raw, item)
+    return parse_preset(raw, base_dir=path.resolve().parent)
+
+
+def parse_preset(raw: dict, base_dir: Path | None = None) -> Preset:
+    try:
+        return Preset.model_validate(raw, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise UserError(format_validation_error(err)) from None
+
+
+def apply_override(raw: dict, item: str) -> None:
+    """Apply ``a.b.c=value`` (value parsed as YAML) to the raw preset mapping."""
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise UserError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. output.frames=48")
+    *parents, leaf = key.strip().split(".")
+    node = raw
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise UserError(f"--set {key}: '{part}' is not a section")
+        node = child
+    node[leaf] = yaml.safe_load(text)
+
+
+_TYPE_LABELS = {"float", "int", "str", "list", "tuple", "dict", "bool"}
+_TYPE_MISMATCH = {"float_type", "float_parsing", "int_type", "int_parsing", "list_type", "tuple_type",
+                  "is_instance_of", "path_type", "model_type", "dict_type", "string_type"}
+
+
+def _loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not str(part).isidentifier() or not str(part).islower() or part in _TYPE_LABELS:
+            continue  # pydantic's labels of union branches, not keys
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "preset"
+
+
+def _describe(error: dict) -> str:
+    kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
+    shown = repr(got) if isinstance(got, str) else got
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {op} {bound}, got {shown}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {shown}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}, got {shown!s:.60}"
+
+
+def format_validation_error(err: ValidationError) -> str:
+    """One line per the most specific error: ``key.path: what is allowed, got X``."""
+    errors = err.errors(include_url=False)
+    best = _most_specific(errors)
+    line = f"{_loc(best['loc'])}: {_describe(best)}"
+    if best["type"] == "extra_forbidden":
+        line += _allowed_keys_hint(best["loc"])
+    return line
+
+
+def _most_specific(errors: list[dict]) -> dict:
+    # Each union branch reports an error: prefer a real complaint over "wrong type for this
+    # branch", then the one that got deepest into the structure.
+    return max(errors, key=lambda e: (e["type"] not in _TYPE_MISMATCH, len(e["loc"])))
+
+
+def _allowed_keys_hint(loc: tuple) -> str:
+    model: Any = Preset
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return ""
+        model = _model_of(field.annotation)
+        if model is None:
+            return ""
+    keys = getattr(model, "model_fields", None)
+    return f"; allowed: {', '.join(keys)}" if keys else ""
+
+
+def _model_of(annotation) -> type | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
