@@ -1,0 +1,253 @@
+"""Frames, optical flow and object masks from a Blender render (multi-part EXR per frame).
+
+``source: blender:`` in a preset reads the EXR sequence the add-on rendered: Combined converted
+to what the user saw in Blender (:mod:`dreamvideo.colour`), the Vector pass as exact optical
+flow, the Object Index pass as soft masks, Depth for occlusions.
+
+Blender's Vector pass (Cycles; checked on Blender 5.0, proven by ``tests/test_blender.py``)
+------------------------------------------------------------------------------------------
+Four channels per pixel, in pixels of the rendered image, **y pointing up** (Blender's image
+origin is the bottom-left corner, while our arrays and flows have y pointing down):
+
+* ``X, Y`` = position of this surface point in the **previous** frame minus its position now
+  (a motion vector pointing back to frame t-1);
+* ``Z, W`` = position now minus its position in the **next** frame (the *negated* motion to
+  frame t+1; note the sign).
+
+So, in this project's convention (dx, dy, y down, ``flow_ab[y, x]`` = displacement of pixel
+(x, y) of frame a into frame b)::
+
+    flow_fw (t -> t+1) = (-Z_t, +W_t)        from frame t's Vector pass
+    flow_bw (t+1 -> t) = (+X_t+1, -Y_t+1)    from frame t+1's Vector pass
+
+``warp(frame_t, flow_bw)`` reproduces frame t+1 (``dreamvideo.flow.warp`` is a backward warp).
+The pass is only written without motion blur; the first frame's ``X, Y`` and the last frame's
+``Z, W`` point outside the rendered range and are not used. Background (world) pixels carry the
+camera motion.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from .colour import DisplayTransform
+from .errors import UserError
+from .exr import read_passes, require_pass
+from .flow import consistency_mask, warp
+
+_PRINTF = re.compile(r"%0?\d*d")
+
+
+class MaskConfig(BaseModel):
+    """Apply the effect only where these objects are (their ``pass_index``), with soft edges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    object_indices: list[int] = Field(min_length=1)
+    feather_px: float = Field(default=2.0, ge=0, le=256, description="soft edge width, pixels")
+    invert: bool = False
+
+    @field_validator("object_indices")
+    @classmethod
+    def _positive(cls, indices: list[int]) -> list[int]:
+        if any(i <= 0 for i in indices):
+            raise ValueError("object pass indices are >= 1 (0 means 'no object')")
+        return indices
+
+
+class BlenderSourceConfig(BaseModel):
+    """``source: blender:`` — EXR frames rendered by Blender and how to display them.
+
+    ``frames`` is a folder, a glob (``cache/*.exr``) or a printf pattern (``cache/frame_%04d.exr``);
+    relative paths resolve against the preset's folder. The view settings are the scene's
+    (Render Properties > Color Management); ``ocio_config`` is Blender's ``config.ocio``, needed
+    for every view but Standard.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frames: str
+    layer: str | None = Field(default=None, description="view layer; default: the first")
+    view_transform: str = "Standard"
+    look: str = "None"
+    exposure: float = Field(default=0.0, ge=-32, le=32)
+    gamma: float = Field(default=1.0, gt=0, le=5)
+    display: str = "sRGB"
+    ocio_config: str | None = None
+    fps: float | None = Field(default=None, gt=0, le=240)
+    frame_start: int = Field(default=1, description="Blender frame number of the first file")
+    flow: Literal["vector", "dis", "farneback"] = Field(
+        default="vector", description="'vector': Blender's Vector pass; or estimate with OpenCV")
+    mask: MaskConfig | None = None
+
+    @field_validator("frames", "ocio_config")
+    @classmethod
+    def _resolve(cls, value: str | None, info: ValidationInfo) -> str | None:
+        base = (info.context or {}).get("base_dir")
+        if value is None or base is None:
+            return value
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else Path(base) / path)
+
+    def display_transform(self) -> DisplayTransform:
+        return DisplayTransform(self.view_transform, self.look, self.exposure, self.gamma,
+                                self.display, self.ocio_config)
+
+
+class BlenderSource:
+    """A Blender EXR sequence as frames, exact flow and masks.
+
+    ``size`` (width, height) resizes everything (flow vectors are scaled with the image); None
+    keeps the rendered size. Passes of the two most recent files are cached.
+    """
+
+    def __init__(self, config: BlenderSourceConfig | dict, size: tuple[int, int] | None = None) -> None:
+        self.config = config if isinstance(config, BlenderSourceConfig) else \
+            BlenderSourceConfig.model_validate(config)
+        self.files = list_exr_files(self.config.frames)
+        self.frame_count: int = len(self.files)
+        self.fps: float | None = self.config.fps
+        self._cache: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
+        height, width = self._passes(0)["Combined"].shape[:2]
+        self.render_size = (width, height)
+        self.size: tuple[int, int] = self.render_size if size is None else (int(size[0]), int(size[1]))
+        self.display = self.config.display_transform()
+
+    def __repr__(self) -> str:
+        return f"BlenderSource({self.config.frames!r}, {self.frame_count} frames, size={self.size})"
+
+    # ----- frames
+
+    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+        """Display-referred uint8 RGB frames from index ``start`` on."""
+        for index in range(start, self.frame_count):
+            yield self.frame(index)
+
+    def frame(self, index: int) -> np.ndarray:
+        return self._resize(self.display.to_display(self._pass(index, "Combined")), cv2.INTER_AREA)
+
+    def linear(self, index: int) -> np.ndarray:
+        """Scene-linear float32 RGB (H, W, 3) of frame ``index`` (for EXR output)."""
+        return self._resize(self._pass(index, "Combined")[..., :3], cv2.INTER_AREA)
+
+    # ----- flow
+
+    def flow_pair(self, index: int, frame_a: np.ndarray | None = None,
+                  frame_b: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Forward flow index -> index+1 and backward flow index+1 -> index from the Vector pass
+        (the frames are not needed; they only have to match ``size``)."""
+        if not 0 <= index < self.frame_count - 1:
+            raise UserError(f"no flow after frame {index}: the render has {self.frame_count} frames")
+        vec_a = self._pass(index, "Vector")
+        vec_b = self._pass(index + 1, "Vector")
+        flow_fw = np.stack([-vec_a[..., 2], vec_a[..., 3]], axis=-1)
+        flow_bw = np.stack([vec_b[..., 0], -vec_b[..., 1]], axis=-1)
+        fw, bw = self._resize_flow(flow_fw), self._resize_flow(flow_bw)
+        for frame in (frame_a, frame_b):
+            if frame is not None and frame.shape[:2] != fw.shape[:2]:
+                raise UserError(f"frame of shape {frame.shape[:2]} does not match the Blender "
+                                f"render's flow of shape {fw.shape[:2]}")
+        return fw, bw
+
+    def reliable(self, index: int, *, depth_tolerance: float = 0.05) -> np.ndarray:
+        """Float32 (H, W) in {0, 1}, geometry of frame index+1: 1 where frame ``index`` warped by
+        the backward flow is trustworthy (forward/backward consistent, source inside the image,
+        and the source pixel's depth agrees: not hidden behind something nearer in frame t)."""
+        fw, bw = self.flow_pair(index)
+        mask = consistency_mask(fw, bw)
+        depth_a = self._resize(self._pass(index, "Depth"), cv2.INTER_NEAREST)
+        depth_b = self._resize(self._pass(index + 1, "Depth"), cv2.INTER_NEAREST)
+        source_depth = warp(depth_a, bw, border="replicate")
+        hidden = source_depth < depth_b * (1.0 - depth_tolerance)
+        return np.where(hidden, 0.0, mask).astype(np.float32)
+
+    # ----- masks
+
+    def mask(self, index: int) -> np.ndarray:
+        """Float32 (H, W) in [0, 1]: 1 on the configured objects, soft over ``feather_px``."""
+        if self.config.mask is None:
+            return np.ones(self.size[::-1], np.float32)
+        return object_mask(self._pass(index, "Object Index"), self.config.mask.object_indices,
+                           feather_px=self.config.mask.feather_px, invert=self.config.mask.invert,
+                           size=self.size)
+
+    # ----- internals
+
+    def _pass(self, index: int, name: str) -> np.ndarray:
+        return require_pass(self._passes(index), name, self.files[index])
+
+    def _passes(self, index: int) -> dict[str, np.ndarray]:
+        if not 0 <= index < self.frame_count:
+            raise IndexError(f"frame {index} out of range 0..{self.frame_count - 1}")
+        if index in self._cache:
+            self._cache.move_to_end(index)
+            return self._cache[index]
+        passes = self._cache[index] = read_passes(self.files[index], layer=self.config.layer)
+        while len(self._cache) > 2:
+            self._cache.popitem(last=False)
+        return passes
+
+    def _resize(self, image: np.ndarray, interpolation: int) -> np.ndarray:
+        if self.size == self.render_size:
+            return image
+        return cv2.resize(image, self.size, interpolation=interpolation)
+
+    def _resize_flow(self, flow: np.ndarray) -> np.ndarray:
+        if self.size == self.render_size:
+            return np.ascontiguousarray(flow, dtype=np.float32)
+        scale = np.array([self.size[0] / self.render_size[0], self.size[1] / self.render_size[1]],
+                         np.float32)
+        return cv2.resize(flow, self.size, interpolation=cv2.INTER_LINEAR) * scale
+
+
+def object_mask(object_index: np.ndarray, indices: list[int], *, feather_px: float = 2.0,
+                invert: bool = False, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Soft mask float32 (H, W) of the pixels whose Object Index is one of ``indices``.
+
+    The hard mask is blurred with a Gaussian of sigma ``feather_px / 2`` (the edge ramps over
+    about ``feather_px`` pixels on each side); ``feather_px=0`` keeps it hard.
+    """
+    hard = np.isin(np.rint(object_index).astype(np.int32), list(indices)).astype(np.float32)
+    if invert:
+        hard = 1.0 - hard
+    if size is not None and (hard.shape[1], hard.shape[0]) != tuple(size):
+        hard = cv2.resize(hard, tuple(size), interpolation=cv2.INTER_AREA)
+    if feather_px > 0:
+        hard = cv2.GaussianBlur(hard, (0, 0), sigmaX=feather_px / 2.0, borderType=cv2.BORDER_REPLICATE)
+    return np.clip(hard, 0.0, 1.0).astype(np.float32)
+
+
+def list_exr_files(spec: str) -> list[Path]:
+    """EXR files of a folder, glob or printf pattern, in natural (frame number) order."""
+    path = Path(spec)
+    if path.is_dir():
+        files = [p for p in path.iterdir() if p.suffix.lower() == ".exr"]
+    elif glob.has_magic(spec):
+        files = [Path(p) for p in glob.glob(spec)]
+    elif _PRINTF.search(path.name):
+        prefix, suffix = _PRINTF.split(path.name, maxsplit=1)
+        name = re.compile(re.escape(prefix) + r"\d+" + re.escape(suffix))
+        files = [p for p in path.parent.iterdir() if name.fullmatch(p.name)] if path.parent.is_dir() else []
+    elif path.is_file():
+        files = [path]
+    else:
+        raise UserError(f"Blender frames {spec!r}: not a folder, an EXR file, or a pattern like "
+                        "renders/*.exr or renders/frame_%04d.exr")
+    files = sorted((p for p in files if p.is_file()), key=_natural_key)
+    if not files:
+        raise UserError(f"no EXR files found for Blender frames {spec!r}; render the animation first")
+    return files
+
+
+def _natural_key(path: Path) -> tuple:
+    parts = re.split(r"(\d+)", str(path))
+    return tuple(int(part) if i % 2 else part.lower() for i, part in enumerate(parts))
