@@ -10,8 +10,11 @@ surface looks the same from frame to frame. For each frame it writes
     OUT_DIR/exr/frame_0001.exr        multi-part EXR: Combined, Vector, Depth, IndexOB
     OUT_DIR/standard/frame_0001.png   Blender's own display render, view transform Standard
     OUT_DIR/agx/frame_0001.png        the same render, view transform AgX
+    OUT_DIR/agx_graded/...            AgX with look Punchy, exposure 0.5, gamma 1.2
 
-and ``OUT_DIR/scene.json`` (frames, size, fps, object pass indices, OCIO config path).
+and ``OUT_DIR/scene.json`` (frames, size, fps, object pass indices, the view settings of each
+PNG folder, Blender's OCIO config path, and ``tracks``: the projected pixel position of one
+surface point per object in every frame, the geometric ground truth for the Vector pass).
 """
 
 import argparse
@@ -21,11 +24,19 @@ import sys
 from pathlib import Path
 
 import bpy
+from bpy_extras.object_utils import world_to_camera_view
+from mathutils import Vector
 
 OBJECTS = {  # name: (pass_index, start location, end location, colours, emission)
     "Cube": (1, (-1.6, 0.0, 0.8), (-0.6, 0.3, 1.0), ((0.8, 0.2, 0.1), (0.9, 0.8, 0.2)), 0.4),
     "Sphere": (2, (1.4, 0.6, 0.9), (0.6, 0.2, 1.2), ((0.1, 0.3, 0.9), (0.9, 0.9, 0.9)), 3.0),
     "Cone": (3, (0.3, -1.2, 0.7), (1.2, -1.0, 0.7), ((0.1, 0.7, 0.2), (0.05, 0.05, 0.1)), 0.2),
+}
+
+DISPLAYS = {  # PNG folder: Blender view settings
+    "standard": {"view_transform": "Standard", "look": "None", "exposure": 0.0, "gamma": 1.0},
+    "agx": {"view_transform": "AgX", "look": "None", "exposure": 0.0, "gamma": 1.0},
+    "agx_graded": {"view_transform": "AgX", "look": "AgX - Punchy", "exposure": 0.5, "gamma": 1.2},
 }
 
 
@@ -34,7 +45,7 @@ def _parse(argv):
     parser.add_argument("out", type=Path)
     parser.add_argument("--frames", type=int, default=6)
     parser.add_argument("--size", type=int, nargs=2, default=(96, 54), metavar=("W", "H"))
-    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--samples", type=int, default=64)
     return parser.parse_args(argv)
 
 
@@ -50,7 +61,7 @@ def _material(name, colour_a, colour_b, emission, scale=6.0):
     checker.inputs["Color1"].default_value = (*colour_a, 1.0)
     checker.inputs["Color2"].default_value = (*colour_b, 1.0)
     noise = nodes.new("ShaderNodeTexNoise")
-    noise.inputs["Scale"].default_value = scale * 2.0
+    noise.inputs["Scale"].default_value = scale * 0.8
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
     mix.blend_type = "MULTIPLY"
@@ -152,8 +163,8 @@ def build_scene(frames, size, samples):
     scene.collection.objects.link(camera)
     scene.camera = camera
     camera.rotation_euler = (math.radians(72), 0.0, 0.0)
-    for frame, x in ((1, -0.3), (frames, 0.3)):
-        camera.location = (x, -8.0, 2.8)
+    for frame, x, z in ((1, -0.4, 2.4), (frames, 0.4, 3.4)):
+        camera.location = (x, -8.0, z)
         camera.keyframe_insert("location", frame=frame)
     for fcurve in _fcurves(camera):
         for point in fcurve.keyframe_points:
@@ -161,9 +172,37 @@ def build_scene(frames, size, samples):
     return scene
 
 
-def _save(image, scene, path, file_format, view=None):
+def _front_point(obj):
+    """Local centre of the face that looks most towards the camera (-y): a point inside the
+    object's silhouette whose image motion is the motion of the surface there."""
+    face = min(obj.data.polygons, key=lambda poly: poly.normal.y)
+    return face.center.copy()
+
+
+TRACKED_POINTS = {"Floor": (2.0, 0.0, 0.0), "Wall": (-2.5, 6.0, 1.8)}  # world coordinates
+
+
+def _track(scene, frames):
+    """Pixel position (x right, y down, pixel centres at integer + 0.5) of one surface point
+    per object in every frame: the ground truth for the Vector pass."""
+    width, height = scene.render.resolution_x, scene.render.resolution_y
+    tracks = {}
+    for frame in range(1, frames + 1):
+        scene.frame_set(frame)
+        points = {name: Vector(co) for name, co in TRACKED_POINTS.items()}
+        for name in OBJECTS:
+            obj = scene.objects[name]
+            points[name] = obj.matrix_world @ _front_point(obj)
+        for name, world in points.items():
+            ndc = world_to_camera_view(scene, scene.camera, world)
+            tracks.setdefault(name, []).append([ndc.x * width, (1.0 - ndc.y) * height])
+    return tracks
+
+
+def _save(image, scene, path, view=None):
+    """Save the render result: multilayer EXR (``view`` None) or an 8-bit PNG with ``view``."""
     settings = scene.render.image_settings
-    if file_format == "OPEN_EXR_MULTILAYER":
+    if view is None:
         settings.media_type = "MULTI_LAYER_IMAGE"
         settings.file_format = "OPEN_EXR_MULTILAYER"
         settings.color_depth = "32"
@@ -173,10 +212,8 @@ def _save(image, scene, path, file_format, view=None):
         settings.file_format = "PNG"
         settings.color_mode = "RGB"
         settings.color_depth = "8"
-        scene.view_settings.view_transform = view
-        scene.view_settings.look = "None"
-        scene.view_settings.exposure = 0.0
-        scene.view_settings.gamma = 1.0
+        for key, value in view.items():
+            setattr(scene.view_settings, key, value)
     image.save_render(str(path), scene=scene)
 
 
@@ -184,21 +221,23 @@ def render(out, frames, size, samples):
     """Render every frame once; save the EXR and Blender's Standard and AgX display PNGs."""
     scene = build_scene(frames, size, samples)
     scene.display_settings.display_device = "sRGB"
-    for sub in ("exr", "standard", "agx"):
+    for sub in ("exr", *DISPLAYS):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for frame in range(1, frames + 1):
         scene.frame_set(frame)
         bpy.ops.render.render()
         result = bpy.data.images["Render Result"]
         name = f"frame_{frame:04d}"
-        _save(result, scene, out / "exr" / f"{name}.exr", "OPEN_EXR_MULTILAYER")
-        _save(result, scene, out / "standard" / f"{name}.png", "PNG", "Standard")
-        _save(result, scene, out / "agx" / f"{name}.png", "PNG", "AgX")
+        _save(result, scene, out / "exr" / f"{name}.exr")
+        for sub, view in DISPLAYS.items():
+            _save(result, scene, out / sub / f"{name}.png", view)
     info = {
         "frames": frames,
+        "tracks": _track(scene, frames),
         "size": list(size),
         "fps": scene.render.fps / scene.render.fps_base,
         "objects": {name: spec[0] for name, spec in OBJECTS.items()},
+        "displays": DISPLAYS,
         "ocio_config": str(Path(bpy.utils.resource_path("LOCAL")) / "datafiles" / "colormanagement"
                            / "config.ocio"),
     }
