@@ -173,37 +173,72 @@ class ZoomConfig(Section):
 
 class StyleImage(Section):
     path: PresetPath
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, description="blend weight; Gram targets are the weighted mean")
+
+
+class StyleLayer(Section):
+    layer: str
+    weight: float = Field(default=1.0, ge=0, description="share of this layer in the style loss")
 
 
 class IterationsConfig(Section):
-    first: int = Field(default=300, ge=1)
-    next: int = Field(default=100, ge=1)
+    first: int = Field(default=300, ge=1, description="frames optimised from scratch (content or noise)")
+    next: int = Field(default=100, ge=1, description="frames that start from the warped previous output")
+
+
+def _long_term_offsets(offsets: list[int]) -> list[int]:
+    if len(set(offsets)) != len(offsets):
+        raise ValueError("long_term offsets must be distinct")
+    return sorted(offsets)
 
 
 class StyleConfig(Section):
+    """`effect: style` and `dreamvideo stylize`: Gatys style transfer, made coherent with flow.
+
+    Losses are normalised (content and style as relative feature/Gram errors, tv and temporal on
+    pixels scaled to [0, 1]) so the weights below do not depend on frame size.
+    """
+
     images: list[Union[PresetPath, StyleImage]] = Field(default_factory=list)
     content_weight: Animatable = 1.0
-    style_weight: Animatable = 1e3
-    tv_weight: Animatable = 1e-3
-    temporal_weight: Animatable = 1e2
-    content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"])
-    style_layers: list[str] = Field(default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1",
-                                                             "block4_conv1", "block5_conv1"])
+    style_weight: Animatable = 10.0
+    tv_weight: Animatable = 1.0
+    temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence off")
+    content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
+    style_layers: list[Union[str, StyleLayer]] = Field(
+        default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+                                 "block5_conv1"], min_length=1)
     init: Literal["content", "noise", "warped"] = "warped"
     iterations: IterationsConfig = IterationsConfig()
     optimizer: Literal["lbfgs", "adam"] = "lbfgs"
-    tolerance: float = Field(default=1e-5, ge=0)
-    scale: float = Field(default=1.0, gt=0, le=8)
-    preserve_colors: bool = False
+    learning_rate: float = Field(default=4.0, gt=0, le=255, description="Adam step, in pixel levels")
+    tolerance: float = Field(default=1e-3, ge=0, description="stop when the loss falls by less than "
+                             "this fraction per iteration (after at least 10 iterations)")
+    scale: float = Field(default=1.0, gt=0, le=8, description="style image seen with its long side "
+                         "at scale x 512 px of the output, whatever the frame or style file size")
+    preserve_colors: bool = Field(default=False, description="transfer luminance only (keep the "
+                                  "content's chroma)")
     flow: Literal["dis", "farneback"] = "dis"
-    resolutions: int = Field(default=1, ge=1, le=4)
+    long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
+        Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
+              "constrain each frame; the previous frame always does")
+    resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
+                             "level) to full size")
+
+
+def _unit_interval(value: Animatable) -> Animatable:
+    values = [key.value for key in value] if isinstance(value, list) else [value]
+    bad = [v for v in values if not 0 <= v <= 1]
+    if bad:
+        raise ValueError(f"must be between 0 and 1, got {bad[0]:g}")
+    return value
 
 
 class DreamVideoConfig(Section):
     """`effect: dream`: carry-over of the flow-warped previous dream."""
 
-    blend: Animatable = Field(default=0.5, description="share of the new input frame in the start image")
+    blend: Annotated[Animatable, AfterValidator(_unit_interval)] = Field(
+        default=0.5, description="share of the new input frame in the start image, 0..1")
     flow: Literal["dis", "farneback"] = "dis"
 
 

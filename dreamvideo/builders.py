@@ -1,0 +1,54 @@
+"""Configuration -> runtime objects, in one place: backbone, dreamer, frame source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .config import Preset
+from .dream import Dreamer
+from .errors import UserError
+from .models import Backbone, load_backbone, to_batch
+from .objectives import build_objective
+from .videoio import ImageSource, NoiseSource, SequenceSource, VideoSource, fit_to_size, read_image
+
+DEFAULT_NOISE_SIZE = (640, 360)
+GUIDE_MAX_SIDE = 512
+
+
+def backbone_for(preset: Preset) -> Backbone:
+    model = preset.model
+    return load_backbone(model.backbone, model.weights, model.pooling)
+
+
+def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
+    backbone = backbone or backbone_for(preset)
+
+    def guide_features(layer: str, path: Path) -> np.ndarray:
+        image = read_image(path)
+        height, width = image.shape[:2]
+        scale = min(1.0, GUIDE_MAX_SIDE / max(height, width))
+        image = fit_to_size(image, (max(32, round(width * scale)), max(32, round(height * scale))))
+        return backbone.extractor([layer])(to_batch(image))[layer].numpy()[0]
+
+    objective = build_objective(preset.dream.objective, backbone, guide_features=guide_features)
+    return Dreamer(backbone, objective)
+
+
+def source_for(preset: Preset):
+    """The FrameSource named by ``source:``, at ``output.size`` when given."""
+    config, size = preset.source, preset.output.size
+    if config.image is not None:
+        return ImageSource(config.image, size)
+    if config.noise is not None:
+        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE)
+    if config.video is not None:
+        return VideoSource(config.video, size)
+    if config.sequence is not None:
+        return SequenceSource(config.sequence, size, preset.output.fps)
+    if config.blender is not None:
+        from .blender_source import BlenderSource
+
+        return BlenderSource(config.blender, size)
+    raise UserError("source: give one of image, noise, video, sequence, blender")

@@ -1,0 +1,107 @@
+"""Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``, ``version``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+from .progress import MODES
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dreamvideo", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"dreamvideo {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = commands.add_parser("render", help="render a preset to a video or PNG sequence")
+    render.add_argument("preset", type=Path)
+    _add_preset_options(render)
+    render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--progress", choices=MODES, default="auto",
+                        help="bar on a terminal, json lines for programs (default: auto)")
+    render.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    render.add_argument("--keep-work", action="store_true", help="keep the work folder of frames")
+
+    dream = commands.add_parser("dream", help="dream a single image")
+    dream.add_argument("image", type=Path)
+    dream.add_argument("-o", "--output", type=Path, required=True)
+    dream.add_argument("--preset", type=Path, help="preset whose model and dream: sections to use")
+    _add_preset_options(dream)
+    dream.add_argument("--overwrite", action="store_true")
+
+    try:
+        from .inspect import add_inspect_parser
+    except ImportError:
+        add_inspect_parser = None
+    if add_inspect_parser is not None:
+        add_inspect_parser(commands)
+    try:
+        from .stylize_cli import add_stylize_parser
+    except ImportError:
+        add_stylize_parser = None
+    if add_stylize_parser is not None:
+        add_stylize_parser(commands)
+    return parser
+
+
+def _add_preset_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a preset value, e.g. --set output.frames=48 (repeatable)")
+
+
+def run_render(args) -> int:
+    from .config import load_preset
+    from .engine import render
+    from .progress import Progress
+
+    preset = load_preset(args.preset, args.overrides)
+    mode = "none" if args.quiet else args.progress
+    output = render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
+    if mode not in ("none", "json"):
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def run_dream(args) -> int:
+    from .single import dream_image_file
+
+    dream_image_file(args.image, args.output, preset_path=args.preset, overrides=args.overrides,
+                     overwrite=args.overwrite)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def main(raw_args: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(raw_args)
+    from .engine import Interrupted
+
+    try:
+        if args.command == "render":
+            return run_render(args)
+        if args.command == "dream":
+            return run_dream(args)
+        run = getattr(args, "run", None)
+        if run is None:
+            parser.error(f"unknown command {args.command}")
+        return run(args)
+    except UserError as err:
+        print(f"dreamvideo: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Interrupted as err:
+        print(f"dreamvideo: {err}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("dreamvideo: interrupted; finished frames are kept, run the same command to resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``effect: dream_zoom`` — infinite zoom: each frame is the previous one transformed, then dreamt.
+
+Seamless loops (``output.loop``): the clip is rendered ``loop_frames`` (K) frames longer. Over
+those K closing frames the dream is cross-faded, frame by frame, toward the *opening* frames
+0..K-1 (weight (j+1)/K), using the opening frames' camera parameters, so that the last rendered
+frame equals frame K-1 exactly. The output is frames K..N+K-1: its last frame is frame K-1, whose
+natural successor — frame K — is the output's first frame. The seam is an ordinary transition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..builders import dreamer_for
+from ..config import Preset, value_at
+from ..dream import DreamSettings, Dreamer
+from ..zoom import ZoomStep
+from .base import FrameContext
+
+
+class DreamZoom:
+    def __init__(self, preset: Preset, dreamer: Dreamer):
+        self.preset = preset
+        self.dreamer = dreamer
+        self.closing = preset.output.loop_frames if preset.output.loop else 0
+        self.frames = None
+
+    def render_plan(self, frames: int) -> tuple[int, list[int]]:
+        self.frames = frames
+        if not self.closing:
+            return frames, list(range(frames))
+        closing = min(self.closing, frames - 1)
+        self.closing = closing
+        return frames + closing, list(range(closing, frames + closing))
+
+    def render(self, ctx: FrameContext) -> np.ndarray:
+        frames = self.frames or ctx.total
+        phase = ctx.index - frames if ctx.index >= frames else ctx.index
+        zoom, dream = self.preset.zoom, self.preset.dream
+        start = np.asarray(ctx.source, np.float32)
+        if ctx.previous is not None:
+            moved = ZoomStep.at(zoom, phase).apply(np.asarray(ctx.previous, np.float32))
+            blend = value_at(zoom.source_blend, phase)
+            start = moved if blend <= 0 else (1 - blend) * moved + blend * start
+        settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase))
+        out = self.dreamer.dream(start, settings, ctx.rng)
+        if ctx.index >= frames:
+            weight = (phase + 1) / self.closing
+            out = (1 - weight) * out + weight * ctx.history(phase).astype(np.float32)
+        return to_uint8(out)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def build(preset: Preset, source, *, frame_size) -> DreamZoom:
+    return DreamZoom(preset, dreamer_for(preset))

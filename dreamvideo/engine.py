@@ -1,0 +1,211 @@
+"""The frame engine: drives an effect frame by frame, checkpoints every frame, encodes at the end.
+
+Work folder ``<output>.work/`` next to the output holds ``settings.json`` (what the frames depend
+on) and ``frames/000000.png`` … — each written atomically (temp file + rename), so a crash or
+``kill -9`` never leaves a broken frame. Re-running the same command resumes at the first missing
+frame. Frames are the only carried state: the previous output frame is read back from its PNG and
+the random generator is seeded from (seed, frame index), so a resumed run produces exactly the
+frames of an uninterrupted one. The final video is encoded from the PNGs into a ``.partial`` file
+that is renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from .builders import source_for
+from .config import Preset
+from .effects import FrameContext, build_effect, render_plan
+from .errors import UserError
+from .progress import Progress
+from .videoio import open_sink
+
+DEFAULT_STILL_FRAMES = 48
+DEFAULT_FPS = 24.0
+
+
+class Interrupted(Exception):
+    """The user asked to stop (Ctrl-C / SIGTERM); finished frames are kept for a resume."""
+
+    def __init__(self, done: int, total: int, work: Path):
+        super().__init__(f"stopped after {done}/{total} frames; run the same command again to resume "
+                         f"(work folder: {work})")
+
+
+@dataclass(frozen=True)
+class WorkFolder:
+    root: Path
+
+    @classmethod
+    def for_output(cls, output: Path) -> "WorkFolder":
+        return cls(output.with_name(output.name + ".work"))
+
+    def frame_path(self, index: int) -> Path:
+        return self.root / "frames" / f"{index:06d}.png"
+
+    def first_missing(self, total: int) -> int:
+        index = 0
+        while index < total and self.frame_path(index).is_file():
+            index += 1
+        return index
+
+    def read(self, index: int) -> np.ndarray:
+        image = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
+        if image is None:
+            raise UserError(f"work frame missing or unreadable: {self.frame_path(index)}")
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def write(self, index: int, frame: np.ndarray) -> None:
+        path = self.frame_path(index)
+        temporary = path.with_name(f".{path.stem}.tmp.png")
+        if not cv2.imwrite(str(temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {temporary}")
+        os.replace(temporary, path)
+
+    def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
+        """Create the folder, or check that an existing one was made with the same settings."""
+        settings = self.root / "settings.json"
+        if settings.is_file() and json.loads(settings.read_text()) != fingerprint:
+            if not overwrite:
+                raise UserError(f"{self.root} holds frames rendered with other settings; "
+                                f"pass --overwrite to discard them and start again")
+            shutil.rmtree(self.root)
+        (self.root / "frames").mkdir(parents=True, exist_ok=True)
+        temporary = settings.with_suffix(".tmp")
+        temporary.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+        os.replace(temporary, settings)
+
+
+def fingerprint(preset: Preset) -> dict:
+    """The settings frames depend on: changing codec, fps or path (or the clip length, unless it
+    loops) keeps finished frames usable."""
+    data = preset.model_dump(mode="json")
+    output = data.pop("output")
+    data["output"] = {"size": output["size"]}
+    if output["loop"]:
+        data["output"].update(frames=output["frames"], loop=True, loop_frames=output["loop_frames"])
+    return data
+
+
+@contextmanager
+def stop_requests() -> Iterator[list[bool]]:
+    """While active, the first Ctrl-C / SIGTERM only asks to stop after the current frame; a second
+    Ctrl-C stops at once (finished frames are safe on disk either way)."""
+    requested = [False]
+
+    def handler(signum, frame):
+        if requested[0] and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        requested[0] = True
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None = None,
+           keep_work: bool = False) -> Path:
+    """Render ``preset`` to its output path; resumes from the work folder when there is one."""
+    progress = progress or Progress("none")
+    output = Path(preset.output.path)
+    if output.exists() and not overwrite:
+        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    work = WorkFolder.for_output(output)
+    work.prepare(fingerprint(preset), overwrite=overwrite)
+    configure_tensorflow()
+
+    source = source_for(preset)
+    frames = clip_length(preset, source)
+    frame_size = source.size
+    effect = build_effect(preset, source, frame_size=frame_size)
+    total, order = render_plan(effect, frames)
+    start = work.first_missing(total)
+    if start:
+        progress.message(f"resuming at frame {start}/{total} from {work.root}")
+
+    progress.output = str(output)
+    progress.start(total, start)
+    with stop_requests() as stop:
+        for index, (previous_source, current_source) in zip(range(start, total),
+                                                            source_pairs(source, start, frames)):
+            context = FrameContext(
+                index=index, total=total,
+                previous=work.read(index - 1) if index else None,
+                source=current_source, previous_source=previous_source,
+                rng=np.random.default_rng([preset.seed, index]),
+                history=work.read,
+            )
+            work.write(index, check_frame(effect.render(context), frame_size, index))
+            progress.update(index + 1)
+            if stop[0] and index + 1 < total:
+                raise Interrupted(index + 1, total, work.root)
+
+    fps = preset.output.fps or source.fps or DEFAULT_FPS
+    encode(work, order, output, preset, frame_size, fps, overwrite, progress)
+    progress.finish(str(output))
+    if not keep_work:
+        shutil.rmtree(work.root, ignore_errors=True)
+    return output
+
+
+def clip_length(preset: Preset, source) -> int:
+    available = source.frame_count
+    wanted = preset.output.frames
+    if wanted is None:
+        return available if available is not None else DEFAULT_STILL_FRAMES
+    if available is not None and wanted > available and preset.effect != "dream_zoom":
+        raise UserError(f"output.frames: {wanted} asked, but the source has only {available} frames")
+    return wanted
+
+
+def source_pairs(source, start: int, frames: int):
+    """(previous source frame, current source frame) from ``start`` on; the last frame of a
+    finite source repeats once it runs out (stills repeat by nature)."""
+    stream = source.frames(max(0, start - 1))
+    previous, last = None, None
+    if start > 0:
+        previous = last = next(stream, None)
+    while True:
+        current = next(stream, last)
+        if current is None:
+            raise UserError("source: no frames could be read")
+        yield previous, current
+        previous = last = current
+
+
+def check_frame(frame: np.ndarray, size: tuple[int, int], index: int) -> np.ndarray:
+    expected = (size[1], size[0], 3)
+    if frame.dtype != np.uint8 or frame.shape != expected:
+        raise RuntimeError(f"effect returned {frame.dtype} {frame.shape} for frame {index}, expected uint8 {expected}")
+    return frame
+
+
+def encode(work: WorkFolder, order: list[int], output: Path, preset: Preset, size, fps: float,
+           overwrite: bool, progress: Progress) -> None:
+    progress.start(len(order), 0, stage="encode")
+    with open_sink(output, fps=fps, size=size, codec=preset.output.codec, crf=preset.output.crf,
+                   overwrite=overwrite) as sink:
+        for done, index in enumerate(order, 1):
+            sink.write(work.read(index))
+            progress.update(done, stage="encode")
+
+
+def configure_tensorflow() -> None:
+    """Deterministic ops (same seed, same frames; resume = uninterrupted run). TensorFlow uses a
+    GPU when it sees one and all CPU cores otherwise; nothing here assumes either."""
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()

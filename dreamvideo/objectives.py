@@ -1,0 +1,130 @@
+"""Dream objectives as values that compose: ``0.7 * channel("block4_conv3", 12) - layer("block3_conv1")``.
+
+An objective maps ``(features, window)`` to a scalar to *maximise*. ``features`` is the dict a
+``FeatureExtractor`` returns; ``window`` is a float tensor ``[x0, y0, width, height, frame_w,
+frame_h]`` telling where the network's input lies in the full frame (tiles see part of a frame),
+so position-dependent terms (neurons) stay where the user put them.
+
+Terms average over space, so a tile's value is comparable to the whole frame's; the dreamer
+weighs tiles by area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class Objective:
+    fn: Callable[[dict, tf.Tensor], tf.Tensor]
+    layers: frozenset[str]
+    description: str
+
+    def __call__(self, features: dict, window: tf.Tensor) -> tf.Tensor:
+        return self.fn(features, window)
+
+    def __add__(self, other: "Objective") -> "Objective":
+        return Objective(lambda f, w: self(f, w) + other(f, w), self.layers | other.layers,
+                         f"{self.description} + {other.description}")
+
+    def __mul__(self, weight: float) -> "Objective":
+        weight = float(weight)
+        return Objective(lambda f, w: weight * self(f, w), self.layers, f"{weight:g} * {self.description}")
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Objective":
+        return self * -1.0
+
+    def __sub__(self, other: "Objective") -> "Objective":
+        return self + (-other)
+
+
+def layer(name: str) -> Objective:
+    """Mean activation of a whole layer (classic deep dream)."""
+    return Objective(lambda f, w: tf.reduce_mean(f[name]), frozenset([name]), f"layer({name})")
+
+
+def channel(name: str, index: int) -> Objective:
+    """Mean activation of one channel of a layer."""
+    return Objective(lambda f, w: tf.reduce_mean(f[name][..., index]), frozenset([name]),
+                     f"channel({name}, {index})")
+
+
+def neuron(name: str, index: int, x: float, y: float) -> Objective:
+    """One channel at one spatial position, given as fractions (x, y) of the full frame."""
+
+    def fn(features, window):
+        act = features[name][0, ..., index]
+        rows, cols = tf.shape(act)[0], tf.shape(act)[1]
+        x0, y0, width, height, frame_w, frame_h = tf.unstack(window)
+        cell_w = width / tf.cast(cols, tf.float32)
+        cell_h = height / tf.cast(rows, tf.float32)
+        centre_x = x0 + (tf.range(cols, dtype=tf.float32) + 0.5) * cell_w
+        centre_y = y0 + (tf.range(rows, dtype=tf.float32) + 0.5) * cell_h
+        hit_x = tf.cast(tf.abs(centre_x - x * frame_w) <= cell_w / 2, tf.float32)
+        hit_y = tf.cast(tf.abs(centre_y - y * frame_h) <= cell_h / 2, tf.float32)
+        mask = hit_y[:, None] * hit_x[None, :]
+        # Scale like a spatial mean, so it is weighed like the other terms after tiling.
+        return tf.reduce_sum(act * mask) / tf.cast(rows * cols, tf.float32)
+
+    return Objective(fn, frozenset([name]), f"neuron({name}, {index}, {x:.2f}, {y:.2f})")
+
+
+def guide(name: str, guide_features: np.ndarray) -> Objective:
+    """Match the guide image's patterns: each position is pushed toward the guide feature it
+    already resembles most (dot product), as in the original deepdream guide objective."""
+    targets = tf.constant(guide_features.reshape(-1, guide_features.shape[-1]), tf.float32)  # (M, C)
+
+    def fn(features, window):
+        act = features[name]
+        flat = tf.reshape(act, (-1, tf.shape(act)[-1]))  # (N, C)
+        best = tf.argmax(tf.matmul(flat, targets, transpose_b=True), axis=1)
+        matched = tf.stop_gradient(tf.gather(targets, best))
+        return tf.reduce_mean(tf.reduce_sum(flat * matched, axis=1))
+
+    return Objective(fn, frozenset([name]), f"guide({name})")
+
+
+def class_score(class_layer: str, index: int) -> Objective:
+    """Log-probability of one class, for backbones with a classifier."""
+    return Objective(lambda f, w: tf.reduce_mean(tf.math.log(f[class_layer][..., index] + 1e-8)),
+                     frozenset([class_layer]), f"class({index})")
+
+
+def build_objective(terms, backbone, *, guide_features: Callable[[str, object], np.ndarray]) -> Objective:
+    """Turn the preset's ``dream.objective`` terms into one Objective for ``backbone``.
+
+    ``guide_features(layer, path)`` returns the guide image's activations at ``layer``.
+    """
+    total = None
+    for position, term in enumerate(terms):
+        prefix = f"dream.objective[{position}]"
+        if term.class_index is not None:
+            if backbone.class_layer is None:
+                raise UserError(f"{prefix}.class_index: backbone {backbone.name} has no classifier; "
+                                f"use model.backbone vgg19 or inception_v3")
+            value = class_score(backbone.class_layer, term.class_index)
+        else:
+            name = backbone.check_layer(term.layer)
+            channels = backbone.outputs[name].shape[-1]
+            picked = term.channel if term.channel is not None else (term.neuron.channel if term.neuron else None)
+            if picked is not None and picked >= channels:
+                raise UserError(f"{prefix}: layer {name} has {channels} channels (0-{channels - 1}), got {picked}")
+            if term.channel is not None:
+                value = channel(name, term.channel)
+            elif term.neuron is not None:
+                value = neuron(name, term.neuron.channel, term.neuron.x, term.neuron.y)
+            elif term.guide is not None:
+                value = guide(name, guide_features(name, term.guide))
+            else:
+                value = layer(name)
+        value = value * term.weight
+        total = value if total is None else total + value
+    return total

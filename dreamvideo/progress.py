@@ -1,0 +1,69 @@
+"""Progress reports: a bar on a terminal, JSON lines for programs, or nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+MODES = ("auto", "bar", "plain", "json", "none")
+
+
+class Progress:
+    """Reports finished frames. ``mode``: auto (a bar on a terminal, else plain lines every 10%),
+    bar, plain, json (one object per line on stdout), none (quiet)."""
+
+    def __init__(self, mode: str = "auto", *, output: str = "", stream=None):
+        self.stream = stream or (sys.stdout if mode == "json" else sys.stderr)
+        if mode == "auto":
+            mode = "bar" if self.stream.isatty() else "plain"
+        self.mode, self.output = mode, output
+        self._bar = None
+        self._started = time.monotonic()
+        self._done_at_start = 0
+        self._last_plain = -1
+
+    def start(self, total: int, done: int, stage: str = "render") -> None:
+        self.total, self._done_at_start, self._started = total, done, time.monotonic()
+        if self.mode == "bar":
+            from tqdm import tqdm
+
+            self._close_bar()
+            self._bar = tqdm(total=total, initial=done, unit="frame", desc=stage, file=self.stream,
+                             dynamic_ncols=True)
+        self.update(done, stage)
+
+    def update(self, done: int, stage: str = "render") -> None:
+        elapsed = time.monotonic() - self._started
+        made = done - self._done_at_start
+        eta = elapsed / made * (self.total - done) if made > 0 else None
+        if self.mode == "json":
+            record = {"stage": stage, "frame": done, "total": self.total, "elapsed_s": round(elapsed, 3),
+                      "eta_s": None if eta is None else round(eta, 3), "output": self.output}
+            print(json.dumps(record), file=self.stream, flush=True)
+        elif self._bar is not None:
+            self._bar.n = done
+            self._bar.refresh()
+        elif self.mode == "plain" and self.total and (done * 10 // self.total) > self._last_plain:
+            self._last_plain = done * 10 // self.total
+            eta_text = "" if eta is None else f", {eta:.0f} s left"
+            print(f"{stage}: {done}/{self.total} frames{eta_text}", file=self.stream, flush=True)
+
+    def message(self, text: str) -> None:
+        if self.mode == "json":
+            print(json.dumps({"stage": "message", "message": text}), file=self.stream, flush=True)
+        elif self.mode != "none":
+            target = self._bar.write if self._bar is not None else lambda t: print(t, file=sys.stderr)
+            target(text)
+
+    def finish(self, output: str) -> None:
+        self._close_bar()
+        if self.mode == "json":
+            print(json.dumps({"stage": "done", "frame": self.total, "total": self.total,
+                              "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0,
+                              "output": output}), file=self.stream, flush=True)
+
+    def _close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

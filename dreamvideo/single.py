@@ -1,0 +1,50 @@
+"""Single-image entry points: ``dreamvideo dream IMAGE -o OUT.png``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .builders import dreamer_for
+from .config import Preset, load_preset, parse_preset, value_at
+from .dream import DreamSettings
+from .errors import UserError
+from .videoio import read_image
+
+
+def write_image(path: Path, image: np.ndarray, *, overwrite: bool) -> None:
+    """Write an RGB uint8 image atomically; refuse to replace a file without ``overwrite``."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise UserError(f"{path} exists; pass --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
+    if not cv2.imwrite(str(temporary), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        raise UserError(f"cannot write {path}: unsupported image type '{path.suffix}'")
+    temporary.replace(path)
+
+
+def preset_or_default(preset_path: Path | None, overrides: list[str]) -> Preset:
+    if preset_path is not None:
+        return load_preset(preset_path, overrides)
+    raw: dict = {}
+    from .config import apply_override
+
+    for item in overrides:
+        apply_override(raw, item)
+    return parse_preset(raw, base_dir=Path.cwd())
+
+
+def dream_image_file(image: Path, output: Path, *, preset_path: Path | None = None,
+                     overrides: list[str] = (), overwrite: bool = False) -> Path:
+    """Dream one image with a preset's ``model`` and ``dream`` sections (octaves included)."""
+    preset = preset_or_default(preset_path, list(overrides))
+    if Path(output).exists() and not overwrite:
+        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    picture = read_image(image, preset.output.size)
+    settings = DreamSettings.from_config(preset.dream, value_at(preset.dream.step_size, 0))
+    dreamt = dreamer_for(preset).dream(picture.astype(np.float32), settings, np.random.default_rng(preset.seed))
+    write_image(output, np.clip(np.rint(dreamt), 0, 255).astype(np.uint8), overwrite=overwrite)
+    return Path(output)

@@ -1,0 +1,40 @@
+"""The infinite-zoom camera: one affine transform of the previous frame per frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .config import ZoomConfig, value_at
+
+
+@dataclass(frozen=True)
+class ZoomStep:
+    """Zoom factor (>1 moves in), rotation in degrees (counter-clockwise), pan in pixels per
+    frame, and the zoom centre as fractions of the frame."""
+
+    scale: float = 1.0
+    rotate: float = 0.0
+    pan: tuple[float, float] = (0.0, 0.0)
+    center: tuple[float, float] = (0.5, 0.5)
+
+    @classmethod
+    def at(cls, config: ZoomConfig, frame: int) -> "ZoomStep":
+        return cls(value_at(config.scale, frame), value_at(config.rotate, frame),
+                   (value_at(config.pan[0], frame), value_at(config.pan[1], frame)),
+                   (value_at(config.center[0], frame), value_at(config.center[1], frame)))
+
+    def matrix(self, size: tuple[int, int]) -> np.ndarray:
+        width, height = size
+        centre = (self.center[0] * width, self.center[1] * height)
+        matrix = cv2.getRotationMatrix2D(centre, self.rotate, self.scale)
+        matrix[:, 2] -= self.pan
+        return matrix
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        """Transform an image (any dtype); pixels brought in from outside mirror the edge."""
+        height, width = image.shape[:2]
+        return cv2.warpAffine(image, self.matrix((width, height)), (width, height),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
