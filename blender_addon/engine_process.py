@@ -1,0 +1,241 @@
+"""The dreamvideo engine as a child process: start, read JSON progress, cancel, explain failures.
+
+Pure Python (no ``bpy``): the render operator polls an :class:`EngineProcess` from a timer, and
+tests drive it with a fake engine script. The engine prints one JSON object per line on stdout
+(``--progress json``): ``{"stage", "frame", "total", "elapsed_s", "eta_s", "output"}``; stage
+``"message"`` carries ``"message"``, stage ``"done"`` ends a successful run. Other stdout lines
+are ignored. stderr is kept (last lines) to explain a failure.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STDERR_LINES = 40
+CHECK_TIMEOUT_S = 120.0
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class EngineProgress:
+    """The latest state reported by the engine."""
+
+    stage: str = "starting"
+    frame: int = 0
+    total: int = 0
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+    output: str = ""
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.frame / self.total) if self.total else 0.0
+
+    def status(self) -> str:
+        """One status-bar line, e.g. ``dreamvideo: frame 12/48 (25%), 1 min 30 s left``."""
+        if self.stage == "starting":
+            return "dreamvideo: starting the engine (loading the model)..."
+        text = f"dreamvideo: {self.stage} {self.frame}/{self.total} ({self.fraction:.0%})"
+        if self.eta_s is not None and self.stage != "done":
+            text += f", {format_seconds(self.eta_s)} left"
+        return text + " - Esc to cancel" if self.stage != "done" else text
+
+    def apply(self, record: dict) -> None:
+        stage = record.get("stage", self.stage)
+        if stage == "message":
+            self.messages.append(str(record.get("message", "")))
+            return
+        self.stage = stage
+        for key in ("frame", "total"):
+            if isinstance(record.get(key), int):
+                setattr(self, key, record[key])
+        if isinstance(record.get("elapsed_s"), (int, float)):
+            self.elapsed_s = float(record["elapsed_s"])
+        self.eta_s = record.get("eta_s") if isinstance(record.get("eta_s"), (int, float)) else None
+        if record.get("output"):
+            self.output = str(record["output"])
+
+
+def parse_line(line: str) -> dict | None:
+    """A progress record from one stdout line, or None for anything else."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def engine_command(python: str | Path, job_path: str | Path) -> list[str]:
+    """``PYTHON -m dreamvideo render JOB --progress json --overwrite``."""
+    return [str(python), "-m", "dreamvideo", "render", str(job_path), "--progress", "json",
+            "--overwrite"]
+
+
+class EngineProcess:
+    """A running engine: ``poll()`` from a timer, ``cancel()`` to stop after the current frame.
+
+    Two daemon threads read stdout and stderr so neither pipe can fill and block the engine.
+    """
+
+    def __init__(self, command: list[str], *, cwd: str | Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.command = list(command)
+        self.progress = EngineProgress()
+        self.cancelled = False
+        self._records: queue.Queue = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
+        self._cancel_at: float | None = None
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
+        self._proc = subprocess.Popen(
+            self.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
+            creationflags=flags)
+        self._threads = [
+            threading.Thread(target=self._read_stdout, daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.poll()
+
+    @property
+    def running(self) -> bool:
+        return self._proc.poll() is None
+
+    @property
+    def succeeded(self) -> bool:
+        return self._proc.poll() == 0 and not self.cancelled
+
+    def poll(self) -> list[dict]:
+        """New progress records since the last call (progress is updated); never blocks."""
+        records = []
+        while True:
+            try:
+                record = self._records.get_nowait()
+            except queue.Empty:
+                break
+            self.progress.apply(record)
+            records.append(record)
+        if self._cancel_at is not None and self.running and time.monotonic() > self._cancel_at:
+            self._proc.kill()  # it did not stop in time after the polite request
+        return records
+
+    def cancel(self, *, grace_s: float = 30.0) -> None:
+        """Ask the engine to stop after the current frame (SIGINT; CTRL_BREAK on Windows);
+        it is killed if still running ``grace_s`` later (checked by ``poll``/``wait``)."""
+        if not self.running:
+            return
+        self.cancelled = True
+        self._cancel_at = time.monotonic() + grace_s
+        try:
+            if sys.platform == "win32":
+                self._proc.send_signal(signal.CTRL_BREAK_EVENT)
+            else:
+                self._proc.send_signal(signal.SIGINT)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        if self.running:
+            self._proc.kill()
+        self._proc.wait()
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the exit (honouring a pending cancel's grace time); returns the exit code."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.running:
+            self.poll()
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.command, timeout)
+            time.sleep(0.02)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.poll()
+        return self._proc.returncode
+
+    def stderr_tail(self) -> list[str]:
+        return list(self._stderr)
+
+    def error_line(self) -> str:
+        """The engine's own error line (``dreamvideo: error: ...``), else the last stderr line."""
+        lines = [line for line in self._stderr if line.strip()]
+        for line in reversed(lines):
+            if line.startswith("dreamvideo:"):
+                return line
+        if lines:
+            return lines[-1]
+        return f"the engine exited with code {self._proc.returncode} and printed no error"
+
+    def _read_stdout(self) -> None:
+        for line in self._proc.stdout:
+            record = parse_line(line)
+            if record is not None:
+                self._records.put(record)
+        self._proc.stdout.close()
+
+    def _read_stderr(self) -> None:
+        for line in self._proc.stderr:
+            self._stderr.append(line.rstrip("\n"))
+        self._proc.stderr.close()
+
+
+def check_engine(python: str | Path) -> tuple[bool, str]:
+    """Run ``PYTHON -c "import dreamvideo; print(dreamvideo.__version__)"``: (ok, version or
+    the exact problem, with what to do about it)."""
+    if not str(python).strip():
+        return False, "set the engine's Python interpreter in the add-on preferences"
+    path = Path(python).expanduser()
+    if not path.exists():
+        return False, f"no such file: {path}"
+    if path.is_dir():
+        return False, f"{path} is a folder; choose the python executable (e.g. venv/bin/python)"
+    if not os.access(path, os.X_OK):
+        return False, f"{path} is not executable"
+    code = "import dreamvideo; print(dreamvideo.__version__)"
+    try:
+        proc = subprocess.run([str(path), "-c", code], capture_output=True, text=True,
+                              timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False, f"{path} did not answer within {CHECK_TIMEOUT_S:.0f} s"
+    except OSError as err:
+        return False, f"cannot run {path}: {err.strerror or err}"
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        problem = lines[-1] if lines else f"exit code {proc.returncode}"
+        hint = ("; install it there: pip install dreamvideo (or pip install -e <repo>)"
+                if "No module named 'dreamvideo'" in problem else "")
+        return False, f"{path}: {problem}{hint}"
+    version = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "?"
+    return True, f"dreamvideo {version} ({path})"
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
