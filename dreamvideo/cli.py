@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import UserError
+from .errors import Interrupted, UserError
 from .progress import MODES
 
 EXIT_USER_ERROR = 2
@@ -80,7 +80,6 @@ def run_dream(args) -> int:
 def main(raw_args: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(raw_args)
-    from .engine import Interrupted
 
     try:
         if args.command == "render":

@@ -148,6 +148,8 @@ class DreamConfig(Section):
     objective: list[ObjectiveTerm] = Field(default_factory=lambda: [ObjectiveTerm(layer="block4_conv2")],
                                            min_length=1)
     steps: int = Field(default=10, ge=0, le=10000)
+    first_frame_steps: int | None = Field(default=None, ge=0, le=10000,
+                                          description="steps for the first frame (default: steps)")
     step_size: Animatable = 1.5
     octaves: int = Field(default=1, ge=1, le=12)
     octave_scale: float = Field(default=1.4, gt=1, le=4)

@@ -12,11 +12,11 @@ optional decay toward grey, blur of the image, clip to [0, 255].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-import tensorflow as tf
+from ._tf import tf
 
 from .objectives import Objective
 
@@ -46,6 +46,11 @@ class DreamSettings:
     def from_config(cls, config, step_size: float) -> "DreamSettings":
         fields = {name: getattr(config, name) for name in cls.__dataclass_fields__ if name != "step_size"}
         return cls(step_size=step_size, **fields)
+
+    def for_first_frame(self, config) -> "DreamSettings":
+        if config.first_frame_steps is None:
+            return self
+        return replace(self, steps=config.first_frame_steps)
 
 
 @dataclass(frozen=True)

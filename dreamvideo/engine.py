@@ -26,20 +26,12 @@ import numpy as np
 from .builders import source_for
 from .config import Preset
 from .effects import FrameContext, build_effect, render_plan
-from .errors import UserError
+from .errors import Interrupted, UserError
 from .progress import Progress
 from .videoio import open_sink
 
 DEFAULT_STILL_FRAMES = 48
 DEFAULT_FPS = 24.0
-
-
-class Interrupted(Exception):
-    """The user asked to stop (Ctrl-C / SIGTERM); finished frames are kept for a resume."""
-
-    def __init__(self, done: int, total: int, work: Path):
-        super().__init__(f"stopped after {done}/{total} frames; run the same command again to resume "
-                         f"(work folder: {work})")
 
 
 @dataclass(frozen=True)
@@ -206,6 +198,6 @@ def encode(work: WorkFolder, order: list[int], output: Path, preset: Preset, siz
 def configure_tensorflow() -> None:
     """Deterministic ops (same seed, same frames; resume = uninterrupted run). TensorFlow uses a
     GPU when it sees one and all CPU cores otherwise; nothing here assumes either."""
-    import tensorflow as tf
+    from ._tf import tf
 
     tf.config.experimental.enable_op_determinism()

@@ -21,10 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from ._tf import tf  # noqa: E402
 
 from .errors import UserError  # noqa: E402
 

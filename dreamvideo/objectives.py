@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import tensorflow as tf
+from ._tf import tf
 
 from .errors import UserError
 

@@ -43,6 +43,8 @@ class DreamZoom:
             blend = value_at(zoom.source_blend, phase)
             start = moved if blend <= 0 else (1 - blend) * moved + blend * start
         settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase))
+        if ctx.previous is None:
+            settings = settings.for_first_frame(dream)
         out = self.dreamer.dream(start, settings, ctx.rng)
         if ctx.index >= frames:
             weight = (phase + 1) / self.closing
