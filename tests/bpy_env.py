@@ -3,6 +3,7 @@
 TensorFlow never goes into Blender's Python, so Blender tests run in the engine venv and start
 the bpy interpreter as a subprocess. It is, in order: ``$DREAMVIDEO_BPY_PYTHON``;
 ``.venv-bpy/bin/python`` at the repo root (made by the CI script); ``/work/bpyvenv/bin/python``.
+Without one the tests skip, unless ``DREAMVIDEO_REQUIRE_BPY`` is set (CI): then they fail.
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ def find_bpy_python() -> tuple[Path | None, str]:
 
 
 BPY_PYTHON, MISSING = find_bpy_python()
-requires_bpy = [pytest.mark.blender, pytest.mark.skipif(BPY_PYTHON is None, reason=MISSING)]
+REQUIRED = bool(os.environ.get("DREAMVIDEO_REQUIRE_BPY"))  # CI: a missing bpy fails, not skips
+requires_bpy = [pytest.mark.blender,
+                pytest.mark.skipif(BPY_PYTHON is None and not REQUIRED, reason=MISSING)]
 
 
 def run_bpy(*args: str | Path, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``BPY_PYTHON args...`` from the repo root; fail the test with its stderr tail."""
+    if BPY_PYTHON is None:
+        pytest.fail(MISSING)
     proc = subprocess.run([str(BPY_PYTHON), *map(str, args)], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})})
     if proc.returncode != 0:

@@ -1,0 +1,265 @@
+"""Scene -> engine job: the one place where Blender settings become the engine's preset keys.
+
+:func:`build_job` reads ``scene.dreamvideo`` and the scene's render and colour settings and
+returns a plain dict in the engine's preset schema (``effect``, ``source: {blender: ...}``,
+``output``, ``style`` / ``dream`` / ``zoom``). Animated properties are baked to a keyframe at
+every output frame, ``[{"frame": i, "value": v}, ...]``, where ``i`` counts output frames from 0
+(Blender frame ``first + i``). Nothing here renders or writes files; the key names live in the
+tables below.
+
+Blender's Python has no YAML library: :func:`to_yaml` writes the (small) YAML subset the engine
+reads, floats always with a ``.`` so YAML 1.1 parsers keep them numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+EFFECTS = {"STYLE": "style", "DREAM": "dream", "DREAM_ZOOM": "dream_zoom"}
+SECTIONS = {"style": ("style",), "dream": ("dream",), "dream_zoom": ("dream", "zoom")}
+# panel property -> (job section, job key, panel value -> engine value); baked per frame
+ANIMATED = {
+    "style_weight": ("style", "style_weight", float),
+    "dream_strength": ("dream", "step_size", float),
+    "zoom_speed": ("zoom", "scale", lambda speed: 1.0 + speed),
+}
+# panel property -> (job section, job key); constant for the whole job
+CONSTANT = {
+    "dream_steps": ("dream", "steps"),
+}
+CODECS = {"MP4": ("h264", ".mp4"), "PNG": ("png", "")}
+
+
+class JobError(ValueError):
+    """A setting in the panel that cannot make a job; the message is for the user."""
+
+
+def output_frames(scene) -> range:
+    """Blender frames that become output frames: the frame range, or from the current frame
+    to the end for Dream Zoom."""
+    settings = scene.dreamvideo
+    first = scene.frame_current if settings.effect == "DREAM_ZOOM" else scene.frame_start
+    first = min(max(first, scene.frame_start), scene.frame_end)
+    return range(first, scene.frame_end + 1)
+
+
+def source_frames(scene) -> range:
+    """Blender frames to render for the engine: one (the start image) for Dream Zoom."""
+    frames = output_frames(scene)
+    return frames[:1] if scene.dreamvideo.effect == "DREAM_ZOOM" else frames
+
+
+def render_size(scene) -> tuple[int, int]:
+    scale = scene.render.resolution_percentage / 100.0
+    return (max(1, round(scene.render.resolution_x * scale)),
+            max(1, round(scene.render.resolution_y * scale)))
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def output_path(scene, folder: str) -> str:
+    """``folder/<name>.mp4`` or ``folder/<name>`` (a PNG folder)."""
+    settings = scene.dreamvideo
+    suffix = CODECS[settings.output_format][1]
+    name = (settings.output_name.strip() or "dreamvideo") + suffix
+    return folder.rstrip("/\\") + "/" + name
+
+
+def build_job(scene, *, frames_dir: str, output: str, ocio_config: str | None) -> dict:
+    """The engine job for ``scene``; ``frames_dir`` holds the rendered EXRs, ``output`` is the
+    result's path, ``ocio_config`` Blender's ``config.ocio``."""
+    settings = scene.dreamvideo
+    effect = EFFECTS[settings.effect]
+    frames = output_frames(scene)
+    job = {
+        "effect": effect,
+        "source": {"blender": _blender_source(scene, frames_dir, ocio_config)},
+        "output": {
+            "path": output,
+            "fps": scene_fps(scene),
+            "frames": len(frames),
+            "size": list(render_size(scene)),
+            "codec": CODECS[settings.output_format][0],
+        },
+    }
+    sections = {name: job.setdefault(name, {}) for name in SECTIONS[effect]}
+    for prop, (section, key) in CONSTANT.items():
+        if section in sections:
+            sections[section][key] = getattr(settings, prop)
+    baked = bake(scene, [p for p, (section, _, _) in ANIMATED.items() if section in sections], frames)
+    for prop, values in baked.items():
+        section, key, convert = ANIMATED[prop]
+        sections[section][key] = _convert(values, convert)
+    if "style" in sections:
+        images = [{"path": _abspath(item.path), "weight": item.weight}
+                  for item in settings.style_images if item.path.strip()]
+        if images:
+            sections["style"]["images"] = images
+        elif not settings.preset_path.strip():
+            raise JobError("add a style image (Output Properties > dreamvideo > Style Images)")
+    return job
+
+
+def _blender_source(scene, frames_dir: str, ocio_config: str | None) -> dict:
+    settings, view = scene.dreamvideo, scene.view_settings
+    source = {
+        "frames": frames_dir,
+        "view_transform": view.view_transform,
+        "look": view.look,
+        "exposure": view.exposure,
+        "gamma": view.gamma,
+        "display": scene.display_settings.display_device,
+        "fps": scene_fps(scene),
+        "frame_start": source_frames(scene).start,
+        "flow": "vector",
+    }
+    if ocio_config:
+        source["ocio_config"] = ocio_config
+    if settings.use_mask:
+        source["mask"] = {"object_indices": parse_indices(settings.mask_indices),
+                          "feather_px": settings.mask_feather}
+    return source
+
+
+def parse_indices(text: str) -> list[int]:
+    """``"1, 3"`` -> ``[1, 3]``; pass indices are whole numbers >= 1."""
+    try:
+        indices = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise JobError(f"mask pass indices {text!r}: write whole numbers separated by commas, "
+                       "e.g. 1, 3") from None
+    if not indices or min(indices) < 1:
+        raise JobError(f"mask pass indices {text!r}: give at least one index >= 1 (0 is 'no object')")
+    return sorted(set(indices))
+
+
+# ----- baking animated values ------------------------------------------------------------------
+
+def bake(scene, props: list[str], frames: range) -> dict[str, float | list[float]]:
+    """Per-frame values of ``scene.dreamvideo.<prop>`` for animated props, the constant value
+    for others. Plain F-curves are evaluated directly; drivers and NLA need ``frame_set``."""
+    settings = scene.dreamvideo
+    result: dict[str, float | list[float]] = {}
+    needs_frame_set = []
+    for prop in props:
+        path = f"dreamvideo.{prop}"
+        if _driven_or_nla(scene, path):
+            needs_frame_set.append(prop)
+        elif (fcurve := find_fcurve(scene, path)) is not None:
+            result[prop] = [float(fcurve.evaluate(frame)) for frame in frames]
+        else:
+            result[prop] = float(getattr(settings, prop))
+    if needs_frame_set:
+        current = scene.frame_current
+        samples = {prop: [] for prop in needs_frame_set}
+        try:
+            for frame in frames:
+                scene.frame_set(frame)
+                for prop in needs_frame_set:
+                    samples[prop].append(float(getattr(scene.dreamvideo, prop)))
+        finally:
+            scene.frame_set(current)
+        result.update(samples)
+    return {prop: result[prop] for prop in props}
+
+
+def find_fcurve(id_data, data_path: str):
+    """The F-curve animating ``data_path`` in the ID's action (Blender 4.4+ slotted actions or
+    the older flat list), or None."""
+    anim = id_data.animation_data
+    if anim is None or anim.action is None:
+        return None
+    fcurves = getattr(anim.action, "fcurves", None)
+    if fcurves is None:
+        from bpy_extras import anim_utils
+
+        channelbag = anim_utils.action_get_channelbag_for_slot(anim.action, anim.action_slot)
+        fcurves = channelbag.fcurves if channelbag is not None else ()
+    return next((fc for fc in fcurves if fc.data_path == data_path), None)
+
+
+def _driven_or_nla(id_data, data_path: str) -> bool:
+    anim = id_data.animation_data
+    if anim is None:
+        return False
+    return any(d.data_path == data_path for d in anim.drivers) or any(
+        not track.mute for track in anim.nla_tracks)
+
+
+def _convert(values, convert):
+    if isinstance(values, list):
+        return [{"frame": i, "value": convert(v)} for i, v in enumerate(values)]
+    return convert(values)
+
+
+def _abspath(path: str) -> str:
+    try:
+        import bpy
+
+        return bpy.path.abspath(path)
+    except ImportError:  # outside Blender (tests of the pure parts)
+        return path
+
+
+# ----- writing ------------------------------------------------------------------------------
+
+def to_yaml(data: dict) -> str:
+    """Block-style YAML for a job: nested mappings, lists of mappings one per line (flow style)."""
+    lines: list[str] = []
+    _emit_mapping(data, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def preset_overrides(job: dict) -> list[str]:
+    """``--set KEY=VALUE`` items that put the job's values on top of a preset file: whole
+    ``effect`` and ``source``; ``output`` and effect sections key by key."""
+    items = [f"effect={_flow(job['effect'])}", f"source={_flow(job['source'])}"]
+    for section, values in job.items():
+        if section in ("effect", "source"):
+            continue
+        items += [f"{section}.{key}={_flow(value)}" for key, value in values.items()]
+    return items
+
+
+def _emit_mapping(mapping: dict, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    for key, value in mapping.items():
+        if isinstance(value, dict) and value:
+            lines.append(f"{pad}{key}:")
+            _emit_mapping(value, indent + 2, lines)
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            lines.append(f"{pad}{key}:")
+            lines.extend(f"{pad}  - {_flow(item)}" for item in value)
+        else:
+            lines.append(f"{pad}{key}: {_flow(value)}")
+
+
+def _flow(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float(value)
+    return json.dumps(str(value))  # a double-quoted JSON string is a YAML string
+
+
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    if "e" in text and "." not in text.split("e")[0]:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text

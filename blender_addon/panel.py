@@ -1,0 +1,86 @@
+"""The dreamvideo panel in Output Properties, and the two buttons that edit the style image list."""
+
+import bpy
+from bpy.props import IntProperty
+
+from .render_op import DREAMVIDEO_OT_render
+
+
+class DREAMVIDEO_PT_main(bpy.types.Panel):
+    bl_label = "dreamvideo"
+    bl_idname = "DREAMVIDEO_PT_main"
+    bl_space_type = "PROPERTIES"
+    bl_region_type = "WINDOW"
+    bl_context = "output"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = True  # the keyframe dots of animatable properties
+        settings = context.scene.dreamvideo
+        layout.prop(settings, "effect")
+        layout.prop(settings, "preset_path")
+
+        if settings.effect == "STYLE":
+            self._style_images(layout, settings)
+            layout.prop(settings, "style_weight")
+        else:
+            layout.prop(settings, "dream_strength")
+            layout.prop(settings, "dream_steps")
+            if settings.effect == "DREAM_ZOOM":
+                layout.prop(settings, "zoom_speed")
+
+        layout.prop(settings, "use_mask")
+        sub = layout.column()
+        sub.active = settings.use_mask
+        sub.prop(settings, "mask_indices")
+        sub.prop(settings, "mask_feather")
+
+        layout.separator()
+        layout.prop(settings, "output_format")
+        layout.prop(settings, "output_name")
+        layout.prop(settings, "reuse_render")
+        layout.prop(settings, "load_in_sequencer")
+        layout.operator(DREAMVIDEO_OT_render.bl_idname, icon="RENDER_ANIMATION")
+
+    @staticmethod
+    def _style_images(layout, settings):
+        box = layout.box()
+        box.label(text="Style Images")
+        for index, item in enumerate(settings.style_images):
+            row = box.row(align=True)
+            row.prop(item, "path", text="")
+            row.prop(item, "weight", text="")
+            row.operator(DREAMVIDEO_OT_style_image_remove.bl_idname, text="", icon="X").index = index
+        box.operator(DREAMVIDEO_OT_style_image_add.bl_idname, icon="ADD")
+
+
+class DREAMVIDEO_OT_style_image_add(bpy.types.Operator):
+    """Add a style image"""
+
+    bl_idname = "dreamvideo.style_image_add"
+    bl_label = "Add Style Image"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    def execute(self, context):
+        context.scene.dreamvideo.style_images.add()
+        return {"FINISHED"}
+
+
+class DREAMVIDEO_OT_style_image_remove(bpy.types.Operator):
+    """Remove this style image"""
+
+    bl_idname = "dreamvideo.style_image_remove"
+    bl_label = "Remove Style Image"
+    bl_options = {"REGISTER", "UNDO", "INTERNAL"}
+
+    index: IntProperty()
+
+    def execute(self, context):
+        images = context.scene.dreamvideo.style_images
+        if 0 <= self.index < len(images):
+            images.remove(self.index)
+        return {"FINISHED"}
+
+
+CLASSES = (DREAMVIDEO_OT_style_image_add, DREAMVIDEO_OT_style_image_remove, DREAMVIDEO_PT_main)

@@ -1,0 +1,401 @@
+"""Render with dreamvideo: EXR passes -> job.yaml -> engine subprocess -> strip in the Sequencer.
+
+A :class:`Run` does the work in small steps (one Blender frame, or one look at the engine's
+progress), so the modal operator stays responsive: a timer calls ``step()``, Esc cancels.
+``execute()`` (scripts, tests) runs the same steps to the end, blocking.
+
+While it renders the EXRs the run changes, and afterwards restores, a few scene settings:
+the Vector, Z (and Object Index with a mask) passes on, motion blur off (it makes Blender drop
+the Vector pass; the user is warned), the output format multilayer EXR, and the compositor and
+sequencer off so the EXR holds the 3D render.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import bpy
+
+from . import job as jobs
+from . import preferences
+from .engine_process import EngineProcess, engine_command
+
+TIMER_S = 0.1
+RENDER_SHARE = 0.3  # of the progress bar, when frames have to be rendered
+EXR_NAME = "frame_{:04d}.exr"
+
+
+class RunError(Exception):
+    """Something the user must fix before a run can start."""
+
+
+class SceneOverrides:
+    """Set attributes for the EXR render and put the old values back afterwards."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[object, str, object]] = []
+
+    def set(self, owner, attr: str, value) -> None:
+        if not hasattr(owner, attr):
+            return
+        self._saved.append((owner, attr, getattr(owner, attr)))
+        setattr(owner, attr, value)
+
+    def restore(self) -> None:
+        for owner, attr, value in reversed(self._saved):
+            try:
+                setattr(owner, attr, value)
+            except (AttributeError, TypeError, ValueError):
+                pass
+        self._saved.clear()
+
+
+class Run:
+    """One dreamvideo run for ``scene``; ``state`` goes render -> engine -> done | failed |
+    cancelled. ``warnings`` and ``message`` are for ``Operator.report``."""
+
+    def __init__(self, context) -> None:
+        self.scene = context.scene
+        self.prefs = preferences.get(context)
+        self.state = "render"
+        self.message = ""
+        self.warnings: list[str] = []
+        self.engine: EngineProcess | None = None
+        self._overrides = SceneOverrides()
+        self._frame_before = self.scene.frame_current
+        self._python = bpy.path.abspath(self.prefs.engine_python.strip())
+        if not self._python:
+            raise RunError("set the engine's Python in Preferences > Add-ons > dreamvideo")
+        self.cache = cache_folder(self.scene, self.prefs.cache_dir)
+        self.exr_dir = self.cache / "exr"
+        self.output = jobs.output_path(self.scene, output_folder(self.scene))
+        try:
+            self.job = jobs.build_job(self.scene, frames_dir=str(self.exr_dir), output=self.output,
+                                      ocio_config=ocio_config_path())
+        except jobs.JobError as err:
+            raise RunError(str(err)) from None
+        self.frames = list(jobs.source_frames(self.scene))
+        self.todo = self._frames_to_render()
+        self._rendered = 0
+
+    # ----- stepping
+
+    def step(self) -> bool:
+        """Advance a little; True once the run is over (done, failed or cancelled)."""
+        if self.state == "render":
+            self._render_next()
+        elif self.state == "engine":
+            self._poll_engine()
+        return self.state in ("done", "failed", "cancelled")
+
+    def cancel(self) -> None:
+        if self.state == "render":
+            self._finish_render()
+            self._end("cancelled", "dreamvideo: cancelled while rendering the passes")
+        elif self.state == "engine" and self.engine is not None:
+            self.engine.cancel()
+
+    @property
+    def fraction(self) -> float:
+        share = RENDER_SHARE if self.todo else 0.0
+        if self.state == "render":
+            return share * self._rendered / max(1, len(self.todo))
+        if self.state == "engine" and self.engine is not None:
+            progress = self.engine.progress
+            engine = {"render": 0.9 * progress.fraction,
+                      "encode": 0.9 + 0.1 * progress.fraction}.get(progress.stage, 0.0)
+            return share + (1.0 - share) * engine
+        return 1.0
+
+    @property
+    def status(self) -> str:
+        if self.state == "render":
+            return f"dreamvideo: rendering passes {self._rendered}/{len(self.todo)} - Esc to cancel"
+        if self.state == "engine" and self.engine is not None:
+            return self.engine.progress.status()
+        return self.message
+
+    # ----- stages
+
+    def _frames_to_render(self) -> list[int]:
+        self.exr_dir.mkdir(parents=True, exist_ok=True)
+        wanted = {EXR_NAME.format(frame) for frame in self.frames}
+        for stale in self.exr_dir.glob("*.exr"):  # the folder must hold exactly this range
+            if stale.name not in wanted:
+                stale.unlink()
+        reuse = self.scene.dreamvideo.reuse_render
+        return [f for f in self.frames if not (reuse and (self.exr_dir / EXR_NAME.format(f)).is_file())]
+
+    def _render_next(self) -> None:
+        if self._rendered == 0 and self.todo:
+            self._prepare_render()
+        if self._rendered < len(self.todo):
+            render_exr(self.scene, self.todo[self._rendered], self.exr_dir)
+            self._rendered += 1
+            if self._rendered < len(self.todo):
+                return
+        self._finish_render()
+        self._start_engine()
+
+    def _prepare_render(self) -> None:
+        scene, over = self.scene, self._overrides
+        if scene.render.use_motion_blur:
+            self.warnings.append("motion blur is off for the dreamvideo render: Blender writes no "
+                                 "Vector pass with it")
+        over.set(scene.render, "use_motion_blur", False)
+        over.set(scene.render, "use_compositing", False)
+        over.set(scene.render, "use_sequencer", False)
+        for layer in scene.view_layers:
+            over.set(layer, "use_pass_combined", True)
+            over.set(layer, "use_pass_vector", True)
+            over.set(layer, "use_pass_z", True)
+            if scene.dreamvideo.use_mask:
+                over.set(layer, "use_pass_object_index", True)
+        image = scene.render.image_settings
+        over.set(image, "media_type", "MULTI_LAYER_IMAGE")
+        over.set(image, "file_format", "OPEN_EXR_MULTILAYER")
+        over.set(image, "color_depth", "32")
+        over.set(image, "exr_codec", "ZIP")
+        if scene.render.engine == "BLENDER_WORKBENCH":
+            self.warnings.append("Workbench writes no Vector pass; use Cycles or EEVEE")
+
+    def _finish_render(self) -> None:
+        self._overrides.restore()
+        if self.scene.frame_current != self._frame_before:
+            self.scene.frame_set(self._frame_before)
+
+    def _start_engine(self) -> None:
+        job_path = self.cache / "job.yaml"
+        preset = self.scene.dreamvideo.preset_path.strip()
+        job_path.write_text(jobs.to_yaml(self.job), encoding="utf-8")
+        if preset:
+            command = engine_command(self._python, bpy.path.abspath(preset))
+            for item in jobs.preset_overrides(self.job):
+                command += ["--set", item]
+        else:
+            command = engine_command(self._python, job_path)
+        try:
+            self.engine = EngineProcess(command, cwd=str(self.cache), env=engine_environment())
+        except OSError as err:
+            self._end("failed", f"dreamvideo: cannot start {self._python}: {err.strerror or err}")
+            return
+        self.state = "engine"
+
+    def _poll_engine(self) -> None:
+        engine = self.engine
+        engine.poll()
+        if engine.running:
+            return
+        engine.wait(timeout=10)
+        if engine.succeeded:
+            output = engine.progress.output or self.output
+            text = f"dreamvideo: wrote {output}"
+            if self.scene.dreamvideo.load_in_sequencer:
+                strip_scene = load_into_sequencer(self.scene, output, self.frames[0])
+                text += f" (Video Sequencer of scene '{strip_scene.name}')"
+            self._end("done", text)
+        elif engine.cancelled:
+            self._end("cancelled", f"dreamvideo: cancelled at frame {engine.progress.frame}/"
+                                   f"{engine.progress.total}; run again to resume")
+        else:
+            self._end("failed", f"dreamvideo failed: {engine.error_line()}")
+
+    def fail(self, message: str) -> None:
+        """Stop everything now (kill the engine, restore the scene) and record the failure."""
+        if self.engine is not None and self.engine.running:
+            self.engine.kill()
+        self._finish_render()
+        self._end("failed", message)
+
+    def _end(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+
+
+# ----- helpers (bpy, no operator state) ----------------------------------------------------------
+
+def render_exr(scene, frame: int, folder: Path) -> Path:
+    """Render ``frame`` and save all passes as a multi-part EXR (scene settings already set)."""
+    scene.frame_set(frame)
+    bpy.ops.render.render()
+    path = folder / EXR_NAME.format(frame)
+    bpy.data.images["Render Result"].save_render(str(path), scene=scene)
+    return path
+
+
+def cache_folder(scene, cache_dir: str) -> Path:
+    """``<cache>/<scene name>``; ``//`` paths need a saved .blend, else the temp folder."""
+    cache_dir = cache_dir.strip() or preferences.DEFAULT_CACHE
+    if cache_dir.startswith("//") and not bpy.data.filepath:
+        root = Path(tempfile.gettempdir()) / "dreamvideo_cache"
+    else:
+        root = Path(bpy.path.abspath(cache_dir))
+    return root / _safe_name(scene.name)
+
+
+def output_folder(scene) -> str:
+    """The folder of the scene's output path (Output Properties > Output)."""
+    path = bpy.path.abspath(scene.render.filepath or "//")
+    if path.startswith("//"):  # unsaved file: relative paths have no base
+        path = os.path.join(tempfile.gettempdir(), path[2:])
+    folder = path if path.endswith(("/", "\\")) else os.path.dirname(path)
+    os.makedirs(folder or ".", exist_ok=True)
+    return folder.rstrip("/\\") or "/"
+
+
+def ocio_config_path() -> str | None:
+    """The OCIO config this Blender uses: $OCIO, else its bundled config.ocio."""
+    if os.environ.get("OCIO"):
+        return os.environ["OCIO"]
+    for kind in ("LOCAL", "SYSTEM"):
+        root = bpy.utils.resource_path(kind)
+        path = os.path.join(root, "datafiles", "colormanagement", "config.ocio") if root else ""
+        if path and os.path.isfile(path):
+            return path
+    return None
+
+
+def engine_environment() -> dict[str, str]:
+    """Blender's environment without its Python settings, which must not leak into the engine."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
+
+
+def load_into_sequencer(scene, output: str, frame_start: int):
+    """Add the result as a strip to the sequencer of scene '<name>.dreamvideo' (made if needed,
+    so the user's own scene keeps rendering its 3D view); returns that scene."""
+    name = f"{scene.name}.dreamvideo"
+    target = bpy.data.scenes.get(name) or bpy.data.scenes.new(name)
+    for attr in ("fps", "fps_base", "resolution_x", "resolution_y", "resolution_percentage"):
+        setattr(target.render, attr, getattr(scene.render, attr))
+    editor = target.sequence_editor or target.sequence_editor_create()
+    strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+    every = editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all
+    channel = 1 + max((strip.channel for strip in every), default=0)
+    label = Path(output).name or "dreamvideo"
+    if os.path.isdir(output):
+        files = sorted(f for f in os.listdir(output) if f.lower().endswith(".png"))
+        strip = strips.new_image(label, os.path.join(output, files[0]), channel, frame_start)
+        for file in files[1:]:
+            strip.elements.append(file)
+    else:
+        strip = strips.new_movie(label, output, channel, frame_start)
+    target.frame_start = frame_start
+    target.frame_end = max(target.frame_end, strip.frame_final_end - 1)
+    return target
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scene"
+
+
+# ----- the operator -------------------------------------------------------------------------------
+
+class DREAMVIDEO_OT_render(bpy.types.Operator):
+    """Render the frame range's passes, process them with the dreamvideo engine and load the result"""
+
+    bl_idname = "dreamvideo.render"
+    bl_label = "Render with dreamvideo"
+
+    _run: Run | None = None
+    _timer = None
+    _reported = 0
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None
+
+    def execute(self, context):
+        """Blocking (scripts, background mode)."""
+        run = self._start(context)
+        if run is None:
+            return {"CANCELLED"}
+        try:
+            while not run.step():
+                if run.state == "engine":
+                    time.sleep(TIMER_S)
+        except KeyboardInterrupt:
+            run.cancel()
+            while not run.step():
+                time.sleep(TIMER_S)
+        except Exception as err:  # restore the scene and stop the engine whatever went wrong
+            run.fail(f"dreamvideo failed: {err}")
+        return self._report_end(run)
+
+    def invoke(self, context, event):
+        run = self._start(context)
+        if run is None:
+            return {"CANCELLED"}
+        self._run = run
+        wm = context.window_manager
+        wm.progress_begin(0, 1000)
+        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
+        wm.modal_handler_add(self)
+        self._show(context, run)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        run = self._run
+        if event.type == "ESC" and event.value == "PRESS":
+            run.cancel()
+        elif event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        try:
+            finished = run.step()
+        except Exception as err:  # a render or I/O failure must not leave the UI stuck
+            run.fail(f"dreamvideo failed: {err}")
+            finished = True
+        self._flush_warnings(run)
+        self._show(context, run)
+        if not finished:
+            return {"RUNNING_MODAL"}
+        self._stop_modal(context)
+        return self._report_end(run)
+
+    def cancel(self, context):  # Blender closes the window / file while running
+        if self._run is not None:
+            self._run.fail("dreamvideo: stopped because Blender closed the operator")
+        self._stop_modal(context)
+
+    # ----- pieces
+
+    def _start(self, context) -> Run | None:
+        try:
+            run = Run(context)
+        except (RunError, OSError) as err:
+            self.report({"ERROR"}, str(err))
+            return None
+        self._reported = 0
+        return run
+
+    def _flush_warnings(self, run: Run) -> None:
+        for warning in run.warnings[self._reported:]:
+            self.report({"WARNING"}, warning)
+        self._reported = len(run.warnings)
+
+    def _report_end(self, run: Run):
+        self._flush_warnings(run)
+        if run.state == "done":
+            self.report({"INFO"}, run.message)
+            return {"FINISHED"}
+        self.report({"ERROR"} if run.state == "failed" else {"WARNING"}, run.message)
+        return {"CANCELLED"}
+
+    def _show(self, context, run: Run) -> None:
+        context.window_manager.progress_update(int(run.fraction * 1000))
+        if context.workspace is not None:
+            context.workspace.status_text_set(run.status)
+
+    def _stop_modal(self, context) -> None:
+        wm = context.window_manager
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+            self._timer = None
+        wm.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+
+CLASSES = (DREAMVIDEO_OT_render,)
