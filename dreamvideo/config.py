@@ -20,7 +20,7 @@ from .errors import UserError
 def _resolve(path: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir")
     path = path.expanduser()
-    return path if path.is_absolute() or base is None else (Path(base) / path)
+    return path if path.is_absolute() or base is None else (Path(base) / path).resolve()
 
 
 PresetPath = Annotated[Path, AfterValidator(_resolve)]

@@ -28,7 +28,7 @@ class ZoomStep:
 
     def matrix(self, size: tuple[int, int]) -> np.ndarray:
         width, height = size
-        centre = (self.center[0] * width, self.center[1] * height)
+        centre = (self.center[0] * (width - 1), self.center[1] * (height - 1))  # pixel-centre coordinates
         matrix = cv2.getRotationMatrix2D(centre, self.rotate, self.scale)
         matrix[:, 2] -= self.pan
         return matrix
