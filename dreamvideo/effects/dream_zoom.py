@@ -58,3 +58,16 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 def build(preset: Preset, source, *, frame_size) -> DreamZoom:
     return DreamZoom(preset, dreamer_for(preset))
+
+
+def transition_errors(frames: list[np.ndarray], zoom, *, closing: bool) -> tuple[np.ndarray, float]:
+    """Mean absolute difference between each frame moved one camera step and its successor, and
+    the same across the seam (last frame -> first), in 0-255 levels. ``closing=True`` treats
+    ``frames`` as a loop. The loop is seamless when the seam is no larger than a typical step."""
+    def step_error(index_from, frame_from, frame_to):
+        moved = ZoomStep.at(zoom, index_from).apply(frame_from.astype(np.float32))
+        return float(np.mean(np.abs(moved - frame_to.astype(np.float32))))
+
+    steps = np.array([step_error(i, a, b) for i, (a, b) in enumerate(zip(frames, frames[1:]))])
+    seam = step_error(len(frames) - 1, frames[-1], frames[0]) if closing else float("nan")
+    return steps, seam
