@@ -190,9 +190,13 @@ def _driven_or_nla(id_data, data_path: str) -> bool:
 
 
 def _convert(values, convert):
+    """Engine values; Blender floats are 32-bit, so 7 significant digits say all there is."""
+    def engine_value(value):
+        return float(f"{convert(value):.7g}")
+
     if isinstance(values, list):
-        return [{"frame": i, "value": convert(v)} for i, v in enumerate(values)]
-    return convert(values)
+        return [{"frame": i, "value": engine_value(v)} for i, v in enumerate(values)]
+    return engine_value(values)
 
 
 def _abspath(path: str) -> str:

@@ -106,8 +106,8 @@ class Run:
             return share * self._rendered / max(1, len(self.todo))
         if self.state == "engine" and self.engine is not None:
             progress = self.engine.progress
-            engine = {"render": 0.9 * progress.fraction,
-                      "encode": 0.9 + 0.1 * progress.fraction}.get(progress.stage, 0.0)
+            engine = {"render": 0.9 * progress.fraction, "encode": 0.9 + 0.1 * progress.fraction,
+                      "done": 1.0}.get(progress.stage, 0.0)
             return share + (1.0 - share) * engine
         return 1.0
 

@@ -35,8 +35,8 @@ def find_bpy_python() -> tuple[Path | None, str]:
 
 BPY_PYTHON, MISSING = find_bpy_python()
 REQUIRED = bool(os.environ.get("DREAMVIDEO_REQUIRE_BPY"))  # CI: a missing bpy fails, not skips
-requires_bpy = [pytest.mark.blender,
-                pytest.mark.skipif(BPY_PYTHON is None and not REQUIRED, reason=MISSING)]
+skip_without_bpy = pytest.mark.skipif(BPY_PYTHON is None and not REQUIRED, reason=MISSING)
+requires_bpy = [pytest.mark.blender, skip_without_bpy]
 
 
 def run_bpy(*args: str | Path, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:

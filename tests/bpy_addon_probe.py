@@ -1,0 +1,193 @@
+"""Exercise the add-on inside Blender (run with the bpy interpreter); results go to a JSON file.
+
+    python tests/bpy_addon_probe.py ZIP OUT.json MODE [--engine PY] [--work DIR] [--preset P]
+
+Set ``BLENDER_USER_RESOURCES`` to an empty folder: the zip is installed there as an extension
+(Get Extensions > Install from Disk) and enabled. Modes:
+
+- ``register``: classes, panel, preferences, scene properties; then disable -> all gone.
+- ``job``: the test scene with ``style_weight`` keyframed 100 @ frame 1 -> 600 @ frame 6 and
+  ``dream_strength`` driven by the frame: the job dict and its YAML.
+- ``run``: the render operator end to end (``bpy.ops.dreamvideo.render()``, blocking) with the
+  real engine; records each step's progress, then saves Blender's own display render of the
+  start frame for comparison.
+- ``cancel``: a Run driven like the modal operator, cancelled once the engine reports a frame.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import bpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import blender_scene  # noqa: E402  (the test scene, built in code)
+
+MODULE = "bl_ext.user_default.dreamvideo"
+
+
+def install(zip_path):
+    result = bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default",
+                                                      enable_on_install=True)
+    if result != {"FINISHED"} or MODULE not in bpy.context.preferences.addons:
+        raise SystemExit(f"installing {zip_path} failed: {result}")
+    return sys.modules[MODULE]
+
+
+def probe_register(addon, args):
+    prefs = bpy.context.preferences.addons[MODULE].preferences
+    info = {
+        "classes": [cls.__name__ for cls in addon.CLASSES],
+        "panel": hasattr(bpy.types, "DREAMVIDEO_PT_main"),
+        "panel_context": bpy.types.DREAMVIDEO_PT_main.bl_context,
+        "operators": [op for op in ("render", "check_engine", "style_image_add")
+                      if hasattr(bpy.ops.dreamvideo, op)],
+        "prefs": {"engine_python": prefs.engine_python, "cache_dir": prefs.cache_dir},
+        "scene_props": sorted(p.identifier for p in bpy.context.scene.dreamvideo.bl_rna.properties
+                              if p.identifier not in ("rna_type", "name")),
+        "animatable": {name: bpy.context.scene.dreamvideo.bl_rna.properties[name].is_animatable
+                       for name in ("style_weight", "dream_strength", "zoom_speed")},
+    }
+    prefs.engine_python = args.engine or ""
+    bpy.ops.dreamvideo.check_engine()  # reports in the log; the result is checked below
+    from importlib import import_module
+
+    info["check"] = list(import_module(MODULE + ".engine_process").check_engine(args.engine or ""))
+    import addon_utils
+
+    addon_utils.disable(MODULE)
+    info["after_disable"] = {"panel": hasattr(bpy.types, "DREAMVIDEO_PT_main"),
+                             "scene_prop": hasattr(bpy.types.Scene, "dreamvideo")}
+    return info
+
+
+def _scene(effect):
+    scene = bpy.context.scene  # built by main() before the add-on was installed
+    scene.dreamvideo.effect = effect
+    return scene
+
+
+def probe_job(addon, args):
+    jobs = sys.modules[MODULE + ".job"]
+    scene = _scene("STYLE")
+    settings = scene.dreamvideo
+    for frame, value in ((1, 100.0), (6, 600.0)):
+        settings.style_weight = value
+        scene.keyframe_insert('dreamvideo.style_weight', frame=frame)
+    fcurve = jobs.find_fcurve(scene, "dreamvideo.style_weight")
+    for point in fcurve.keyframe_points:
+        point.interpolation = "LINEAR"
+    image = settings.style_images.add()
+    image.path = "/tmp/style.png"
+    settings.use_mask, settings.mask_indices = True, "2, 1"
+    job = jobs.build_job(scene, frames_dir="/cache/exr", output="/out/x.mp4", ocio_config="/ocio")
+    # A driver needs frame_set: dream_strength = frame / 10 for the dream effect.
+    settings.effect = "DREAM"
+    driver = scene.driver_add("dreamvideo.dream_strength").driver
+    driver.type, driver.expression = "SCRIPTED", "frame / 10"
+    dream_job = jobs.build_job(scene, frames_dir="/cache/exr", output="/out/x.mp4", ocio_config=None)
+    return {"job": job, "yaml": jobs.to_yaml(job), "dream_job": dream_job,
+            "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job)}
+
+
+def _configure(scene, args, effect, frames=6):
+    prefs = bpy.context.preferences.addons[MODULE].preferences
+    prefs.engine_python = args.engine
+    prefs.cache_dir = str(Path(args.work) / "cache")
+    scene.frame_end = frames
+    scene.render.filepath = str(Path(args.work) / "out") + "/"
+    scene.render.use_motion_blur = True  # the run must switch it off (and warn)
+    scene.view_settings.view_transform = "AgX"
+    settings = scene.dreamvideo
+    settings.effect = effect
+    settings.preset_path = args.preset or ""
+    settings.output_format = "PNG"
+    settings.output_name = "result"
+    return settings
+
+
+def probe_run(addon, args):
+    render_op = sys.modules[MODULE + ".render_op"]
+    scene = _scene("DREAM_ZOOM")
+    settings = _configure(scene, args, "DREAM_ZOOM")
+    settings.dream_strength = 0.0
+    scene.frame_set(1)
+    steps = []
+    original_step = render_op.Run.step
+
+    def recording_step(run):
+        finished = original_step(run)
+        steps.append({"state": run.state, "fraction": run.fraction, "status": run.status})
+        return finished
+
+    render_op.Run.step = recording_step
+    started = time.monotonic()
+    result = bpy.ops.dreamvideo.render()
+    render_op.Run.step = original_step
+    restored = {"motion_blur_restored": scene.render.use_motion_blur,
+                "file_format_restored": scene.render.image_settings.file_format}
+    # Blender's own display render of the start frame, for the colour check (motion blur off,
+    # as in the EXRs the run rendered).
+    scene.render.use_motion_blur = False
+    bpy.ops.render.render()
+    scene.render.image_settings.media_type = "IMAGE"
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.image_settings.color_mode = "RGB"
+    display_png = Path(args.work) / "blender_display.png"
+    bpy.data.images["Render Result"].save_render(str(display_png), scene=scene)
+    strip_scene = bpy.data.scenes.get(f"{scene.name}.dreamvideo")
+    strips = [] if strip_scene is None else [
+        {"name": s.name, "type": s.type, "frame_start": s.frame_start, "length": s.frame_final_duration}
+        for s in strip_scene.sequence_editor.strips_all]
+    return {
+        "result": sorted(result), "seconds": time.monotonic() - started, "steps": steps,
+        **restored,
+        "output": str(Path(args.work) / "out" / "result"), "display_png": str(display_png),
+        "job_yaml": str(Path(args.work) / "cache" / scene.name / "job.yaml"),
+        "strips": strips, "frames_in_scene": scene.frame_end - scene.frame_start + 1,
+    }
+
+
+def probe_cancel(addon, args):
+    render_op = sys.modules[MODULE + ".render_op"]
+    scene = _scene("DREAM_ZOOM")
+    settings = _configure(scene, args, "DREAM_ZOOM", frames=40)
+    settings.dream_strength, settings.dream_steps = 1.0, 20
+    settings.output_name = "cancelled"
+    run = render_op.Run(bpy.context)
+    deadline = time.monotonic() + 240
+    cancelled_at = None
+    while not run.step() and time.monotonic() < deadline:
+        if run.state == "engine" and run.engine.progress.frame >= 1 and cancelled_at is None:
+            cancelled_at = run.engine.progress.frame
+            run.cancel()
+        time.sleep(0.05)
+    return {"state": run.state, "message": run.message, "cancelled_at": cancelled_at,
+            "last_frame": run.engine.progress.frame if run.engine else None,
+            "total": run.engine.progress.total if run.engine else None,
+            "returncode": run.engine.returncode if run.engine else None,
+            "running": run.engine.running if run.engine else None}
+
+
+MODES = {"register": probe_register, "job": probe_job, "run": probe_run, "cancel": probe_cancel}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("zip", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("mode", choices=MODES)
+    parser.add_argument("--engine", default="")
+    parser.add_argument("--work", default="")
+    parser.add_argument("--preset", default="")
+    args = parser.parse_args()
+    if args.mode != "register":  # first: loading factory settings would reset the preferences
+        blender_scene.build_scene(6, (96, 54), 16)
+    addon = install(args.zip)
+    args.out.write_text(json.dumps(MODES[args.mode](addon, args), indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

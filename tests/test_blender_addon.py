@@ -1,0 +1,142 @@
+"""The Blender add-on: built zip, install and register in real Blender, job baking, and full runs
+with the real engine as a subprocess (render -> engine -> Sequencer, and cancellation).
+
+Blender parts run tests/bpy_addon_probe.py in the bpy interpreter, with the built zip installed as
+an extension into a private BLENDER_USER_RESOURCES folder.
+"""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+
+from bpy_env import ROOT, run_bpy, skip_without_bpy
+from dreamvideo.config import load_preset, parse_preset, value_at
+
+ADDON = ROOT / "blender_addon"
+
+
+@pytest.fixture(scope="session")
+def addon_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run([sys.executable, str(ADDON / "build.py"), "--out", str(out)],
+                          capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+def _probe(addon_zip, tmp_path, mode, **options):
+    resources = tmp_path / "blender_user"
+    resources.mkdir(exist_ok=True)
+    out = tmp_path / f"probe_{mode}.json"
+    args = [f"--{key}={value}" for key, value in options.items()]
+    proc = run_bpy(ROOT / "tests" / "bpy_addon_probe.py", addon_zip, out, mode, *args,
+                   env={"BLENDER_USER_RESOURCES": str(resources)})
+    result = json.loads(out.read_text())
+    result["log"] = proc.stdout + proc.stderr
+    return result
+
+
+def _psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+# ----- no Blender needed --------------------------------------------------------------------------
+
+def test_zip_is_an_extension_and_a_legacy_addon(addon_zip):
+    with zipfile.ZipFile(addon_zip) as archive:
+        names = set(archive.namelist())
+        manifest = archive.read("dreamvideo_blender/blender_manifest.toml").decode()
+    assert {"dreamvideo_blender/__init__.py", "dreamvideo_blender/render_op.py"} <= names
+    assert not any("__pycache__" in n or n.endswith("build.py") for n in names)
+    version = re.search(r'^version = "(.+)"', manifest, re.MULTILINE).group(1)
+    assert re.search(r'^blender_version_min = "4\.2\.0"', manifest, re.MULTILINE)
+    tree = ast.parse((ADDON / "__init__.py").read_text())
+    bl_info = next(ast.literal_eval(node.value) for node in tree.body
+                   if isinstance(node, ast.Assign) and node.targets[0].id == "bl_info")
+    assert ".".join(map(str, bl_info["version"])) == version
+    assert addon_zip.endswith(f"dreamvideo-{version}.zip")
+
+
+# ----- in Blender ---------------------------------------------------------------------------------
+
+@pytest.mark.blender
+@skip_without_bpy
+class TestInBlender:
+    def test_registers_with_panel_and_preferences(self, addon_zip, tmp_path):
+        info = _probe(addon_zip, tmp_path, "register", engine=sys.executable)
+        assert info["panel"] and info["panel_context"] == "output"
+        assert set(info["operators"]) == {"render", "check_engine", "style_image_add"}
+        assert info["prefs"]["cache_dir"] == "//dreamvideo_cache"
+        assert {"effect", "preset_path", "style_images", "style_weight", "dream_strength",
+                "zoom_speed", "mask_indices", "output_format"} <= set(info["scene_props"])
+        assert all(info["animatable"].values())
+        assert info["check"][0] and info["check"][1].startswith("dreamvideo ")
+        assert "Info: dreamvideo " in info["log"]  # the Check operator's report
+        assert info["after_disable"] == {"panel": False, "scene_prop": False}
+
+    def test_keyframed_properties_arrive_as_per_frame_values(self, addon_zip, tmp_path):
+        info = _probe(addon_zip, tmp_path, "job")
+        job = info["job"]
+        keys = job["style"]["style_weight"]
+        assert [k["frame"] for k in keys] == list(range(6))  # a key at every output frame
+        assert [k["value"] for k in keys] == pytest.approx([100, 200, 300, 400, 500, 600])
+        assert job["source"]["blender"]["mask"] == {"object_indices": [1, 2], "feather_px": 2.0}
+        assert job["output"] == {"path": "/out/x.mp4", "fps": 24.0, "frames": 6, "size": [96, 54],
+                                 "codec": "h264"}
+        # The YAML the add-on writes (no YAML library in Blender) is what the engine reads.
+        assert yaml.safe_load(info["yaml"]) == job
+        preset = parse_preset(yaml.safe_load(info["yaml"]))
+        assert preset.effect == "style"
+        assert [value_at(preset.style.style_weight, i) for i in range(6)] == \
+            pytest.approx([100, 200, 300, 400, 500, 600])
+        # A driver (dream_strength = frame / 10) is baked by frame_set, and the frame restored.
+        dream = parse_preset(info["dream_job"])
+        assert [value_at(dream.dream.step_size, i) for i in range(6)] == \
+            pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        assert info["frame_after"] == 1
+
+    def test_job_overrides_apply_on_top_of_a_preset(self, addon_zip, tmp_path):
+        info = _probe(addon_zip, tmp_path, "job")
+        preset_file = tmp_path / "base.yaml"
+        preset_file.write_text("effect: dream_zoom\nstyle: {content_weight: 3.0}\nseed: 5\n")
+        preset = load_preset(preset_file, info["overrides"])
+        assert preset.effect == "style" and preset.seed == 5 and preset.style.content_weight == 3.0
+        assert value_at(preset.style.style_weight, 5) == pytest.approx(600)
+        assert preset.source.blender["frames"] == "/cache/exr"
+
+    def test_render_operator_end_to_end(self, addon_zip, tmp_path):
+        """Zero dream strength and full source blend: the engine's frames are Blender's own
+        display of the rendered frame (AgX), so the colour path is exact end to end."""
+        preset = tmp_path / "zero.yaml"
+        preset.write_text("effect: dream_zoom\ndream: {steps: 0, first_frame_steps: 0}\n"
+                          "zoom: {source_blend: 1.0}\n")
+        work = tmp_path / "work"
+        info = _probe(addon_zip, tmp_path, "run", engine=sys.executable, work=work, preset=preset)
+        assert info["result"] == ["FINISHED"], info["log"][-2000:]
+        assert "motion blur is off" in info["log"] and info["motion_blur_restored"]
+        assert info["file_format_restored"] == "PNG"  # the scene's own output settings are back
+        fractions = [step["fraction"] for step in info["steps"]]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
+        assert any(s["status"].startswith("dreamvideo: done 6/6 (100%)") for s in info["steps"])
+        frames = sorted((work / "out" / "result").glob("*.png"))
+        assert len(frames) == info["frames_in_scene"] == 6
+        blender = cv2.imread(info["display_png"])
+        for frame in frames:
+            assert _psnr(cv2.imread(str(frame)), blender) >= 40
+        assert info["strips"] == [{"name": "result", "type": "IMAGE", "frame_start": 1.0, "length": 6}]
+        job = yaml.safe_load((tmp_path / "work" / "cache" / "Scene" / "job.yaml").read_text())
+        assert job["source"]["blender"]["view_transform"] == "AgX"
+
+    def test_cancel_stops_the_engine_after_the_current_frame(self, addon_zip, tmp_path):
+        info = _probe(addon_zip, tmp_path, "cancel", engine=sys.executable, work=tmp_path / "work")
+        assert info["state"] == "cancelled" and info["returncode"] == 130
+        assert info["running"] is False and info["cancelled_at"] <= info["last_frame"] < info["total"]
+        assert "run again to resume" in info["message"]
