@@ -36,9 +36,51 @@ def install(zip_path):
     return sys.modules[MODULE]
 
 
+class RecordingLayout:
+    """Stands in for UILayout when drawing headless: checks every property and operator drawn."""
+
+    def __init__(self, drawn):
+        self.drawn = drawn
+
+    def prop(self, data, name, **_):
+        if name not in data.bl_rna.properties:
+            raise AttributeError(f"panel draws unknown property {name!r}")
+        self.drawn.append(name)
+
+    def operator(self, idname, **_):
+        category, name = idname.split(".")
+        if not hasattr(getattr(bpy.ops, category), name):
+            raise AttributeError(f"panel draws unknown operator {idname!r}")
+        self.drawn.append(idname)
+        return self
+
+    def __getattr__(self, name):  # row(), column(), box(), label(), separator(), flags ...
+        return lambda *args, **kwargs: self
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+
+
+def _draw(cls, context, **attrs):
+    """Call ``cls.draw`` on a stand-in with the class's helpers and a recording layout."""
+    drawn = []
+    helpers = {k: v for k, v in vars(cls).items() if not k.startswith("__") and k != "draw"}
+    fake = type("Drawer", (), {**helpers, **attrs, "layout": RecordingLayout(drawn)})()
+    cls.draw(fake, context)
+    return drawn
+
+
 def probe_register(addon, args):
     prefs = bpy.context.preferences.addons[MODULE].preferences
+    scene = bpy.context.scene
+    scene.dreamvideo.style_images.add()
+    drawn = {}
+    for effect in ("STYLE", "DREAM", "DREAM_ZOOM"):
+        scene.dreamvideo.effect = effect
+        drawn[effect] = _draw(bpy.types.DREAMVIDEO_PT_main, bpy.context)
+    drawn["prefs"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
     info = {
+        "drawn": drawn,
         "classes": [cls.__name__ for cls in addon.CLASSES],
         "panel": hasattr(bpy.types, "DREAMVIDEO_PT_main"),
         "panel_context": bpy.types.DREAMVIDEO_PT_main.bl_context,

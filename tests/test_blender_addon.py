@@ -73,6 +73,11 @@ class TestInBlender:
     def test_registers_with_panel_and_preferences(self, addon_zip, tmp_path):
         info = _probe(addon_zip, tmp_path, "register", engine=sys.executable)
         assert info["panel"] and info["panel_context"] == "output"
+        drawn = info["drawn"]  # the panel drawn headless; every property and operator exists
+        assert {"style_weight", "dreamvideo.style_image_add", "dreamvideo.render"} <= set(drawn["STYLE"])
+        assert {"dream_strength", "zoom_speed", "mask_indices"} <= set(drawn["DREAM_ZOOM"])
+        assert "zoom_speed" not in drawn["DREAM"]
+        assert drawn["prefs"] == ["engine_python", "dreamvideo.check_engine", "cache_dir"]
         assert set(info["operators"]) == {"render", "check_engine", "style_image_add"}
         assert info["prefs"]["cache_dir"] == "//dreamvideo_cache"
         assert {"effect", "preset_path", "style_images", "style_weight", "dream_strength",
