@@ -14,6 +14,7 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       model_validator)
 
+from .blender_source import BlenderSourceConfig
 from .errors import UserError
 
 
@@ -82,7 +83,7 @@ class SourceConfig(Section):
     noise: NoiseSourceConfig | None = None
     video: PresetPath | None = None
     sequence: str | None = None
-    blender: dict | None = None  # TODO: BlenderSourceConfig once blender_source lands
+    blender: BlenderSourceConfig | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self):
@@ -344,7 +345,7 @@ def format_validation_error(err: ValidationError) -> str:
 def _most_specific(errors: list[dict]) -> dict:
     # Each union branch reports an error: prefer a real complaint over "wrong type for this
     # branch", then the one that got deepest into the structure.
-    return max(errors, key=lambda e: (e["type"] not in _TYPE_MISMATCH, len(e["loc"])))
+    return max(errors, key=lambda e: (e["type"] not in _TYPE_MISMATCH, e["type"] != "missing", len(e["loc"])))
 
 
 def _allowed_keys_hint(loc: tuple) -> str:
