@@ -68,33 +68,34 @@ def output_path(scene, folder: str) -> str:
     return folder.rstrip("/\\") + "/" + name
 
 
-def build_job(scene, *, frames_dir: str, output: str, ocio_config: str | None) -> dict:
-    """The engine job for ``scene``; ``frames_dir`` holds the rendered EXRs, ``output`` is the
-    result's path, ``ocio_config`` Blender's ``config.ocio``."""
+def build_job(scene, *, frames: str, output: str, ocio_config: str | None) -> dict:
+    """The engine job for ``scene``; ``frames`` names the rendered EXRs (a folder holding exactly
+    them, or one file), ``output`` is the result's path, ``ocio_config`` Blender's ``config.ocio``."""
     settings = scene.dreamvideo
     effect = EFFECTS[settings.effect]
-    frames = output_frames(scene)
     job = {
         "effect": effect,
-        "source": {"blender": _blender_source(scene, frames_dir, ocio_config)},
+        "source": {"blender": _blender_source(scene, frames, ocio_config)},
         "output": {
             "path": output,
             "fps": scene_fps(scene),
-            "frames": len(frames),
+            "frames": len(output_frames(scene)),
             "size": list(render_size(scene)),
             "codec": CODECS[settings.output_format][0],
         },
     }
+    frames_out = output_frames(scene)
     sections = {name: job.setdefault(name, {}) for name in SECTIONS[effect]}
     for prop, (section, key) in CONSTANT.items():
         if section in sections:
             sections[section][key] = getattr(settings, prop)
-    baked = bake(scene, [p for p, (section, _, _) in ANIMATED.items() if section in sections], frames)
+    animated = [prop for prop, (section, _, _) in ANIMATED.items() if section in sections]
+    baked = bake(scene, animated, frames_out)
     for prop, values in baked.items():
         section, key, convert = ANIMATED[prop]
         sections[section][key] = _convert(values, convert)
     if "style" in sections:
-        images = [{"path": _abspath(item.path), "weight": item.weight}
+        images = [{"path": _abspath(item.path), "weight": _f32(item.weight)}
                   for item in settings.style_images if item.path.strip()]
         if images:
             sections["style"]["images"] = images
@@ -103,14 +104,14 @@ def build_job(scene, *, frames_dir: str, output: str, ocio_config: str | None) -
     return job
 
 
-def _blender_source(scene, frames_dir: str, ocio_config: str | None) -> dict:
+def _blender_source(scene, frames: str, ocio_config: str | None) -> dict:
     settings, view = scene.dreamvideo, scene.view_settings
     source = {
-        "frames": frames_dir,
+        "frames": frames,
         "view_transform": view.view_transform,
         "look": view.look,
-        "exposure": view.exposure,
-        "gamma": view.gamma,
+        "exposure": _f32(view.exposure),
+        "gamma": _f32(view.gamma),
         "display": scene.display_settings.display_device,
         "fps": scene_fps(scene),
         "frame_start": source_frames(scene).start,
@@ -120,7 +121,7 @@ def _blender_source(scene, frames_dir: str, ocio_config: str | None) -> dict:
         source["ocio_config"] = ocio_config
     if settings.use_mask:
         source["mask"] = {"object_indices": parse_indices(settings.mask_indices),
-                          "feather_px": settings.mask_feather}
+                          "feather_px": _f32(settings.mask_feather)}
     return source
 
 
@@ -190,13 +191,14 @@ def _driven_or_nla(id_data, data_path: str) -> bool:
 
 
 def _convert(values, convert):
-    """Engine values; Blender floats are 32-bit, so 7 significant digits say all there is."""
-    def engine_value(value):
-        return float(f"{convert(value):.7g}")
-
     if isinstance(values, list):
-        return [{"frame": i, "value": engine_value(v)} for i, v in enumerate(values)]
-    return engine_value(values)
+        return [{"frame": i, "value": _f32(convert(v))} for i, v in enumerate(values)]
+    return _f32(convert(values))
+
+
+def _f32(value: float) -> float:
+    """Blender floats are 32-bit: 7 significant digits say all there is (0.2, not 0.200000003)."""
+    return float(f"{value:.7g}")
 
 
 def _abspath(path: str) -> str:

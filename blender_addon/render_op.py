@@ -73,12 +73,14 @@ class Run:
         self.cache = cache_folder(self.scene, self.prefs.cache_dir)
         self.exr_dir = self.cache / "exr"
         self.output = jobs.output_path(self.scene, output_folder(self.scene))
+        self.frames = list(jobs.source_frames(self.scene))
+        # One frame (Dream Zoom's start image): that file; a range: the folder, kept to the range.
+        spec = self.exr_dir / EXR_NAME.format(self.frames[0]) if len(self.frames) == 1 else self.exr_dir
         try:
-            self.job = jobs.build_job(self.scene, frames_dir=str(self.exr_dir), output=self.output,
+            self.job = jobs.build_job(self.scene, frames=str(spec), output=self.output,
                                       ocio_config=ocio_config_path())
         except jobs.JobError as err:
             raise RunError(str(err)) from None
-        self.frames = list(jobs.source_frames(self.scene))
         self.todo = self._frames_to_render()
         self._rendered = 0
 
@@ -124,9 +126,10 @@ class Run:
     def _frames_to_render(self) -> list[int]:
         self.exr_dir.mkdir(parents=True, exist_ok=True)
         wanted = {EXR_NAME.format(frame) for frame in self.frames}
-        for stale in self.exr_dir.glob("*.exr"):  # the folder must hold exactly this range
-            if stale.name not in wanted:
-                stale.unlink()
+        if len(self.frames) > 1:  # the source is the folder: it must hold exactly this range
+            for stale in self.exr_dir.glob("*.exr"):
+                if stale.name not in wanted:
+                    stale.unlink()
         reuse = self.scene.dreamvideo.reuse_render
         return [f for f in self.frames if not (reuse and (self.exr_dir / EXR_NAME.format(f)).is_file())]
 

@@ -124,12 +124,12 @@ def probe_job(addon, args):
     image = settings.style_images.add()
     image.path = "/tmp/style.png"
     settings.use_mask, settings.mask_indices = True, "2, 1"
-    job = jobs.build_job(scene, frames_dir="/cache/exr", output="/out/x.mp4", ocio_config="/ocio")
+    job = jobs.build_job(scene, frames="/cache/exr", output="/out/x.mp4", ocio_config="/ocio")
     # A driver needs frame_set: dream_strength = frame / 10 for the dream effect.
     settings.effect = "DREAM"
     driver = scene.driver_add("dreamvideo.dream_strength").driver
     driver.type, driver.expression = "SCRIPTED", "frame / 10"
-    dream_job = jobs.build_job(scene, frames_dir="/cache/exr", output="/out/x.mp4", ocio_config=None)
+    dream_job = jobs.build_job(scene, frames="/cache/exr", output="/out/x.mp4", ocio_config=None)
     return {"job": job, "yaml": jobs.to_yaml(job), "dream_job": dream_job,
             "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job)}
 
