@@ -115,7 +115,8 @@ class TestInBlender:
         preset = load_preset(preset_file, info["overrides"])
         assert preset.effect == "style" and preset.seed == 5 and preset.style.content_weight == 3.0
         assert value_at(preset.style.style_weight, 5) == pytest.approx(600)
-        assert preset.source.blender["frames"] == "/cache/exr"
+        assert preset.source.blender.frames == "/cache/exr"
+        assert preset.source.blender.mask.object_indices == [1, 2]
 
     def test_render_operator_end_to_end(self, addon_zip, tmp_path):
         """Zero dream strength and full source blend: the engine's frames are Blender's own
