@@ -57,10 +57,11 @@ def _add_preset_options(parser: argparse.ArgumentParser) -> None:
 
 def run_render(args) -> int:
     from .config import load_preset
-    from .engine import render
     from .progress import Progress
 
-    preset = load_preset(args.preset, args.overrides)
+    preset = load_preset(args.preset, args.overrides)  # fail fast, before TensorFlow loads
+    from .engine import render
+
     mode = "none" if args.quiet else args.progress
     output = render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
     if mode not in ("none", "json"):
