@@ -12,6 +12,7 @@ sequencer off so the EXR holds the 3D render.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -124,14 +125,20 @@ class Run:
     # ----- stages
 
     def _frames_to_render(self) -> list[int]:
+        """Frames without a usable cached EXR. The cache is dropped when what the EXRs depend on
+        (size, render engine, passes) changed; other scene edits need Reuse Cached Render off."""
         self.exr_dir.mkdir(parents=True, exist_ok=True)
-        wanted = {EXR_NAME.format(frame) for frame in self.frames}
-        if len(self.frames) > 1:  # the source is the folder: it must hold exactly this range
-            for stale in self.exr_dir.glob("*.exr"):
-                if stale.name not in wanted:
-                    stale.unlink()
+        stamp_path, stamp = self.exr_dir / "render.json", render_stamp(self.scene)
         reuse = self.scene.dreamvideo.reuse_render
-        return [f for f in self.frames if not (reuse and (self.exr_dir / EXR_NAME.format(f)).is_file())]
+        if stamp_path.is_file() and stamp_path.read_text() != stamp:
+            reuse = False
+        stamp_path.write_text(stamp)
+        wanted = {EXR_NAME.format(frame) for frame in self.frames}
+        for old in self.exr_dir.glob("*.exr"):
+            # A range's source is the folder: it must hold exactly this range.
+            if not reuse or (len(self.frames) > 1 and old.name not in wanted):
+                old.unlink()
+        return [f for f in self.frames if not (self.exr_dir / EXR_NAME.format(f)).is_file()]
 
     def _render_next(self) -> None:
         if self._rendered == 0 and self.todo:
@@ -227,6 +234,12 @@ def render_exr(scene, frame: int, folder: Path) -> Path:
     path = folder / EXR_NAME.format(frame)
     bpy.data.images["Render Result"].save_render(str(path), scene=scene)
     return path
+
+
+def render_stamp(scene) -> str:
+    """What cached EXRs depend on besides the scene content: size, engine, mask pass."""
+    return json.dumps({"size": list(jobs.render_size(scene)), "engine": scene.render.engine,
+                       "object_index": scene.dreamvideo.use_mask}, sort_keys=True)
 
 
 def cache_folder(scene, cache_dir: str) -> Path:
