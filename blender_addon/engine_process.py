@@ -137,9 +137,12 @@ class EngineProcess:
                 break
             self.progress.apply(record)
             records.append(record)
+        self._enforce_cancel()
+        return records
+
+    def _enforce_cancel(self) -> None:
         if self._cancel_at is not None and self.running and time.monotonic() > self._cancel_at:
             self._proc.kill()  # it did not stop in time after the polite request
-        return records
 
     def cancel(self, *, grace_s: float = 30.0) -> None:
         """Ask the engine to stop after the current frame (SIGINT; CTRL_BREAK on Windows);
@@ -162,16 +165,16 @@ class EngineProcess:
         self._proc.wait()
 
     def wait(self, timeout: float | None = None) -> int:
-        """Wait for the exit (honouring a pending cancel's grace time); returns the exit code."""
+        """Wait for the exit (honouring a pending cancel's grace time) and for all its output to be
+        read; returns the exit code. Records stay queued for the next ``poll()``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.running:
-            self.poll()
+            self._enforce_cancel()
             if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired(self.command, timeout)
             time.sleep(0.02)
         for thread in self._threads:
             thread.join(timeout=5)
-        self.poll()
         return self._proc.returncode
 
     def stderr_tail(self) -> list[str]:

@@ -201,6 +201,7 @@ class Run:
         if engine.running:
             return
         engine.wait(timeout=10)
+        engine.poll()  # the last records (the "done" one names the output)
         if engine.succeeded:
             output = engine.progress.output or self.output
             text = f"dreamvideo: wrote {output}"

@@ -73,6 +73,7 @@ def test_cancel_stops_after_the_current_frame(fake_engine):
         time.sleep(0.01)
     engine.cancel()
     assert engine.wait(timeout=10) == ep.EXIT_INTERRUPTED
+    engine.poll()
     assert engine.cancelled and not engine.succeeded
     assert 2 <= engine.progress.frame < 100
     assert "interrupted" in engine.error_line()
