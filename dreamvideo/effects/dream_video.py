@@ -1,0 +1,52 @@
+"""`effect: dream`: deep dream over a video, with the dream carried along the motion.
+
+Frame t starts from the previous *dream* warped by the optical flow of the input frames
+(t-1 -> t), blended with the new input frame (``video.blend`` = share of the input frame);
+where the flow is unreliable (disocclusions, motion boundaries, pixels entering the frame) it
+starts from the input frame alone. Then it is dreamt as usual. So the patterns stay on the
+moving things instead of crawling over them, and new content is dreamt fresh.
+
+Everything comes from ``ctx.previous`` and the two source frames: a resume gives the same frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..builders import dreamer_for
+from ..config import Preset, value_at
+from ..dream import DreamSettings, Dreamer
+from ..flow import FlowProvider, OpenCVFlow, consistency_mask, warp
+from .base import FrameContext
+
+
+class DreamVideo:
+    def __init__(self, preset: Preset, dreamer: Dreamer, flow: FlowProvider):
+        self.preset = preset
+        self.dreamer = dreamer
+        self.flow = flow
+
+    def start_image(self, ctx: FrameContext) -> np.ndarray:
+        """The input frame, or the warped previous dream blended with it where the flow holds."""
+        frame = np.asarray(ctx.source, np.float32)
+        if ctx.previous is None or ctx.previous_source is None:
+            return frame
+        fw, bw = self.flow.flow_pair(ctx.index - 1, ctx.previous_source, ctx.source)
+        carried = warp(np.asarray(ctx.previous, np.float32), bw)
+        reliable = consistency_mask(fw, bw)[..., None]
+        share = value_at(self.preset.video.blend, ctx.index)
+        return reliable * ((1 - share) * carried + share * frame) + (1 - reliable) * frame
+
+    def render(self, ctx: FrameContext) -> np.ndarray:
+        dream = self.preset.dream
+        settings = DreamSettings.from_config(dream, value_at(dream.step_size, ctx.index))
+        if ctx.previous is None:
+            settings = settings.for_first_frame(dream)
+        out = self.dreamer.dream(self.start_image(ctx), settings, ctx.rng)
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def build(preset: Preset, source, *, frame_size: tuple[int, int]) -> DreamVideo:
+    """Uses the source's own flow (e.g. Blender's Vector pass) when it has one."""
+    flow = source if hasattr(source, "flow_pair") else OpenCVFlow(preset.video.flow)
+    return DreamVideo(preset, dreamer_for(preset), flow)

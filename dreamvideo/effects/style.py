@@ -1,0 +1,162 @@
+"""`effect: style`: video style transfer made coherent with optical flow (Ruder et al. 2016).
+
+Per frame t > 0: optical flow between the **input** frames t-1 and t (forward and backward), a
+forward-backward consistency mask, the previous stylised frame warped into frame t; the
+optimisation starts from that warped frame (pixels without a reliable match come from the
+content, ``init: warped``) and a temporal loss pulls it toward the warped frame where the mask
+is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-term weights).
+
+Frames that start from the warped previous output run ``iterations.next``; frames optimised from
+scratch (the first, or ``init: content | noise``) run ``iterations.first``.
+
+Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
+flows of the last few frames are cached only to save time; after a resume they are read back
+from the source and recomputed, giving the same frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..builders import backbone_for
+from ..config import Preset, StyleConfig, StyleImage, value_at
+from ..errors import UserError
+from ..flow import (FlowPair, FlowProvider, OpenCVFlow, chain_flows, consistency_mask,
+                    long_term_weights, warp)
+from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
+from ..videoio import fit_to_size, read_image
+from .base import FrameContext
+
+
+def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
+    """The style effect for ``preset``: style images loaded, network and Grams ready.
+
+    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``."""
+    config = preset.style
+    flow = source if hasattr(source, "flow_pair") else OpenCVFlow(config.flow)
+    stylizer = Stylizer(read_styles(config), config,
+                        backbone=backbone if backbone is not None else backbone_for(preset))
+    return StyleEffect(stylizer, flow, source=source, frame_size=frame_size)
+
+
+def read_styles(config: StyleConfig) -> list[tuple[np.ndarray, float]]:
+    """``(uint8 RGB image, blend weight)`` for each of ``style.images``."""
+    if not config.images:
+        raise UserError("style.images: give at least one style image (a path or {path, weight})")
+    styles = []
+    for index, item in enumerate(config.images):
+        path, weight = (item.path, item.weight) if isinstance(item, StyleImage) else (item, 1.0)
+        try:
+            styles.append((read_image(path), weight))
+        except UserError as err:
+            raise UserError(f"style.images[{index}]: {err}") from err
+    return styles
+
+
+class StyleEffect:
+    """Renders frames with a :class:`Stylizer`, coherent over time through ``flow``.
+
+    ``source`` (a FrameSource) is only read after a resume, for earlier source frames that
+    long-term consistency needs. ``last`` is the :class:`StyleResult` of the last frame (for
+    reports; rendering never reads it).
+    """
+
+    def __init__(self, stylizer: Stylizer, flow: FlowProvider, *, source=None,
+                 frame_size: tuple[int, int]):
+        self.stylizer = stylizer
+        self.flow = flow
+        self.source = source
+        self.frame_size = tuple(frame_size)
+        self.last: StyleResult | None = None
+        self._frames: dict[int, np.ndarray] = {}  # source frames by index (cache)
+        self._pairs: dict[int, FlowPair] = {}  # flows between source frames i and i+1 (cache)
+
+    @property
+    def config(self) -> StyleConfig:
+        return self.stylizer.config
+
+    def render(self, ctx: FrameContext) -> np.ndarray:
+        content = self._remember(ctx.index, ctx.source)
+        if ctx.previous_source is not None and ctx.index > 0:
+            self._remember(ctx.index - 1, ctx.previous_source)
+        self._forget_before(ctx.index - self._reach())
+        config, frame = self.config, ctx.index
+        temporal_on = value_at(config.temporal_weight, frame) > 0
+        coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
+        target, init = None, None
+        if coherent:
+            target = self.temporal_target(ctx)
+            if config.init == "warped":
+                reliable = target.weights[0][..., None] > 0
+                init = np.where(reliable, target.warped[0], content.astype(np.float32))
+        if init is None:
+            init = initial_image(config.init, content, ctx.rng)
+        iterations = config.iterations.next if coherent and config.init == "warped" \
+            else config.iterations.first
+        self.last = self.stylizer.stylize(content, init=init, iterations=iterations, frame=frame,
+                                          temporal=target if temporal_on else None)
+        return self.last.image
+
+    def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
+        """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights
+        (consistency masks; Ruder's long-term weights when there are several). Offsets that
+        reach before frame 0 are padded with zero weights."""
+        offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index)
+        warped, masks, fw_chain, bw_chain = [], [], None, None
+        for j in range(1, offsets[-1] + 1):
+            fw, bw = self._pair(ctx, ctx.index - j)  # frame t-j <-> t-j+1
+            fw_chain = fw if j == 1 else chain_flows(fw, fw_chain)  # t-j -> t
+            bw_chain = bw if j == 1 else chain_flows(bw_chain, bw)  # t -> t-j
+            if j in offsets:
+                earlier = ctx.previous if j == 1 else ctx.history(ctx.index - j)
+                warped.append(warp(self._fit(earlier).astype(np.float32), bw_chain))
+                masks.append(consistency_mask(fw_chain, bw_chain))
+        weights = long_term_weights(masks)
+        for _ in range(len(self.config.long_term) + 1 - len(offsets)):  # same K every frame:
+            warped.append(np.zeros_like(warped[0]))  # no retracing near the start of the clip
+            weights.append(np.zeros_like(weights[0]))
+        return TemporalTarget(np.stack(warped), np.stack(weights))
+
+    # -- source frames and flows (cached; rebuilt from the source after a resume)
+
+    def _reach(self) -> int:
+        return max((1, *self.config.long_term))
+
+    def _fit(self, frame: np.ndarray) -> np.ndarray:
+        return fit_to_size(np.asarray(frame), self.frame_size)
+
+    def _remember(self, index: int, frame: np.ndarray) -> np.ndarray:
+        self._frames[index] = self._fit(frame)
+        return self._frames[index]
+
+    def _forget_before(self, index: int) -> None:
+        for cache in (self._frames, self._pairs):
+            for old in [i for i in cache if i < index]:
+                del cache[old]
+
+    def _pair(self, ctx: FrameContext, index: int) -> FlowPair:
+        if index not in self._pairs:
+            a, b = self._source_frame(index), self._source_frame(index + 1)
+            self._pairs[index] = self.flow.flow_pair(index, a, b)
+        return self._pairs[index]
+
+    def _source_frame(self, index: int) -> np.ndarray:
+        if index not in self._frames:
+            self._read_source(index)
+        return self._frames[index]
+
+    def _read_source(self, start: int) -> None:
+        """Read source frames from ``start`` up to the first one already cached."""
+        if self.source is None:
+            raise UserError(f"style: source frame {start} is needed for temporal consistency "
+                            "but the effect has no frame source")
+        frames, index = self.source.frames(start), start
+        try:
+            while index not in self._frames:
+                self._frames[index] = self._fit(next(frames))
+                index += 1
+        except StopIteration:
+            raise UserError(f"style: the source ended before frame {index}") from None
+        finally:
+            getattr(frames, "close", lambda: None)()
+

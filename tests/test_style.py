@@ -1,0 +1,344 @@
+"""Style transfer: loss terms, Gram blending, colours, optimiser stopping, coherent video (real TF).
+
+Tiny images (<= 64 px) and shallow layers keep this file fast on two CPU cores.
+"""
+
+import cv2
+import numpy as np
+import pytest
+import scipy.optimize
+import tensorflow as tf
+
+from dreamvideo.config import StyleConfig, parse_preset
+from dreamvideo.effects.base import FrameContext
+from dreamvideo.effects.dream_video import build as build_dream
+from dreamvideo.effects.style import StyleEffect, build
+from dreamvideo.errors import UserError
+from dreamvideo.flow import OpenCVFlow, consistency_mask, source_inside, warp, warping_error
+from dreamvideo.style import (MIN_ITERATIONS, Evaluation, Stylizer, TemporalTarget, blend_grams,
+                              level_sizes, minimize_lbfgs, param, should_stop, style_size,
+                              stylize_image, temporal_loss, tv_loss)
+from synthetic import moving_square_clip, textured_image, translating_clip
+
+FAST = dict(content_layers=["block3_conv2"],
+            style_layers=["block1_conv1", "block2_conv1", "block3_conv1"], scale=0.125)
+
+
+def stripes(size: int = 64) -> np.ndarray:
+    """A style image with a strong, colourful pattern."""
+    ys, xs = np.mgrid[:size, :size]
+    image = np.zeros((size, size, 3), np.uint8)
+    image[..., 0] = np.where((xs + ys) % 8 < 4, 230, 30)
+    image[..., 1] = np.where(xs % 6 < 2, 200, 60)
+    image[..., 2] = (ys * 4) % 256
+    return image
+
+
+def config(**changes) -> StyleConfig:
+    return StyleConfig(**{**FAST, **changes})
+
+
+@pytest.fixture(scope="module")
+def stylizer():
+    return Stylizer([(stripes(), 1.0)], config())
+
+
+def temporal_target(shape, seed=0, mask=None) -> TemporalTarget:
+    rng = np.random.default_rng(seed)
+    warped = rng.uniform(0, 255, (1, *shape)).astype(np.float32)
+    weights = np.ones((1, *shape[:2]), np.float32) if mask is None else mask[None]
+    return TemporalTarget(warped, weights)
+
+
+def term_gradient(loss, stylizer, x, inputs):
+    x = tf.convert_to_tensor(x[None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        features = stylizer._extractor(x) if loss.layers else {}
+        value = loss(Evaluation(x, features, inputs))
+    return float(value), tape.gradient(value, x).numpy()[0]
+
+
+# --- loss terms ------------------------------------------------------------------------------
+
+def test_temporal_loss_has_gradient_only_where_the_mask_is_on():
+    rng = np.random.default_rng(1)
+    x = tf.Variable(rng.uniform(0, 255, (1, 16, 16, 3)).astype(np.float32))
+    warped = rng.uniform(0, 255, (1, 16, 16, 3)).astype(np.float32)
+    mask = np.zeros((1, 16, 16, 1), np.float32)
+    mask[:, :, :8] = 1.0
+    inputs = {"warped": tf.constant(warped), "mask": tf.constant(mask)}
+    with tf.GradientTape() as tape:
+        value = temporal_loss()(Evaluation(x, {}, inputs))
+    grad = tape.gradient(value, x).numpy()[0]
+    expected = np.sum(mask[0] * ((x.numpy()[0] - warped[0]) / 255) ** 2) / x.numpy().size
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    assert np.all(grad[:, :8] != 0)
+    assert np.all(grad[:, 8:] == 0)
+    # the gradient points toward the warped frame: a step down moves x closer to it
+    before = np.abs(x.numpy()[0] - warped[0])[:, :8].mean()
+    after = np.abs(x.numpy()[0] - 1e5 * grad - warped[0])[:, :8].mean()
+    assert after < before
+
+
+def test_every_loss_term_has_a_gradient(stylizer):
+    content = textured_image((32, 32), seed=2)
+    inputs = stylizer.inputs(content, temporal=temporal_target((32, 32, 3)))
+    x = np.random.default_rng(3).uniform(0, 255, (32, 32, 3)).astype(np.float32)
+    for name, term in stylizer.terms.items():
+        value, grad = term_gradient(term, stylizer, x, inputs)
+        assert value > 0, name
+        assert np.abs(grad).sum() > 0, name
+    total, grad = stylizer.value_and_grad(x, inputs)
+    assert total == pytest.approx(stylizer.evaluate(x, inputs)["total"], rel=1e-4)
+    assert np.abs(grad).sum() > 0
+
+
+def test_losses_compose_like_numbers():
+    x = tf.constant(np.random.default_rng(0).uniform(0, 255, (1, 8, 8, 3)).astype(np.float32))
+    ev = Evaluation(x, {}, {"w": tf.constant(3.0)})
+    combined = param("w") * tv_loss() + 2 * tv_loss() - tv_loss()
+    assert float(combined(ev)) == pytest.approx(4 * float(tv_loss()(ev)), rel=1e-5)
+
+
+@pytest.mark.parametrize("term,start", [("content", "noise"), ("style", "content"), ("tv", "noise")])
+def test_each_term_decreases_under_optimisation(stylizer, term, start):
+    content = textured_image((32, 32), seed=4)
+    inputs = stylizer.inputs(content)
+    inputs.update({f"{n}_weight": tf.constant(float(n == term)) for n in ("content", "style", "tv")})
+    x0 = content.astype(np.float32) if start == "content" else \
+        np.random.default_rng(5).uniform(0, 255, (32, 32, 3)).astype(np.float32)
+    result = stylizer.optimize(x0, inputs, iterations=5)
+    before, after = stylizer.evaluate(x0, inputs)[term], stylizer.evaluate(result.x, inputs)[term]
+    assert after < 0.8 * before
+
+
+def test_weights_and_frames_do_not_retrace(stylizer):
+    content = textured_image((32, 32), seed=6)
+    x = content.astype(np.float32)
+    stylizer.value_and_grad(x, stylizer.inputs(content))
+    traces = stylizer.traces
+    for frame in range(3):
+        other = textured_image((32, 32), seed=10 + frame)
+        inputs = stylizer.inputs(other, frame=frame)
+        inputs["style_weight"] = tf.constant(float(frame))
+        stylizer.value_and_grad(x, inputs)
+    assert stylizer.traces == traces
+
+
+# --- style targets, scale, colours -----------------------------------------------------------
+
+def test_blend_grams_is_the_weighted_mean():
+    a = {"l": np.full((2, 2), 1.0)}
+    b = {"l": np.full((2, 2), 4.0)}
+    np.testing.assert_allclose(blend_grams([a, b], [1.0, 2.0])["l"], np.full((2, 2), 3.0))
+
+
+def test_several_style_images_blend_their_grams():
+    first, second = stripes(), textured_image((64, 64), seed=7)
+    blended = Stylizer([(first, 1.0), (second, 3.0)], config()).grams()
+    alone = [Stylizer([(image, 1.0)], config()).grams() for image in (first, second)]
+    for layer, gram in blended.items():
+        expected = 0.25 * alone[0][layer].numpy() + 0.75 * alone[1][layer].numpy()
+        np.testing.assert_allclose(gram.numpy(), expected, rtol=1e-4, atol=1e-3)
+
+
+def test_style_scale_ignores_style_file_and_frame_size():
+    assert style_size((2000, 3000, 3), 1.0) == (512, 341)
+    assert style_size((200, 300, 3), 1.0) == (512, 341)
+    assert style_size((200, 300, 3), 0.5) == (256, 171)
+    assert style_size((200, 300, 3), 1.0, factor=0.5) == (256, 171)  # coarse pyramid level
+
+
+def test_preserve_colors_keeps_the_content_chroma():
+    content = textured_image((32, 32), seed=8)
+    cfg = config(preserve_colors=True, iterations={"first": 8, "next": 1}, tolerance=0)
+    out = stylize_image(content, [stripes()], cfg)
+    got, want = (cv2.cvtColor(im, cv2.COLOR_RGB2YCrCb).astype(float) for im in (out, content))
+    assert np.abs(got[..., 1:] - want[..., 1:]).mean() < 1.5
+    assert np.abs(got[..., 0] - want[..., 0]).mean() > 3  # luminance was stylised
+
+
+# --- optimiser -------------------------------------------------------------------------------
+
+def test_stopping_rule_waits_for_the_minimum_and_averages():
+    flat = [1.0] * 20
+    assert not should_stop(flat[:2], 0.1, 100)
+    assert not should_stop(flat[:MIN_ITERATIONS - 1], 0.1, 100)
+    assert should_stop(flat[:MIN_ITERATIONS], 0.1, 100)
+    assert should_stop(flat[:3], 0.1, 3)  # fewer iterations asked than the minimum
+    falling = [0.5**k for k in range(12)]
+    falling[-1] = falling[-2]  # one stalled step among big ones does not stop it
+    assert not should_stop(falling, 0.1, 100)
+    assert not should_stop(flat, 0.0, 100)  # tolerance 0: run all iterations
+
+
+def test_lbfgs_stops_on_tolerance_after_the_minimum():
+    fun = lambda x: (scipy.optimize.rosen(x), scipy.optimize.rosen_der(x))  # noqa: E731
+    x0 = np.linspace(0, 2.5, 10).astype(np.float32)
+    loose = minimize_lbfgs(fun, x0, iterations=500, tolerance=1e-2)
+    assert loose.stopped == "tolerance" and MIN_ITERATIONS <= loose.iterations < 500
+    assert (loose.losses[1] - loose.losses[2]) < 1e-2 * loose.losses[2] * 10  # slow early on
+    full = minimize_lbfgs(fun, x0, iterations=15, tolerance=0)
+    assert full.iterations == 15 and full.stopped == "iterations"
+    assert full.losses[-1] < full.losses[0]
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_stylizer_stops_by_tolerance_but_not_after_two_iterations(optimizer):
+    content = textured_image((32, 32), seed=9)
+    stylizer = Stylizer([(stripes(), 1.0)], config(optimizer=optimizer, tolerance=0.5))
+    result = stylizer.stylize(content, init=content, iterations=40)
+    assert result.stopped == "tolerance" and result.iterations == [MIN_ITERATIONS]
+
+
+def test_multi_resolution_refines_coarse_result():
+    assert level_sizes((128, 72), 3) == [(32, 18), (64, 36), (128, 72)][1:]  # >= 32 px only
+    assert level_sizes((64, 64), 2) == [(32, 32), (64, 64)]
+    content = textured_image((64, 64), seed=10)
+    stylizer = Stylizer([(stripes(), 1.0)], config(resolutions=2, tolerance=0))
+    result = stylizer.stylize(content, init=content, iterations=6)
+    assert result.image.shape == (64, 64, 3) and result.iterations == [6, 3]
+    start = stylizer.evaluate(content.astype(np.float32), stylizer.inputs(content))["total"]
+    assert result.loss < start
+
+
+# --- video -----------------------------------------------------------------------------------
+
+SIZE, FRAMES = (48, 32), 4
+
+
+class ListSource:
+    """A FrameSource over a list of frames (counts reads, to see the cache is optional)."""
+
+    def __init__(self, frames):
+        self._frames = frames
+        self.size = (frames[0].shape[1], frames[0].shape[0])
+        self.reads = 0
+
+    def frames(self, start=0):
+        for frame in self._frames[start:]:
+            self.reads += 1
+            yield frame
+
+
+def render(effect, frames, start=0, outputs=None):
+    outputs = list(outputs or [])
+    for index in range(start, len(frames)):
+        ctx = FrameContext(index, len(frames), outputs[index - 1] if index else None, frames[index],
+                           frames[index - 1] if index else None, np.random.default_rng(index),
+                           lambda i: outputs[i])
+        outputs.append(effect.render(ctx))
+    return outputs
+
+
+def mean_warping_error(outputs, clip):
+    return np.mean([warping_error(outputs[t], outputs[t + 1], clip.flows_bw[t],
+                                  consistency_mask(clip.flows_fw[t], clip.flows_bw[t]))
+                    for t in range(len(outputs) - 1)])
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return translating_clip(SIZE, FRAMES, shift=(2, 1), seed=11)
+
+
+@pytest.fixture(scope="module")
+def coherent_cfg():
+    return config(iterations={"first": 30, "next": 12}, long_term=[2], tolerance=1e-3)
+
+
+@pytest.fixture(scope="module")
+def coherent(clip, coherent_cfg):
+    effect = StyleEffect(Stylizer([(stripes(), 1.0)], coherent_cfg), OpenCVFlow("dis"),
+                         source=ListSource(clip.frames), frame_size=SIZE)
+    return effect, render(effect, clip.frames)
+
+
+def test_coherent_render_has_lower_warping_error_than_independent(clip, coherent):
+    effect, outputs = coherent
+    independent_cfg = config(iterations={"first": 30, "next": 12}, temporal_weight=0, init="content")
+    independent = StyleEffect(Stylizer([(stripes(), 1.0)], independent_cfg), OpenCVFlow("dis"),
+                              frame_size=SIZE)
+    separate = render(independent, clip.frames)
+    assert mean_warping_error(outputs, clip) < 0.5 * mean_warping_error(separate, clip)
+    assert effect.stylizer.traces <= 2  # first frame and temporal frames: no retrace per frame
+
+
+def test_resume_mid_video_gives_the_same_frames(clip, coherent, coherent_cfg):
+    _, outputs = coherent
+    source = ListSource(clip.frames)
+    resumed = StyleEffect(Stylizer([(stripes(), 1.0)], coherent_cfg), OpenCVFlow("dis"),
+                          source=source, frame_size=SIZE)
+    again = render(resumed, clip.frames, start=2, outputs=outputs[:2])
+    assert source.reads > 0  # the frame before previous_source came from the source
+    for index in (2, 3):
+        np.testing.assert_array_equal(again[index], outputs[index])
+
+
+def test_build_reads_styles_and_prefers_the_source_flow(tmp_path):
+    cv2.imwrite(str(tmp_path / "a.png"), stripes())
+    preset = parse_preset({"effect": "style", "style": {**FAST, "images": ["a.png"]}},
+                          base_dir=tmp_path)
+
+    class FlowSource(ListSource):
+        def flow_pair(self, index, a, b):
+            return np.zeros((*a.shape[:2], 2), np.float32), np.zeros((*a.shape[:2], 2), np.float32)
+
+    source = FlowSource([textured_image(SIZE)])
+    assert build(preset, source, frame_size=SIZE).flow is source
+    assert isinstance(build(preset, ListSource(source._frames), frame_size=SIZE).flow, OpenCVFlow)
+    with pytest.raises(UserError, match="style.images"):
+        build(parse_preset({"effect": "style"}), source, frame_size=SIZE)
+    with pytest.raises(UserError, match=r"style.images\[0\]: image not found"):
+        build(parse_preset({"effect": "style", "style": {"images": ["missing.png"]}},
+                           base_dir=tmp_path), source, frame_size=SIZE)
+
+
+# --- effect: dream ---------------------------------------------------------------------------
+
+def dream_preset(blend: float):
+    return parse_preset({"effect": "dream", "video": {"blend": blend},
+                         "dream": {"objective": [{"layer": "block3_conv1"}], "steps": 1,
+                                   "first_frame_steps": 8, "octaves": 1, "jitter": 2,
+                                   "step_size": 3}})
+
+
+def test_dream_patterns_follow_a_translating_texture():
+    clip = translating_clip((64, 48), 3, shift=(3, 2), seed=12)
+
+    class TrueFlowSource(ListSource):  # like Blender's Vector pass
+        def flow_pair(self, index, a, b):
+            return clip.flows_fw[index], clip.flows_bw[index]
+
+    def patterns(blend):
+        effect = build_dream(dream_preset(blend), TrueFlowSource(clip.frames), frame_size=(64, 48))
+        outputs = render(effect, clip.frames)
+        return [o.astype(np.float32) - f.astype(np.float32) for o, f in zip(outputs, clip.frames)]
+
+    inside = source_inside(clip.flows_bw[1])
+    inside[:4], inside[-4:], inside[:, :4], inside[:, -4:] = False, False, False, False
+
+    def correlation(a, b):
+        return np.corrcoef(a[inside].ravel(), b[inside].ravel())[0, 1]
+
+    carried, fresh = patterns(0.3), patterns(1.0)
+    follows = correlation(carried[2], warp(carried[1], clip.flows_bw[1]))
+    stays = correlation(carried[2], carried[1])
+    assert follows > 0.9 and follows > stays + 0.3  # moves with the texture, does not crawl
+    assert np.abs(carried[2]).mean() > 2 * np.abs(fresh[2]).mean()  # the dream was carried over
+
+
+def test_dream_start_image_uses_the_input_where_the_flow_fails():
+    clip = moving_square_clip((64, 48), 2, seed=13, velocity=(4, 2))
+    effect = build_dream(dream_preset(0.25), ListSource(clip.frames), frame_size=(64, 48))
+    previous = np.full((48, 64, 3), 200, np.uint8)
+    ctx = FrameContext(1, 2, previous, clip.frames[1], clip.frames[0], np.random.default_rng(0),
+                       lambda i: previous)
+    start = effect.start_image(ctx)
+    fw, bw = effect.flow.flow_pair(0, clip.frames[0], clip.frames[1])
+    unreliable = consistency_mask(fw, bw) == 0
+    assert unreliable.any() and (~unreliable).any()
+    np.testing.assert_allclose(start[unreliable], clip.frames[1][unreliable])
+    np.testing.assert_allclose(start[~unreliable], 0.75 * 200 + 0.25 * clip.frames[1][~unreliable],
+                               atol=0.5)
