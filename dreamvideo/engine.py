@@ -78,15 +78,30 @@ class WorkFolder:
         os.replace(temporary, settings)
 
 
-def fingerprint(preset: Preset) -> dict:
-    """The settings frames depend on: changing codec, fps or path (or the clip length, unless it
-    loops) keeps finished frames usable."""
+def fingerprint(preset: Preset, source) -> dict:
+    """What frames depend on: the settings — changing codec, fps or path (or the clip length,
+    unless it loops) keeps finished frames usable — and the input files' sizes and times, so
+    re-rendered Blender passes or an edited video are never mixed with old frames."""
     data = preset.model_dump(mode="json")
     output = data.pop("output")
     data["output"] = {"size": output["size"]}
     if output["loop"]:
         data["output"].update(frames=output["frames"], loop=True, loop_frames=output["loop_frames"])
+    data["input_files"] = [file_stamp(path) for path in input_files(source)]
     return data
+
+
+def input_files(source) -> list[Path]:
+    files = getattr(source, "files", None)
+    if files is not None:
+        return [Path(path) for path in files]
+    path = getattr(source, "path", None)
+    return [Path(path)] if path is not None else []
+
+
+def file_stamp(path: Path) -> list:
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
 
 
 @contextmanager
@@ -115,11 +130,11 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     output = Path(preset.output.path)
     if output.exists() and not overwrite:
         raise UserError(f"{output} exists; pass --overwrite to replace it")
+    source = source_for(preset)
     work = WorkFolder.for_output(output)
-    work.prepare(fingerprint(preset), overwrite=overwrite)
+    work.prepare(fingerprint(preset, source), overwrite=overwrite)
     configure_tensorflow()
 
-    source = source_for(preset)
     frames = clip_length(preset, source)
     frame_size = source.size
     effect = build_effect(preset, source, frame_size=frame_size)
@@ -140,7 +155,8 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
                 rng=np.random.default_rng([preset.seed, index]),
                 history=work.read,
             )
-            work.write(index, check_frame(effect.render(context), frame_size, index))
+            frame = check_frame(effect.render(context), frame_size, index)
+            work.write(index, apply_mask(source, index, frame, current_source))
             progress.update(index + 1)
             if stop[0] and index + 1 < total:
                 raise Interrupted(index + 1, total, work.root)
@@ -176,6 +192,16 @@ def source_pairs(source, start: int, frames: int):
             raise UserError("source: no frames could be read")
         yield previous, current
         previous = last = current
+
+
+def apply_mask(source, index: int, frame: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Keep the effect only where the source's mask is (Blender object masks, soft edges)."""
+    config = getattr(source, "config", None)
+    if getattr(config, "mask", None) is None or index >= source.frame_count:
+        return frame
+    weight = source.mask(index)[..., None]
+    mixed = weight * frame.astype(np.float32) + (1 - weight) * original.astype(np.float32)
+    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
 
 
 def check_frame(frame: np.ndarray, size: tuple[int, int], index: int) -> np.ndarray:

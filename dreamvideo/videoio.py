@@ -507,6 +507,7 @@ class ImageSource:
     frame_count: int | None = None
 
     def __init__(self, path: Path, size: tuple[int, int] | None = None) -> None:
+        self.path = Path(path)
         self._frame = _read_only(read_image(path, size))
         self.size = (self._frame.shape[1], self._frame.shape[0])
 

@@ -146,3 +146,20 @@ def test_missing_source_image_is_a_clear_error(tmp_path, capsys):
     assert main(["render", str(preset), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "nowhere.png" in err and len(err.strip().splitlines()) == 1
+
+
+def test_changed_input_file_is_not_mixed_with_old_frames(tmp_path, capsys):
+    picture = tmp_path / "in.png"
+    cv2.imwrite(str(picture), np.full((32, 48, 3), 90, np.uint8))
+    preset = tmp_path / "p.yaml"
+    preset.write_text("source: {image: in.png}\noutput: {path: frames, frames: 2, size: [48, 32]}\n"
+                      "dream: {steps: 1, objective: [{layer: block2_conv1}]}\n")
+    assert main(["render", str(preset), "--quiet", "--keep-work"]) == 0
+    for png in (tmp_path / "frames").glob("*.png"):
+        png.unlink()
+    (tmp_path / "frames").rmdir()
+    cv2.imwrite(str(picture), np.full((32, 48, 3), 200, np.uint8))  # the input changes
+    assert main(["render", str(preset), "--quiet"]) == 2
+    assert "rendered with other settings" in capsys.readouterr().err
+    assert main(["render", str(preset), "--quiet", "--overwrite"]) == 0
+    assert read_pngs(tmp_path / "frames")[0].mean() > 120
