@@ -36,6 +36,19 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
+def flow_for(source, method: str):
+    """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
+    ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
+    choice of ``dis`` / ``farneback``)."""
+    from .flow import OpenCVFlow
+
+    config = getattr(source, "config", None)
+    chosen = getattr(config, "flow", None)
+    if hasattr(source, "flow_pair") and chosen == "vector":
+        return source
+    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method)
+
+
 def source_for(preset: Preset):
     """The FrameSource named by ``source:``, at ``output.size`` when given."""
     config, size = preset.source, preset.output.size

@@ -1,4 +1,7 @@
-"""Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``, ``version``."""
+"""Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``.
+
+``main(raw_args)`` returns the exit status: 0 done, 2 a user error (one line on stderr),
+130 interrupted (finished frames kept for a resume)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dreamvideo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="dreamvideo",
+        description="Deep-dream and neural-style animations from images, videos and Blender renders.")
     parser.add_argument("--version", action="version", version=f"dreamvideo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -35,18 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_preset_options(dream)
     dream.add_argument("--overwrite", action="store_true")
 
-    try:
-        from .inspect import add_inspect_parser
-    except ImportError:
-        add_inspect_parser = None
-    if add_inspect_parser is not None:
-        add_inspect_parser(commands)
-    try:
-        from .stylize_cli import add_stylize_parser
-    except ImportError:
-        add_stylize_parser = None
-    if add_stylize_parser is not None:
-        add_stylize_parser(commands)
+    from .inspect import add_inspect_parser  # imports TensorFlow only when a command runs
+
+    add_inspect_parser(commands)
+    stylize = commands.add_parser("stylize", help="stylise a single image with one or more style images")
+    stylize.add_argument("content", type=Path)
+    stylize.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
+    stylize.add_argument("-o", "--output", type=Path, required=True)
+    stylize.add_argument("--preset", type=Path, help="preset whose model and style: sections to use")
+    _add_preset_options(stylize)
+    stylize.add_argument("--overwrite", action="store_true")
+    stylize.set_defaults(run=run_stylize)
     return parser
 
 
@@ -74,6 +78,15 @@ def run_dream(args) -> int:
 
     dream_image_file(args.image, args.output, preset_path=args.preset, overrides=args.overrides,
                      overwrite=args.overwrite)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_stylize(args) -> int:
+    from .single import stylize_image_file
+
+    stylize_image_file(args.content, args.styles, args.output, preset_path=args.preset,
+                       overrides=args.overrides, overwrite=args.overwrite)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -1,4 +1,5 @@
-"""Single-image entry points: ``dreamvideo dream IMAGE -o OUT.png``."""
+"""Single-image entry points: ``dreamvideo dream IMAGE -o OUT.png`` and ``dreamvideo stylize
+CONTENT STYLE... -o OUT.png``."""
 
 from __future__ import annotations
 
@@ -47,4 +48,22 @@ def dream_image_file(image: Path, output: Path, *, preset_path: Path | None = No
     settings = DreamSettings.from_config(preset.dream, value_at(preset.dream.step_size, 0))
     dreamt = dreamer_for(preset).dream(picture.astype(np.float32), settings, np.random.default_rng(preset.seed))
     write_image(output, np.clip(np.rint(dreamt), 0, 255).astype(np.uint8), overwrite=overwrite)
+    return Path(output)
+
+
+def stylize_image_file(content: Path, styles: list[Path], output: Path, *, preset_path: Path | None = None,
+                       overrides: list[str] = (), overwrite: bool = False) -> Path:
+    """Stylise one image with a preset's ``model`` and ``style`` sections; the style images given
+    here replace ``style.images`` (equal weights)."""
+    from .builders import backbone_for
+    from .style import stylize_image
+
+    preset = preset_or_default(preset_path, list(overrides))
+    if Path(output).exists() and not overwrite:
+        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    picture = read_image(content, preset.output.size)
+    style_images = [read_image(path) for path in styles]
+    result = stylize_image(picture, style_images, preset.style, backbone=backbone_for(preset),
+                           rng=np.random.default_rng(preset.seed))
+    write_image(output, result, overwrite=overwrite)
     return Path(output)

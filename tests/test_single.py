@@ -26,3 +26,17 @@ def test_dream_single_image(tmp_path, capsys):
 def test_dream_missing_image_is_one_line(tmp_path, capsys):
     assert main(["dream", str(tmp_path / "none.png"), "-o", str(tmp_path / "o.png")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_stylize_single_image_with_two_styles(tmp_path):
+    content, style_a, style_b = tmp_path / "c.png", tmp_path / "a.png", tmp_path / "b.png"
+    cv2.imwrite(str(content), textured_image((40, 32), seed=1))
+    cv2.imwrite(str(style_a), textured_image((48, 48), seed=2)[:, :, ::-1])
+    cv2.imwrite(str(style_b), np.tile(np.linspace(0, 255, 48, dtype=np.uint8)[None, :, None], (48, 1, 3)))
+    out = tmp_path / "out.png"
+    code = main(["stylize", str(content), str(style_a), str(style_b), "-o", str(out),
+                 "--set", "style.iterations.first=8", "--set", "style.scale=0.1"])
+    assert code == 0
+    styled = cv2.imread(str(out))
+    assert styled.shape == (32, 40, 3)
+    assert np.abs(styled.astype(int) - cv2.imread(str(content)).astype(int)).mean() > 1

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..builders import dreamer_for
+from ..builders import dreamer_for, flow_for
 from ..config import Preset, value_at
 from ..dream import DreamSettings, Dreamer
-from ..flow import FlowProvider, OpenCVFlow, consistency_mask, warp
+from ..flow import FlowProvider, consistency_mask, warp
 from .base import FrameContext
 
 
@@ -48,5 +48,5 @@ class DreamVideo:
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int]) -> DreamVideo:
     """Uses the source's own flow (e.g. Blender's Vector pass) when it has one."""
-    flow = source if hasattr(source, "flow_pair") else OpenCVFlow(preset.video.flow)
+    flow = flow_for(source, preset.video.flow)
     return DreamVideo(preset, dreamer_for(preset), flow)

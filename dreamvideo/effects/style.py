@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..builders import backbone_for
+from ..builders import backbone_for, flow_for
 from ..config import Preset, StyleConfig, StyleImage, value_at
 from ..errors import UserError
-from ..flow import (FlowPair, FlowProvider, OpenCVFlow, chain_flows, consistency_mask,
+from ..flow import (FlowPair, FlowProvider, chain_flows, consistency_mask,
                     long_term_weights, warp)
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..videoio import fit_to_size, read_image
@@ -33,7 +33,7 @@ def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None)
 
     Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``."""
     config = preset.style
-    flow = source if hasattr(source, "flow_pair") else OpenCVFlow(config.flow)
+    flow = flow_for(source, config.flow)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
     return StyleEffect(stylizer, flow, source=source, frame_size=frame_size)
