@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--layer", default="block4_conv3")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--tile", type=int, default=512)
+    parser.add_argument("--tile", type=int, default=1024)
     args = parser.parse_args()
 
     backbone = load_backbone()

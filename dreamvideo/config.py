@@ -162,7 +162,7 @@ class DreamConfig(Section):
     blur_target: Literal["gradient", "image"] = "gradient"
     grad_clip_percentile: float | None = Field(default=None, gt=0, le=100)
     clip_pixels: bool = True
-    tile_size: int = Field(default=512, ge=32, le=8192)
+    tile_size: int = Field(default=1024, ge=32, le=8192)
     jitter: int = Field(default=32, ge=0, le=1024)
 
 

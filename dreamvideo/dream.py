@@ -39,7 +39,7 @@ class DreamSettings:
     blur_target: str = "gradient"
     grad_clip_percentile: float | None = None
     clip_pixels: bool = True
-    tile_size: int = 512
+    tile_size: int = 1024
     jitter: int = 32
 
     @classmethod
