@@ -28,8 +28,6 @@ camera motion.
 
 from __future__ import annotations
 
-import glob
-import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,8 +41,7 @@ from .colour import DisplayTransform
 from .errors import UserError
 from .exr import read_passes, require_pass
 from .flow import consistency_mask, warp
-
-_PRINTF = re.compile(r"%0?\d*d")
+from .videoio import list_frame_files
 
 
 class MaskConfig(BaseModel):
@@ -228,26 +225,10 @@ def object_mask(object_index: np.ndarray, indices: list[int], *, feather_px: flo
 
 def list_exr_files(spec: str) -> list[Path]:
     """EXR files of a folder, glob or printf pattern, in natural (frame number) order."""
-    path = Path(spec)
-    if path.is_dir():
-        files = [p for p in path.iterdir() if p.suffix.lower() == ".exr"]
-    elif glob.has_magic(spec):
-        files = [Path(p) for p in glob.glob(spec)]
-    elif _PRINTF.search(path.name):
-        prefix, suffix = _PRINTF.split(path.name, maxsplit=1)
-        name = re.compile(re.escape(prefix) + r"\d+" + re.escape(suffix))
-        files = [p for p in path.parent.iterdir() if name.fullmatch(p.name)] if path.parent.is_dir() else []
-    elif path.is_file():
-        files = [path]
-    else:
+    files = list_frame_files(spec, (".exr",))
+    if files is None:
         raise UserError(f"Blender frames {spec!r}: not a folder, an EXR file, or a pattern like "
                         "renders/*.exr or renders/frame_%04d.exr")
-    files = sorted((p for p in files if p.is_file()), key=_natural_key)
     if not files:
         raise UserError(f"no EXR files found for Blender frames {spec!r}; render the animation first")
     return files
-
-
-def _natural_key(path: Path) -> tuple:
-    parts = re.split(r"(\d+)", str(path))
-    return tuple(int(part) if i % 2 else part.lower() for i, part in enumerate(parts))

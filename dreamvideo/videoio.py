@@ -595,24 +595,33 @@ def smooth_noise(seed: int, size: tuple[int, int], cell: int = 16) -> np.ndarray
 
 
 def _list_sequence(spec: str) -> list[Path]:
+    files = list_frame_files(spec, IMAGE_SUFFIXES)
+    if files is None:
+        raise UserError(f"{spec} is neither a folder of images nor a pattern "
+                        "like frames/*.png or frames/%05d.png")
+    if not files:
+        raise UserError(f"no images found for {spec}")
+    return files
+
+
+def list_frame_files(spec: str, suffixes: tuple[str, ...]) -> list[Path] | None:
+    """Files of a numbered sequence in natural (frame number) order: a folder (files with one of
+    ``suffixes``), a glob (``frames/*.png``), a printf pattern (``frame_%04d.exr``) or one file.
+    None when ``spec`` is none of these."""
     path = Path(spec)
     if path.is_dir():
-        files = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        files = [p for p in path.iterdir() if p.suffix.lower() in suffixes]
     elif glob.has_magic(spec):
         files = [Path(p) for p in glob.glob(spec)]
     elif _PRINTF.search(path.name):
         prefix, suffix = _PRINTF.split(path.name, maxsplit=1)
         name = re.compile(re.escape(prefix) + r"\d+" + re.escape(suffix))
-        parent = path.parent
-        files = ([p for p in parent.iterdir() if name.fullmatch(p.name)]
-                 if parent.is_dir() else [])
+        files = [p for p in path.parent.iterdir() if name.fullmatch(p.name)] if path.parent.is_dir() else []
+    elif path.is_file():
+        files = [path]
     else:
-        raise UserError(f"{spec} is neither a folder of images nor a pattern "
-                        "like frames/*.png or frames/%05d.png")
-    files = sorted((p for p in files if p.is_file()), key=_natural_key)
-    if not files:
-        raise UserError(f"no images found for {spec}")
-    return files
+        return None
+    return sorted((p for p in files if p.is_file()), key=_natural_key)
 
 
 def _natural_key(path: Path) -> tuple:
