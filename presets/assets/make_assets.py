@@ -1,0 +1,77 @@
+"""Regenerate the example assets used by the presets (deterministic; run from anywhere).
+
+- ``guide_petals.png``: rings and petals, a guide image for guided dreams.
+- ``strokes.png``: coloured brush strokes, a style image.
+- ``drift.mp4``: 4 s, 320x180, 24 fps — a camera drifting over a textured landscape while a
+  bright disc crosses it: real motion (pan plus an independently moving object) for the video
+  presets and benchmarks.
+"""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+HERE = Path(__file__).parent
+
+
+def guide_petals(size: int = 256) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    radius = np.hypot(x - size / 2, y - size / 2)
+    angle = np.arctan2(y - size / 2, x - size / 2)
+    petals = 0.5 + 0.5 * np.cos(12 * angle + radius / 6)
+    rings = 0.5 + 0.5 * np.sin(radius / 5)
+    image = np.stack([255 * petals, 255 * (0.3 + 0.7 * rings * petals), 255 * (1 - rings) * 0.8], -1)
+    return image.clip(0, 255).astype(np.uint8)
+
+
+def strokes(size: int = 384, count: int = 900, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    canvas = np.full((size, size, 3), (235, 225, 200), np.uint8)
+    palette = np.array([(30, 60, 140), (220, 160, 40), (200, 60, 40), (40, 120, 90), (250, 230, 120),
+                        (20, 20, 40)], np.uint8)
+    for _ in range(count):
+        x, y = rng.integers(0, size, 2)
+        angle = rng.normal(0.6, 0.5)
+        length = rng.integers(8, 40)
+        end = (int(x + length * np.cos(angle)), int(y + length * np.sin(angle)))
+        colour = palette[rng.integers(len(palette))].astype(int) + rng.integers(-25, 25, 3)
+        cv2.line(canvas, (int(x), int(y)), end, tuple(int(c) for c in np.clip(colour, 0, 255)),
+                 int(rng.integers(2, 7)), cv2.LINE_AA)
+    return cv2.GaussianBlur(canvas, (0, 0), 0.7)
+
+
+def landscape(width: int, height: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = np.zeros((height, width, 3), np.float32)
+    for cell, amount in ((64, 0.6), (16, 0.3), (4, 0.1)):
+        small = rng.uniform(0, 255, (height // cell + 2, width // cell + 2, 3)).astype(np.float32)
+        image += amount * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    sky = np.linspace(1.2, 0.6, height, dtype=np.float32)[:, None, None]
+    return np.clip(image * sky, 0, 255).astype(np.uint8)
+
+
+def drift_frames(size=(320, 180), frames: int = 96):
+    width, height = size
+    world = landscape(width + frames * 2 + 8, height + 8)
+    for index in range(frames):
+        frame = world[4:4 + height, 2 * index:2 * index + width].copy()  # camera pans 2 px/frame
+        centre = (int(40 + index * 2.5), int(height / 2 + 30 * np.sin(index / 12)))
+        cv2.circle(frame, centre, 18, (250, 240, 200), -1, cv2.LINE_AA)
+        cv2.circle(frame, centre, 9, (200, 80, 60), -1, cv2.LINE_AA)
+        yield frame
+
+
+def main() -> None:
+    from dreamvideo.single import write_image
+    from dreamvideo.videoio import open_sink
+
+    write_image(HERE / "guide_petals.png", guide_petals(), overwrite=True)
+    write_image(HERE / "strokes.png", strokes(), overwrite=True)
+    with open_sink(HERE / "drift.mp4", fps=24, size=(320, 180), crf=16, overwrite=True) as sink:
+        for frame in drift_frames():
+            sink.write(frame)
+
+
+if __name__ == "__main__":
+    main()
