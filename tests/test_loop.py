@@ -39,3 +39,28 @@ zoom: {scale: 1.06, rotate: 3}
     frames = list(SequenceSource(tmp_path / "open").frames())
     steps, seam = transition_errors(frames, load_preset(preset).zoom, closing=True)
     assert seam > 1.5 * float(np.median(steps))
+
+
+def test_source_blend_brings_the_source_image_back(tmp_path):
+    import cv2
+    from synthetic import textured_image
+
+    picture = textured_image((48, 40), seed=6)
+    cv2.imwrite(str(tmp_path / "in.png"), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+
+    def render(name, blend):
+        preset = tmp_path / f"{name}.yaml"
+        preset.write_text(f"""
+source: {{image: in.png}}
+output: {{path: {name}, frames: 5, size: [48, 40]}}
+dream: {{steps: 1, step_size: 4, objective: [{{layer: block3_conv1}}]}}
+zoom: {{scale: 1.1, rotate: 5, source_blend: {blend}}}
+""")
+        assert main(["render", str(preset), "--quiet"]) == 0
+        return list(SequenceSource(tmp_path / name).frames())
+
+    def distance(frame):
+        return np.abs(frame.astype(float) - picture.astype(float)).mean()
+
+    drifting, anchored = render("drift", 0.0), render("anchored", 0.6)
+    assert distance(anchored[-1]) < 0.6 * distance(drifting[-1])
