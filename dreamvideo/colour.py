@@ -15,6 +15,18 @@ through the scene's colour management, in this order (as Blender builds its disp
 package: ``<bpy>/<version>/datafiles/colormanagement/config.ocio``; the add-on sends the path of
 the Blender that rendered). The inverse (display -> scene-linear) uses the same processor
 inverted; it is exact for Standard below white and approximate for AgX's 3D LUT.
+
+What EXR output (``codec: exr``, :meth:`DisplayTransform.to_linear` of 8-bit frames) recovers
+of the Combined pass, measured on the test scene (``tests/test_blender_engine.py``):
+
+* Standard: light up to display white (1.0 after exposure) comes back within 8-bit quantisation
+  (showing it again gives the same frame; median error 0.4%, at most ~3% at 0.01, more in the
+  darkest tones); anything brighter is clipped by the view and comes back as 1.0 — lost.
+* AgX (and its looks): the view compresses light up to ~16.5x white into the display range, so
+  highlights above 1.0 come back (median error ~1%); the inverse LUT is approximate and display
+  steps get coarse in deep highlights and shadows (a few %). Light beyond the ceiling
+  (``to_linear`` of white) and colours outside what AgX shows (its gamut compression) are lost.
+* Alpha is not kept (frames are RGB; Combined is premultiplied).
 """
 
 from __future__ import annotations

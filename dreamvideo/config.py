@@ -98,7 +98,7 @@ class SourceConfig(Section):
         return next(name for name in type(self).model_fields if getattr(self, name) is not None)
 
 
-Codec = Literal["h264", "prores", "hap", "vp9", "png"]
+Codec = Literal["h264", "prores", "hap", "vp9", "png", "exr"]  # exr: scene-linear float frames
 Dimension = Annotated[int, Field(ge=16, le=16384)]
 
 
@@ -206,7 +206,7 @@ class StyleConfig(Section):
     content_weight: Animatable = 1.0
     style_weight: Animatable = 10.0
     tv_weight: Animatable = 1.0
-    temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence off")
+    temporal_weight: Animatable = Field(default=50.0, description="0 turns temporal coherence off")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",

@@ -1,12 +1,13 @@
 """The frame engine: drives an effect frame by frame, checkpoints every frame, encodes at the end.
 
-Work folder ``<output>.work/`` next to the output holds ``settings.json`` (what the frames depend
-on) and ``frames/000000.png`` … — each written atomically (temp file + rename), so a crash or
-``kill -9`` never leaves a broken frame. Re-running the same command resumes at the first missing
-frame. Frames are the only carried state: the previous output frame is read back from its PNG and
+Work folder ``<output>.work/`` next to the output (for a ``%05d`` pattern: next to its folder)
+holds ``settings.json`` (what the frames depend on) and ``frames/000000.png`` … — each written
+atomically (temp file + rename), so a crash or ``kill -9`` never leaves a broken frame.
+Re-running the same command resumes at the first missing frame. Frames are the only carried state: the previous output frame is read back from its PNG and
 the random generator is seeded from (seed, frame index), so a resumed run produces exactly the
 frames of an uninterrupted one. The final video is encoded from the PNGs into a ``.partial`` file
-that is renamed only when complete.
+that is renamed only when complete; EXR output turns the frames back into scene-linear light with
+the source's view transform (a Blender render's) or the sRGB decode.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .config import Preset
 from .effects import FrameContext, build_effect, render_plan
 from .errors import Interrupted, UserError
 from .progress import Progress
-from .videoio import open_sink
+from .videoio import open_sink, output_location
 
 DEFAULT_STILL_FRAMES = 48
 DEFAULT_FPS = 24.0
@@ -40,7 +41,8 @@ class WorkFolder:
 
     @classmethod
     def for_output(cls, output: Path) -> "WorkFolder":
-        return cls(output.with_name(output.name + ".work"))
+        target = output_location(output)
+        return cls(target.with_name(target.name + ".work"))
 
     def frame_path(self, index: int) -> Path:
         return self.root / "frames" / f"{index:06d}.png"
@@ -128,8 +130,9 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     """Render ``preset`` to its output path; resumes from the work folder when there is one."""
     progress = progress or Progress("none")
     output = Path(preset.output.path)
-    if output.exists() and not overwrite:
-        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    target = output_location(output)
+    if occupied(target) and not overwrite:
+        raise UserError(f"{target} exists; pass --overwrite to replace it")
     source = source_for(preset)
     work = WorkFolder.for_output(output)
     work.prepare(fingerprint(preset, source), overwrite=overwrite)
@@ -162,11 +165,18 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
                 raise Interrupted(index + 1, total, work.root)
 
     fps = preset.output.fps or source.fps or DEFAULT_FPS
-    encode(work, order, output, preset, frame_size, fps, overwrite, progress)
+    display = getattr(source, "display", None)  # a Blender render's view transform
+    encode(work, order, output, preset, frame_size, fps, overwrite, progress,
+           to_linear=display.to_linear if display is not None else None)
     progress.finish(str(output))
     if not keep_work:
         shutil.rmtree(work.root, ignore_errors=True)
     return output
+
+
+def occupied(path: Path) -> bool:
+    """True when ``path`` exists and is not an empty folder."""
+    return path.exists() and not (path.is_dir() and not any(path.iterdir()))
 
 
 def clip_length(preset: Preset, source) -> int:
@@ -212,10 +222,12 @@ def check_frame(frame: np.ndarray, size: tuple[int, int], index: int) -> np.ndar
 
 
 def encode(work: WorkFolder, order: list[int], output: Path, preset: Preset, size, fps: float,
-           overwrite: bool, progress: Progress) -> None:
+           overwrite: bool, progress: Progress, *, to_linear=None) -> None:
+    """Work frames -> the output. ``to_linear`` turns display frames back into scene-linear
+    light for EXR output (None: the sRGB decode)."""
     progress.start(len(order), 0, stage="encode")
     with open_sink(output, fps=fps, size=size, codec=preset.output.codec, crf=preset.output.crf,
-                   overwrite=overwrite) as sink:
+                   overwrite=overwrite, to_linear=to_linear) as sink:
         for done, index in enumerate(order, 1):
             sink.write(work.read(index))
             progress.update(done, stage="encode")

@@ -2,9 +2,10 @@
 
 Frames are ``uint8 (H, W, 3)`` RGB arrays; sizes are ``(width, height)``.
 
-Sinks (:func:`open_sink`) stream frames into H.264 / ProRes / HAP / VP9 files or PNG
-sequences. Output is written under a ``.partial`` name next to the final one and renamed on
-``close()``, so a half-written file never carries the final name.
+Sinks (:func:`open_sink`) stream frames into H.264 / ProRes / HAP / VP9 files, PNG
+sequences, or float EXR sequences (frames converted back to scene-linear light). Output is
+written under a ``.partial`` name next to the final one and renamed on ``close()``, so a
+half-written file never carries the final name.
 
 Sources (:class:`ImageSource`, :class:`VideoSource`, :class:`SequenceSource`,
 :class:`NoiseSource`) stream frames one at a time; memory does not grow with clip length.
@@ -25,15 +26,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 import cv2
 import imageio_ffmpeg
 import numpy as np
 
+from dreamvideo.colour import srgb_decode
 from dreamvideo.errors import UserError
 
-CODECS = ("h264", "prores", "hap", "vp9", "png")
+CODECS = ("h264", "prores", "hap", "vp9", "png", "exr")
+SEQUENCE_CODECS = {"png": ".png", "exr": ".exr"}  # image-sequence codec -> file suffix
 VIDEO_SUFFIXES = {".mp4": ("h264",), ".mov": ("prores", "hap", "h264"), ".webm": ("vp9",)}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
@@ -197,20 +200,25 @@ class _FfmpegSink(FrameSink):
         return FfmpegError(f"{what} (exit status {self._proc.returncode}):\n{_tail(text)}")
 
 
-class _PngSink(FrameSink):
-    """Writes numbered PNG files into a partial folder, renamed to the final folder on close."""
+ToLinear = Callable[[np.ndarray], np.ndarray]
 
-    def __init__(self, folder: Path, partial: Path, template: str, size: tuple[int, int]) -> None:
-        super().__init__(folder, partial, "png", size, size)
+
+class _SequenceSink(FrameSink):
+    """Writes numbered image files into a partial folder, renamed to the final folder on close.
+
+    ``save(frame, path)`` writes one file: PNG as it is, EXR converted to scene-linear floats.
+    """
+
+    def __init__(self, folder: Path, partial: Path, template: str, size: tuple[int, int],
+                 codec: str, save: Callable[[np.ndarray, Path], None]) -> None:
+        super().__init__(folder, partial, codec, size, size)
         self._template = template
+        self._save = save
         shutil.rmtree(partial, ignore_errors=True)  # left over from a crashed run
         partial.mkdir(parents=True)
 
     def _write(self, frame: np.ndarray) -> None:
-        ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise OSError(f"OpenCV could not encode frame {self.frames_written} as PNG")
-        (self._partial / (self._template % self.frames_written)).write_bytes(data.tobytes())
+        self._save(frame, self._partial / (self._template % self.frames_written))
 
     def _finish(self) -> None:
         pass
@@ -219,31 +227,58 @@ class _PngSink(FrameSink):
         shutil.rmtree(self._partial, ignore_errors=True)
 
 
+def _save_png(frame: np.ndarray, path: Path) -> None:
+    ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"OpenCV could not encode {path.name} as PNG")
+    path.write_bytes(data.tobytes())
+
+
+def srgb_to_linear(frame: np.ndarray) -> np.ndarray:
+    """sRGB-encoded uint8 RGB -> linear float32 RGB in [0, 1] (the EXR sink's default)."""
+    return srgb_decode(frame.astype(np.float32) / np.float32(255.0))
+
+
+def _exr_saver(to_linear: ToLinear) -> Callable[[np.ndarray, Path], None]:
+    from dreamvideo.exr import write_exr  # OpenEXR is only loaded when EXRs are written
+
+    def save(frame: np.ndarray, path: Path) -> None:
+        write_exr(path, np.asarray(to_linear(frame), np.float32))
+
+    return save
+
+
 def open_sink(path: Path, *, fps: float, size: tuple[int, int], codec: str | None = None,
-              crf: int = 18, overwrite: bool = False) -> FrameSink:
+              crf: int = 18, overwrite: bool = False,
+              to_linear: ToLinear | None = None) -> FrameSink:
     """Open a sink for frames of ``size`` = (width, height) at ``fps``.
 
     ``codec`` is one of ``CODECS``; None picks it from the path: ``.mp4`` -> h264 (libx264,
     yuv420p, faststart), ``.mov`` -> prores (prores_ks HQ, yuv422p10le; ``hap`` and ``h264``
     may also go in .mov), ``.webm`` -> vp9, and a path without suffix (a folder of
     ``000000.png`` ...) or with a ``%05d``-style pattern (``frames/f_%05d.png``, numbered from
-    0) -> png. ``crf`` applies to h264 (0-51) and vp9 (0-63). YUV files are tagged BT.709.
+    0) -> png. ``exr`` writes a folder (``000000.exr`` ...) or a ``%05d.exr`` pattern of
+    32-bit float RGB EXRs: each display frame is turned back into scene-linear light by
+    ``to_linear`` (uint8 RGB -> float32 RGB; e.g. a Blender source's ``display.to_linear``), by
+    default the sRGB decode; other codecs ignore it. ``crf`` applies to h264 (0-51) and vp9
+    (0-63). YUV files are tagged BT.709.
 
     Size policy: frames are always written at ``size``; when the codec needs it, ffmpeg crops
     the last column and/or row (right and bottom edges): h264 and vp9 to even sizes (4:2:0
     chroma), hap to multiples of 4 (DXT blocks). Never rescaled. ``sink.encoded_size`` tells the
-    result. prores and png keep any size.
+    result. prores, png and exr keep any size.
 
-    An existing output raises UserError unless ``overwrite``; a PNG folder is only replaced
-    if it holds nothing but PNG files.
+    An existing output raises UserError unless ``overwrite``; a PNG (EXR) folder is only
+    replaced if it holds nothing but PNG (EXR) files.
     """
     path = Path(path)
     width, height = _check_size(size)
     if not fps or fps <= 0:
         raise UserError(f"fps must be a positive number, got {fps!r}")
     codec = _choose_codec(path, codec)
-    if codec == "png":
-        return _open_png_sink(path, (width, height), overwrite)
+    if codec in SEQUENCE_CODECS:
+        save = _save_png if codec == "png" else _exr_saver(to_linear or srgb_to_linear)
+        return _open_sequence_sink(path, (width, height), overwrite, codec, save)
 
     encoder = _ENCODERS[codec]
     if encoder.crf_max is not None and not 0 <= crf <= encoder.crf_max:
@@ -258,6 +293,13 @@ def open_sink(path: Path, *, fps: float, size: tuple[int, int], codec: str | Non
     return _FfmpegSink(path, partial, codec, (width, height), encoded, cmd)
 
 
+def output_location(path: Path) -> Path:
+    """What an output occupies: the folder of a ``%05d`` pattern (the sink replaces it as a
+    whole), else the file or folder ``path`` itself."""
+    path = Path(path)
+    return Path(os.path.abspath(path.parent)) if _PRINTF.search(path.name) else path
+
+
 def _choose_codec(path: Path, codec: str | None) -> str:
     is_pattern = bool(_PRINTF.search(path.name))
     suffix = path.suffix.lower()
@@ -266,20 +308,25 @@ def _choose_codec(path: Path, codec: str | None) -> str:
         did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
         raise UserError(f"unknown codec '{codec}'{did_you_mean}; choose one of: "
                         f"{', '.join(CODECS)}")
-    if is_pattern or (suffix not in VIDEO_SUFFIXES and codec == "png"):
-        if codec not in (None, "png"):
-            raise UserError(f"'{path}' is an image-sequence pattern; its codec must be png")
-        if is_pattern and suffix != ".png":
-            raise UserError(f"image-sequence pattern '{path.name}' must end in .png")
-        return "png"
+    if is_pattern:
+        by_suffix = {ext: name for name, ext in SEQUENCE_CODECS.items()}
+        if suffix not in by_suffix:
+            raise UserError(f"image-sequence pattern '{path.name}' must end in .png or .exr")
+        if codec not in (None, by_suffix[suffix]):
+            raise UserError(f"'{path}' is an image-sequence pattern; its codec must be "
+                            f"{by_suffix[suffix]} (the file suffix)")
+        return by_suffix[suffix]
+    if suffix not in VIDEO_SUFFIXES and codec in SEQUENCE_CODECS:
+        return codec  # a folder of numbered frames
     if suffix == "":
-        if codec not in (None, "png"):
+        if codec is not None:
             raise UserError(f"'{path}' has no suffix (a PNG folder) but codec is '{codec}'; use "
-                            f"one of: {', '.join(VIDEO_SUFFIXES)} for {codec}, or codec png")
+                            f"one of: {', '.join(VIDEO_SUFFIXES)} for {codec}, or codec png or exr")
         return "png"
     if suffix not in VIDEO_SUFFIXES:
         raise UserError(f"cannot write '{path.name}': use one of {', '.join(VIDEO_SUFFIXES)}, "
-                        f"a folder name (PNG frames) or a %05d.png pattern")
+                        f"a folder name (PNG frames, or EXR with codec exr) or a %05d.png / "
+                        f"%05d.exr pattern")
     allowed = VIDEO_SUFFIXES[suffix]
     if codec is None:
         return allowed[0]
@@ -309,33 +356,37 @@ def _encode_command(encoder: _Encoder, size: tuple[int, int], encoded: tuple[int
     return cmd
 
 
-def _open_png_sink(path: Path, size: tuple[int, int], overwrite: bool) -> _PngSink:
+def _open_sequence_sink(path: Path, size: tuple[int, int], overwrite: bool, codec: str,
+                        save: Callable[[np.ndarray, Path], None]) -> _SequenceSink:
+    suffix = SEQUENCE_CODECS[codec]
     if _PRINTF.search(path.name):
         folder, template = path.parent, path.name
     else:
-        folder, template = path, "%06d.png"
-    _check_target(folder, overwrite, folder=True)
+        folder, template = path, f"%06d{suffix}"
+    _check_target(folder, overwrite, folder=True, frame_suffix=suffix)
     absolute = Path(os.path.abspath(folder))
     partial = absolute.with_name(absolute.name + ".partial")
     try:
-        return _PngSink(folder, partial, template, size)
+        return _SequenceSink(folder, partial, template, size, codec, save)
     except OSError as err:
         raise UserError(f"cannot create folder {partial}: {err.strerror}") from err
 
 
-def _check_target(path: Path, overwrite: bool, *, folder: bool) -> None:
-    """Refuse to replace an existing output unless ``overwrite``; create the parent folder."""
+def _check_target(path: Path, overwrite: bool, *, folder: bool, frame_suffix: str = ".png") -> None:
+    """Refuse to replace an existing output unless ``overwrite``; create the parent folder.
+    A folder is only replaced if it holds nothing but ``frame_suffix`` files."""
+    kind = frame_suffix.lstrip(".").upper()
     if path.exists() or path.is_symlink():
         if folder and not path.is_dir():
-            raise UserError(f"{path} exists and is not a folder; choose a folder for PNG frames")
+            raise UserError(f"{path} exists and is not a folder; choose a folder for {kind} frames")
         if not folder and path.is_dir():
             raise UserError(f"{path} is a folder; choose a file name for the video")
         if not folder or any(path.iterdir()):
             if not overwrite:
                 raise UserError(f"{path} exists; pass --overwrite to replace it")
-            if folder and not all(p.is_file() and p.suffix.lower() == ".png"
+            if folder and not all(p.is_file() and p.suffix.lower() == frame_suffix
                                   for p in path.iterdir()):
-                raise UserError(f"{path} holds more than PNG frames; "
+                raise UserError(f"{path} holds more than {kind} frames; "
                                 "it will not be replaced, choose another folder")
     try:
         path.absolute().parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ Without one the tests skip, unless ``DREAMVIDEO_REQUIRE_BPY`` is set (CI): then 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,3 +55,15 @@ def run_bpy(*args: str | Path, timeout: float = 300, env: dict | None = None) ->
 def engine_python() -> str:
     """The interpreter running the tests: it has dreamvideo installed."""
     return sys.executable
+
+
+def render_test_scene(tmp_path_factory) -> dict:
+    """The test scene (tests/blender_scene.py) rendered once per session, shared by every test
+    module that asks: its ``scene.json`` with ``dir``, the folder holding ``exr/`` and the PNGs."""
+    out = tmp_path_factory.getbasetemp() / "blender_render"
+    if not (out / "scene.json").is_file():  # written last: its presence means a full render
+        out.mkdir(exist_ok=True)
+        run_bpy(ROOT / "tests" / "blender_scene.py", out)
+    info = json.loads((out / "scene.json").read_text())
+    info["dir"] = out
+    return info

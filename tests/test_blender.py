@@ -7,13 +7,11 @@ projected motion of tracked surface points, and by warping one frame onto the ne
 OpenCV's DIS flow); the object-index mask covers the right object.
 """
 
-import json
-
 import cv2
 import numpy as np
 import pytest
 
-from bpy_env import ROOT, requires_bpy, run_bpy
+from bpy_env import render_test_scene, requires_bpy
 from dreamvideo.blender_source import BlenderSource
 from dreamvideo.colour import DisplayTransform
 from dreamvideo.exr import read_passes
@@ -24,11 +22,7 @@ pytestmark = requires_bpy
 
 @pytest.fixture(scope="session")
 def render(tmp_path_factory):
-    out = tmp_path_factory.mktemp("blender_render")
-    run_bpy(ROOT / "tests" / "blender_scene.py", out)
-    info = json.loads((out / "scene.json").read_text())
-    info["dir"] = out
-    return info
+    return render_test_scene(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ def test_defaults_are_valid():
     ({"output": {"frames": 2.5}}, "output.frames: input should be a valid integer"),
     ({"output": {"crf": 99}}, "output.crf: must be <= 51, got 99"),
     ({"output": {"size": [10, 100]}}, "output.size[0]: must be >= 16, got 10"),
-    ({"output": {"codec": "divx"}}, "output.codec: must be one of 'h264', 'prores', 'hap', 'vp9' or 'png'"),
+    ({"output": {"codec": "divx"}}, "output.codec: must be one of 'h264', 'prores', 'hap', 'vp9', 'png' or 'exr'"),
     ({"source": {"image": "a.png", "noise": {"seed": 1}}}, "source: give exactly one of image, noise"),
     ({"zoom": {"scale": "fast"}}, "zoom.scale: input should be a valid number"),
     ({"zoom": {"scale": [{"frame": 0, "value": 1}, {"frame": 0, "value": 2}]}},
