@@ -28,7 +28,7 @@ ANIMATED = {
 CONSTANT = {
     "dream_steps": ("dream", "steps"),
 }
-CODECS = {"MP4": ("h264", ".mp4"), "PNG": ("png", "")}
+CODECS = {"MP4": ("h264", ".mp4"), "PNG": ("png", ""), "EXR": ("exr", "")}
 
 
 class JobError(ValueError):
@@ -61,7 +61,7 @@ def scene_fps(scene) -> float:
 
 
 def output_path(scene, folder: str) -> str:
-    """``folder/<name>.mp4`` or ``folder/<name>`` (a PNG folder)."""
+    """``folder/<name>.mp4`` or ``folder/<name>`` (a PNG or EXR folder)."""
     settings = scene.dreamvideo
     suffix = CODECS[settings.output_format][1]
     name = (settings.output_name.strip() or "dreamvideo") + suffix

@@ -16,6 +16,8 @@ EFFECT_ITEMS = (
 OUTPUT_ITEMS = (
     ("MP4", "MP4 (H.264)", "One H.264 video file"),
     ("PNG", "PNG Sequence", "A folder of numbered PNG frames"),
+    ("EXR", "OpenEXR Sequence", "A folder of float EXR frames in scene-linear light (the view "
+                                "transform undone), for compositing"),
 )
 
 

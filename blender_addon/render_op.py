@@ -293,7 +293,7 @@ def load_into_sequencer(scene, output: str, frame_start: int):
     channel = 1 + max((strip.channel for strip in every), default=0)
     label = Path(output).name or "dreamvideo"
     if os.path.isdir(output):
-        files = sorted(f for f in os.listdir(output) if f.lower().endswith(".png"))
+        files = sorted(f for f in os.listdir(output) if f.lower().endswith((".png", ".exr")))
         strip = strips.new_image(label, os.path.join(output, files[0]), channel, frame_start)
         for file in files[1:]:
             strip.elements.append(file)

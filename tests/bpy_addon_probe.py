@@ -7,7 +7,8 @@ Set ``BLENDER_USER_RESOURCES`` to an empty folder: the zip is installed there as
 
 - ``register``: classes, panel, preferences, scene properties; then disable -> all gone.
 - ``job``: the test scene with ``style_weight`` keyframed 100 @ frame 1 -> 600 @ frame 6 and
-  ``dream_strength`` driven by the frame: the job dict and its YAML.
+  ``dream_strength`` driven by the frame: the style and dream (EXR output) jobs and their YAML;
+  with ``--work`` (a folder of EXR frames) also the Sequencer strip made from it.
 - ``run``: the render operator end to end (``bpy.ops.dreamvideo.render()``, blocking) with the
   real engine; records each step's progress, then saves Blender's own display render of the
   start frame for comparison.
@@ -121,16 +122,26 @@ def probe_job(addon, args):
     fcurve = jobs.find_fcurve(scene, "dreamvideo.style_weight")
     for point in fcurve.keyframe_points:
         point.interpolation = "LINEAR"
-    image = settings.style_images.add()
-    image.path = "/tmp/style.png"
+    for path, weight in (("/tmp/style.png", 1.0), ("/tmp/other style.jpg", 0.25)):
+        image = settings.style_images.add()
+        image.path, image.weight = path, weight
     settings.use_mask, settings.mask_indices = True, "2, 1"
     job = jobs.build_job(scene, frames="/cache/exr", output="/out/x.mp4", ocio_config="/ocio")
     # A driver needs frame_set: dream_strength = frame / 10 for the dream effect.
     settings.effect = "DREAM"
+    settings.dream_steps = 7
     driver = scene.driver_add("dreamvideo.dream_strength").driver
     driver.type, driver.expression = "SCRIPTED", "frame / 10"
-    dream_job = jobs.build_job(scene, frames="/cache/exr", output="/out/x.mp4", ocio_config=None)
+    settings.output_format = "EXR"
+    dream_job = jobs.build_job(scene, frames="/cache/exr", output=jobs.output_path(scene, "/out"),
+                               ocio_config=None)
+    strips = []
+    if args.work:  # a folder of EXR frames, as the engine writes them: into the Sequencer
+        strip_scene = sys.modules[MODULE + ".render_op"].load_into_sequencer(scene, args.work, 1)
+        strips = [{"type": s.type, "length": s.frame_final_duration, "files": len(s.elements)}
+                  for s in strip_scene.sequence_editor.strips_all]
     return {"job": job, "yaml": jobs.to_yaml(job), "dream_job": dream_job,
+            "dream_yaml": jobs.to_yaml(dream_job), "exr_strips": strips,
             "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job)}
 
 

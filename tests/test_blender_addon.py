@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from bpy_env import ROOT, run_bpy, skip_without_bpy
-from dreamvideo.config import load_preset, parse_preset, value_at
+from dreamvideo.config import StyleImage, load_preset, parse_preset, value_at
+from dreamvideo.exr import write_exr
 
 ADDON = ROOT / "blender_addon"
 
@@ -88,7 +89,10 @@ class TestInBlender:
         assert info["after_disable"] == {"panel": False, "scene_prop": False}
 
     def test_keyframed_properties_arrive_as_per_frame_values(self, addon_zip, tmp_path):
-        info = _probe(addon_zip, tmp_path, "job")
+        exr_frames = tmp_path / "exr_result"
+        for index in range(3):
+            write_exr(exr_frames / f"{index:06d}.exr", np.full((6, 8, 3), 0.25 * index, np.float32))
+        info = _probe(addon_zip, tmp_path, "job", work=exr_frames)
         job = info["job"]
         keys = job["style"]["style_weight"]
         assert [k["frame"] for k in keys] == list(range(6))  # a key at every output frame
@@ -102,10 +106,20 @@ class TestInBlender:
         assert preset.effect == "style"
         assert [value_at(preset.style.style_weight, i) for i in range(6)] == \
             pytest.approx([100, 200, 300, 400, 500, 600])
+        assert preset.style.images == [StyleImage(path="/tmp/style.png", weight=1.0),
+                                       StyleImage(path="/tmp/other style.jpg", weight=0.25)]
+        assert preset.source.blender.flow == "vector" and preset.source.blender.ocio_config == "/ocio"
+        assert preset.source.blender.mask.object_indices == [1, 2]
         # A driver (dream_strength = frame / 10) is baked by frame_set, and the frame restored.
-        dream = parse_preset(info["dream_job"])
+        assert yaml.safe_load(info["dream_yaml"]) == info["dream_job"]
+        dream = parse_preset(yaml.safe_load(info["dream_yaml"]))
+        assert dream.effect == "dream" and dream.dream.steps == 7
         assert [value_at(dream.dream.step_size, i) for i in range(6)] == \
             pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+        assert set(info["dream_job"]) == {"effect", "source", "output", "dream"}
+        assert dream.source.blender.flow == "vector" and dream.source.blender.mask is not None
+        assert (dream.output.codec, str(dream.output.path)) == ("exr", "/out/dreamvideo")
+        assert info["exr_strips"] == [{"type": "IMAGE", "length": 3, "files": 3}]
         assert info["frame_after"] == 1
 
     def test_job_overrides_apply_on_top_of_a_preset(self, addon_zip, tmp_path):
