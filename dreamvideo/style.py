@@ -374,7 +374,8 @@ class Stylizer:
 
     ``styles`` are ``(image uint8 RGB, blend weight)`` pairs. Style Grams are computed once per
     pyramid level; the value-and-gradient function is traced once per image size (``traces``
-    counts traces, so tests can check nothing is rebuilt per frame).
+    counts traces, so tests can check nothing is rebuilt per frame; ``evaluations`` counts
+    forward+backward passes, for benchmarks).
     """
 
     def __init__(self, styles: Sequence[tuple[np.ndarray, float]], config: StyleConfig, *,
@@ -398,6 +399,7 @@ class Stylizer:
         self._value_and_grad = tf.function(self._value_and_grad_py, jit_compile=jit_compile)
         self._adam_step = tf.function(self._adam_step_py, jit_compile=jit_compile)
         self.traces = 0
+        self.evaluations = 0
 
     # -- targets
 
@@ -449,6 +451,7 @@ class Stylizer:
 
     def value_and_grad(self, x: np.ndarray, inputs) -> tuple[float, np.ndarray]:
         """Criterion and its gradient for an (H, W, 3) float image."""
+        self.evaluations += 1
         value, grad = self._value_and_grad(tf.convert_to_tensor(x[None], tf.float32), inputs)
         return float(value), grad.numpy()[0]
 
@@ -473,6 +476,7 @@ class Stylizer:
         m, v = tf.zeros_like(x), tf.zeros_like(x)
         result = OptimResult(np.asarray(x0, np.float32))
         for step in range(1, iterations + 1):
+            self.evaluations += 1
             x, m, v, value = self._adam_step(x, m, v, tf.constant(step, tf.float32), inputs)
             result.losses.append(float(value))
             if should_stop(result.losses, self.config.tolerance, iterations):

@@ -3,6 +3,8 @@
 Tiny images (<= 64 px) and shallow layers keep this file fast on two CPU cores.
 """
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
@@ -276,12 +278,28 @@ def test_resume_mid_video_gives_the_same_frames(clip, coherent, coherent_cfg):
         np.testing.assert_array_equal(again[index], outputs[index])
 
 
+def test_style_config_accepts_weighted_layers_and_long_term_offsets():
+    preset = parse_preset({"effect": "style", "style": {
+        "images": ["a.png", {"path": "b.png", "weight": 2}], "long_term": [4, 2],
+        "style_layers": ["block1_conv1", {"layer": "block2_conv1", "weight": 0.5}]}})
+    assert preset.style.long_term == [2, 4]
+    assert preset.style.images[1].weight == 2
+    for bad, message in (({"long_term": [1]}, "long_term"), ({"long_term": [2, 2]}, "distinct"),
+                         ({"scale": 0}, "scale")):
+        with pytest.raises(UserError, match=message):
+            parse_preset({"effect": "style", "style": bad})
+    with pytest.raises(UserError, match="video.blend: must be between 0 and 1"):
+        parse_preset({"effect": "dream", "video": {"blend": [{"frame": 0, "value": 1.5}]}})
+
+
 def test_build_reads_styles_and_prefers_the_source_flow(tmp_path):
     cv2.imwrite(str(tmp_path / "a.png"), stripes())
     preset = parse_preset({"effect": "style", "style": {**FAST, "images": ["a.png"]}},
                           base_dir=tmp_path)
 
-    class FlowSource(ListSource):
+    class FlowSource(ListSource):  # a Blender render whose flow is its Vector pass
+        config = SimpleNamespace(flow="vector")
+
         def flow_pair(self, index, a, b):
             return np.zeros((*a.shape[:2], 2), np.float32), np.zeros((*a.shape[:2], 2), np.float32)
 
@@ -308,11 +326,14 @@ def test_dream_patterns_follow_a_translating_texture():
     clip = translating_clip((64, 48), 3, shift=(3, 2), seed=12)
 
     class TrueFlowSource(ListSource):  # like Blender's Vector pass
+        config = SimpleNamespace(flow="vector")
+
         def flow_pair(self, index, a, b):
             return clip.flows_fw[index], clip.flows_bw[index]
 
     def patterns(blend):
         effect = build_dream(dream_preset(blend), TrueFlowSource(clip.frames), frame_size=(64, 48))
+        assert isinstance(effect.flow, TrueFlowSource)
         outputs = render(effect, clip.frames)
         return [o.astype(np.float32) - f.astype(np.float32) for o, f in zip(outputs, clip.frames)]
 

@@ -76,10 +76,7 @@ class StyleEffect:
         return self.stylizer.config
 
     def render(self, ctx: FrameContext) -> np.ndarray:
-        content = self._remember(ctx.index, ctx.source)
-        if ctx.previous_source is not None and ctx.index > 0:
-            self._remember(ctx.index - 1, ctx.previous_source)
-        self._forget_before(ctx.index - self._reach())
+        content = self._take_sources(ctx)
         config, frame = self.config, ctx.index
         temporal_on = value_at(config.temporal_weight, frame) > 0
         coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
@@ -101,6 +98,7 @@ class StyleEffect:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights
         (consistency masks; Ruder's long-term weights when there are several). Offsets that
         reach before frame 0 are padded with zero weights."""
+        self._take_sources(ctx)
         offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index)
         warped, masks, fw_chain, bw_chain = [], [], None, None
         for j in range(1, offsets[-1] + 1):
@@ -125,14 +123,15 @@ class StyleEffect:
     def _fit(self, frame: np.ndarray) -> np.ndarray:
         return fit_to_size(np.asarray(frame), self.frame_size)
 
-    def _remember(self, index: int, frame: np.ndarray) -> np.ndarray:
-        self._frames[index] = self._fit(frame)
-        return self._frames[index]
-
-    def _forget_before(self, index: int) -> None:
+    def _take_sources(self, ctx: FrameContext) -> np.ndarray:
+        """Cache the context's source frames, drop what is out of reach; the current frame."""
+        self._frames[ctx.index] = self._fit(ctx.source)
+        if ctx.previous_source is not None and ctx.index > 0:
+            self._frames[ctx.index - 1] = self._fit(ctx.previous_source)
         for cache in (self._frames, self._pairs):
-            for old in [i for i in cache if i < index]:
+            for old in [i for i in cache if i < ctx.index - self._reach()]:
                 del cache[old]
+        return self._frames[ctx.index]
 
     def _pair(self, ctx: FrameContext, index: int) -> FlowPair:
         if index not in self._pairs:
