@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dreamvideo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    render = commands.add_parser("render", help="render a preset to a video or PNG sequence")
+    render = commands.add_parser("render", help="render a preset to a video, PNG or EXR sequence")
     render.add_argument("preset", type=Path)
     _add_preset_options(render)
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
