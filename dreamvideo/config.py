@@ -226,7 +226,7 @@ class StyleConfig(Section):
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
-                             "level) to full size")
+                             "level) to full size, for frames optimised from scratch")
 
 
 def _unit_interval(value: Animatable) -> Animatable:

@@ -488,17 +488,17 @@ class Stylizer:
     # -- one image
 
     def stylize(self, content: np.ndarray, *, init: np.ndarray, iterations: int, frame: int = 0,
-                temporal: TemporalTarget | None = None) -> StyleResult:
+                temporal: TemporalTarget | None = None, levels: int | None = None) -> StyleResult:
         """Optimise from ``init`` (float, content size), coarse to fine; returns uint8.
 
-        Each finer level starts from ``init`` plus the upsampled change made at the coarser
-        level, so the detail of the start image (e.g. the warped previous frame) is kept.
-        Coarse levels run ``iterations``, the full-size level ``ceil(iterations / 2)`` when
-        there is more than one level.
+        ``levels`` (default ``config.resolutions``) pyramid levels, halving per level. Each finer
+        level starts from ``init`` plus the upsampled change made at the coarser level, so the
+        detail of the start image is kept. Coarse levels run ``iterations``, the full-size level
+        ``ceil(iterations / 2)`` when there is more than one level.
         """
         content = np.asarray(content, np.float32)
         full = (content.shape[1], content.shape[0])
-        sizes = level_sizes(full, self.config.resolutions)
+        sizes = level_sizes(full, levels if levels is not None else self.config.resolutions)
         init = np.asarray(init, np.float32)
         x, counts, result = None, [], None
         for level, size in enumerate(sizes):

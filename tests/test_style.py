@@ -278,6 +278,16 @@ def test_resume_mid_video_gives_the_same_frames(clip, coherent, coherent_cfg):
         np.testing.assert_array_equal(again[index], outputs[index])
 
 
+def test_only_frames_from_scratch_use_the_pyramid():
+    clip = translating_clip((64, 64), 2, shift=(2, 1), seed=14)
+    cfg = config(resolutions=2, iterations={"first": 4, "next": 3}, tolerance=0)
+    effect = StyleEffect(Stylizer([(stripes(), 1.0)], cfg), OpenCVFlow("dis"), frame_size=(64, 64))
+    render(effect, clip.frames[:1])
+    assert effect.last.iterations == [4, 2]
+    render(effect, clip.frames, start=1, outputs=[effect.last.image])
+    assert effect.last.iterations == [3]  # starts from the warped frame: full size only
+
+
 def test_style_config_accepts_weighted_layers_and_long_term_offsets():
     preset = parse_preset({"effect": "style", "style": {
         "images": ["a.png", {"path": "b.png", "weight": 2}], "long_term": [4, 2],

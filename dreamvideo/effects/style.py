@@ -6,8 +6,9 @@ optimisation starts from that warped frame (pixels without a reliable match come
 content, ``init: warped``) and a temporal loss pulls it toward the warped frame where the mask
 is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-term weights).
 
-Frames that start from the warped previous output run ``iterations.next``; frames optimised from
-scratch (the first, or ``init: content | noise``) run ``iterations.first``.
+Frames that start from the warped previous output run ``iterations.next`` at full size only;
+frames optimised from scratch (the first, or ``init: content | noise``) run ``iterations.first``
+on the ``style.resolutions`` pyramid (a coarse pass on an already stylised start only blurs it).
 
 Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
 flows of the last few frames are cached only to save time; after a resume they are read back
@@ -88,10 +89,11 @@ class StyleEffect:
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
         if init is None:
             init = initial_image(config.init, content, ctx.rng)
-        iterations = config.iterations.next if coherent and config.init == "warped" \
-            else config.iterations.first
-        self.last = self.stylizer.stylize(content, init=init, iterations=iterations, frame=frame,
-                                          temporal=target if temporal_on else None)
+        warm = coherent and config.init == "warped"
+        self.last = self.stylizer.stylize(
+            content, init=init, frame=frame, temporal=target if temporal_on else None,
+            iterations=config.iterations.next if warm else config.iterations.first,
+            levels=1 if warm else config.resolutions)
         return self.last.image
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
@@ -102,7 +104,7 @@ class StyleEffect:
         offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index)
         warped, masks, fw_chain, bw_chain = [], [], None, None
         for j in range(1, offsets[-1] + 1):
-            fw, bw = self._pair(ctx, ctx.index - j)  # frame t-j <-> t-j+1
+            fw, bw = self._pair(ctx.index - j)  # frame t-j <-> t-j+1
             fw_chain = fw if j == 1 else chain_flows(fw, fw_chain)  # t-j -> t
             bw_chain = bw if j == 1 else chain_flows(bw_chain, bw)  # t -> t-j
             if j in offsets:
@@ -133,7 +135,7 @@ class StyleEffect:
                 del cache[old]
         return self._frames[ctx.index]
 
-    def _pair(self, ctx: FrameContext, index: int) -> FlowPair:
+    def _pair(self, index: int) -> FlowPair:
         if index not in self._pairs:
             a, b = self._source_frame(index), self._source_frame(index + 1)
             self._pairs[index] = self.flow.flow_pair(index, a, b)
