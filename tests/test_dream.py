@@ -164,3 +164,26 @@ def test_zoom_step_keyframes_and_geometry():
     assert np.unravel_index(moved.argmax(), moved.shape) == (10, 20)  # counter-clockwise: now above
     panned = ZoomStep(pan=(3, 0)).apply(image)
     assert np.unravel_index(panned.argmax(), panned.shape) == (20, 27)
+
+
+def test_class_score_objective_on_a_classifier():
+    """Class objectives need a classifier head (vgg19 / inception_v3 with weights on disk, which
+    this machine lacks): a small random-weight classifier stands in for them."""
+    from dreamvideo._tf import tf
+    from dreamvideo.models import Backbone
+    from dreamvideo.objectives import build_objective
+
+    tf.keras.utils.set_random_seed(1)
+    inputs = tf.keras.Input((32, 32, 3))
+    conv = tf.keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
+    pool = tf.keras.layers.GlobalAveragePooling2D(name="pool")(conv)
+    predictions = tf.keras.layers.Dense(10, activation="softmax", name="predictions")(pool)
+    classifier = Backbone("tiny", inputs, {"conv": conv, "pool": pool, "predictions": predictions},
+                          lambda rgb: rgb / 127.5 - 1.0, lambda x: (x + 1.0) * 127.5, class_layer="predictions")
+    objective = build_objective(parse_preset({"dream": {"objective": [{"class_index": 3}]}}).dream.objective,
+                                classifier, guide_features=None)
+    dreamer = Dreamer(classifier, objective)
+    start = textured_image((32, 32), seed=2).astype(np.float32)
+    dreamt = dreamer.dream(start, DreamSettings(steps=5, step_size=4.0, jitter=0, normalize="std"),
+                           np.random.default_rng(0))
+    assert dreamer.score(dreamt) > dreamer.score(start) + 1e-3
