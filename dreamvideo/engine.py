@@ -3,11 +3,12 @@
 Work folder ``<output>.work/`` next to the output (for a ``%05d`` pattern: next to its folder)
 holds ``settings.json`` (what the frames depend on) and ``frames/000000.png`` … — each written
 atomically (temp file + rename), so a crash or ``kill -9`` never leaves a broken frame.
-Re-running the same command resumes at the first missing frame. Frames are the only carried state: the previous output frame is read back from its PNG and
-the random generator is seeded from (seed, frame index), so a resumed run produces exactly the
-frames of an uninterrupted one. The final video is encoded from the PNGs into a ``.partial`` file
-that is renamed only when complete; EXR output turns the frames back into scene-linear light with
-the source's view transform (a Blender render's) or the sRGB decode.
+Re-running the same command resumes at the first missing frame. Frames are the only carried
+state: the previous output frame is read back from its PNG and the random generator is seeded
+from (seed, frame index), so a resumed run produces exactly the frames of an uninterrupted one.
+The final video is encoded from the PNGs into a ``.partial`` file that is renamed only when
+complete; EXR output turns the frames back into scene-linear light with the source's view
+transform (a Blender render's) or the sRGB decode.
 """
 
 from __future__ import annotations
@@ -139,14 +140,27 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     configure_tensorflow()
 
     frames = clip_length(preset, source)
-    frame_size = source.size
-    effect = build_effect(preset, source, frame_size=frame_size)
+    effect = build_effect(preset, source, frame_size=source.size)
     total, order = render_plan(effect, frames)
+    progress.output = str(output)
+    render_frames(effect, source, work, preset.seed, total=total, frames=frames, progress=progress)
+
+    fps = preset.output.fps or source.fps or DEFAULT_FPS
+    display = getattr(source, "display", None)  # a Blender render's view transform
+    encode(work, order, output, preset, source.size, fps, overwrite, progress,
+           to_linear=display.to_linear if display is not None else None)
+    progress.finish(str(output))
+    if not keep_work:
+        shutil.rmtree(work.root, ignore_errors=True)
+    return output
+
+
+def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, frames: int,
+                  progress: Progress) -> None:
+    """Make every frame missing from the work folder, in order; stop cleanly when asked."""
     start = work.first_missing(total)
     if start:
         progress.message(f"resuming at frame {start}/{total} from {work.root}")
-
-    progress.output = str(output)
     progress.start(total, start)
     with stop_requests() as stop:
         for index, (previous_source, current_source) in zip(range(start, total),
@@ -155,23 +169,14 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
                 index=index, total=total,
                 previous=work.read(index - 1) if index else None,
                 source=current_source, previous_source=previous_source,
-                rng=np.random.default_rng([preset.seed, index]),
+                rng=np.random.default_rng([seed, index]),
                 history=work.read,
             )
-            frame = check_frame(effect.render(context), frame_size, index)
+            frame = check_frame(effect.render(context), source.size, index)
             work.write(index, apply_mask(source, index, frame, current_source))
             progress.update(index + 1)
             if stop[0] and index + 1 < total:
                 raise Interrupted(index + 1, total, work.root)
-
-    fps = preset.output.fps or source.fps or DEFAULT_FPS
-    display = getattr(source, "display", None)  # a Blender render's view transform
-    encode(work, order, output, preset, frame_size, fps, overwrite, progress,
-           to_linear=display.to_linear if display is not None else None)
-    progress.finish(str(output))
-    if not keep_work:
-        shutil.rmtree(work.root, ignore_errors=True)
-    return output
 
 
 def occupied(path: Path) -> bool:
