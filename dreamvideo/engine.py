@@ -30,7 +30,7 @@ from .config import Preset
 from .effects import FrameContext, build_effect, render_plan
 from .errors import Interrupted, UserError
 from .progress import Progress
-from .videoio import open_sink, output_location
+from .videoio import open_sink, output_location, to_uint8
 
 DEFAULT_STILL_FRAMES = 48
 DEFAULT_FPS = 24.0
@@ -216,7 +216,7 @@ def apply_mask(source, index: int, frame: np.ndarray, original: np.ndarray) -> n
         return frame
     weight = source.mask(index)[..., None]
     mixed = weight * frame.astype(np.float32) + (1 - weight) * original.astype(np.float32)
-    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    return to_uint8(mixed)
 
 
 def check_frame(frame: np.ndarray, size: tuple[int, int], index: int) -> np.ndarray:

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from dreamvideo.errors import UserError
+from dreamvideo.videoio import to_uint8
 
 FlowPair = tuple[np.ndarray, np.ndarray]
 Border = Literal["replicate", "constant", "reflect"]
@@ -259,7 +260,7 @@ def _checked_flow(flow, frame: np.ndarray, index: int, name: str) -> np.ndarray:
 
 def _gray_u8(frame: np.ndarray) -> np.ndarray:
     if frame.dtype != np.uint8:
-        frame = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+        frame = to_uint8(frame)
     if frame.ndim == 2:
         return frame
     if frame.ndim == 3 and frame.shape[2] == 1:

@@ -15,16 +15,15 @@ Registry:
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-import numpy as np  # noqa: E402
-from ._tf import tf  # noqa: E402
+import numpy as np
 
-from .errors import UserError  # noqa: E402
+from ._tf import tf
+from .errors import UserError
 
 CAFFE_MEAN_BGR = (104.007, 116.669, 122.679)
 KERAS_VGG_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -52,7 +51,7 @@ class Backbone:
         if name in self.layer_names:
             return name
         close = difflib.get_close_matches(name, self.layer_names, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; see `dreamvideo inspect layers`"
+        hint = f"; did you mean '{close[0]}'?" if close else "; see `dreamvideo inspect layers`"
         raise UserError(f"unknown layer '{name}' for backbone {self.name}{hint}")
 
     def extractor(self, layers) -> "FeatureExtractor":

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 
 from .builders import dreamer_for
-from .config import Preset, load_preset, parse_preset, value_at
+from .config import Preset, apply_override, load_preset, parse_preset, value_at
 from .dream import DreamSettings
 from .errors import UserError
-from .videoio import read_image
+from .videoio import read_image, to_uint8
 
 
 def write_image(path: Path, image: np.ndarray, *, overwrite: bool) -> None:
@@ -31,8 +31,6 @@ def preset_or_default(preset_path: Path | None, overrides: list[str]) -> Preset:
     if preset_path is not None:
         return load_preset(preset_path, overrides)
     raw: dict = {}
-    from .config import apply_override
-
     for item in overrides:
         apply_override(raw, item)
     return parse_preset(raw, base_dir=Path.cwd())
@@ -47,7 +45,7 @@ def dream_image_file(image: Path, output: Path, *, preset_path: Path | None = No
     picture = read_image(image, preset.output.size)
     settings = DreamSettings.from_config(preset.dream, value_at(preset.dream.step_size, 0))
     dreamt = dreamer_for(preset).dream(picture.astype(np.float32), settings, np.random.default_rng(preset.seed))
-    write_image(output, np.clip(np.rint(dreamt), 0, 255).astype(np.uint8), overwrite=overwrite)
+    write_image(output, to_uint8(dreamt), overwrite=overwrite)
     return Path(output)
 
 

@@ -40,6 +40,7 @@ from ._tf import tf
 from .config import StyleConfig, StyleLayer, value_at
 from .errors import UserError
 from .models import Backbone, load_backbone
+from .videoio import to_uint8
 
 STYLE_REFERENCE = 512  # px of output: the long side of a style image at scale 1
 MIN_ITERATIONS = 10  # the tolerance never stops an optimisation before this many iterations
@@ -274,10 +275,6 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     shrink = size[0] < image.shape[1]
     out = cv2.resize(image, tuple(size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
     return out.reshape(size[1], size[0], *image.shape[2:])
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 # ----- optimisation --------------------------------------------------------------------------

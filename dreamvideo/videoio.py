@@ -642,7 +642,12 @@ def smooth_noise(seed: int, size: tuple[int, int], cell: int = 16) -> np.ndarray
     rng = np.random.default_rng(seed)
     grid = rng.uniform(64.0, 192.0, (max(2, -(-height // cell)), max(2, -(-width // cell)), 3))
     smooth = cv2.resize(grid.astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
-    return np.clip(np.rint(smooth), 0, 255).astype(np.uint8)
+    return to_uint8(smooth)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """A float image in [0, 255] as a uint8 frame (rounded, clipped)."""
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 def _list_sequence(spec: str) -> list[Path]:

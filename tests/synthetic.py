@@ -113,3 +113,19 @@ def _int_pair(pair: tuple[int, int]) -> tuple[int, int]:
     if any(int(v) != v for v in pair):
         raise ValueError(f"motion must be whole pixels, got {pair}")
     return int(pair[0]), int(pair[1])
+
+
+def tiny_classifier():
+    """A small random-weight network with a 10-class softmax head and a fixed 32x32 input: it
+    stands in for vgg19 / inception_v3, whose ImageNet weights are not on this machine."""
+    from dreamvideo._tf import tf
+    from dreamvideo.models import Backbone
+
+    tf.keras.utils.set_random_seed(0)
+    inputs = tf.keras.Input((32, 32, 3))
+    conv = tf.keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
+    pool = tf.keras.layers.GlobalAveragePooling2D(name="pool")(conv)
+    predictions = tf.keras.layers.Dense(10, activation="softmax", name="predictions")(pool)
+    return Backbone("tiny", inputs, {"conv": conv, "pool": pool, "predictions": predictions},
+                    lambda rgb: rgb / 127.5 - 1.0, lambda x: (x + 1.0) * 127.5,
+                    class_layer="predictions", labels=tuple(f"thing{i}" for i in range(10)))

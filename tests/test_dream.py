@@ -169,17 +169,10 @@ def test_zoom_step_keyframes_and_geometry():
 def test_class_score_objective_on_a_classifier():
     """Class objectives need a classifier head (vgg19 / inception_v3 with weights on disk, which
     this machine lacks): a small random-weight classifier stands in for them."""
-    from dreamvideo._tf import tf
-    from dreamvideo.models import Backbone
+    from synthetic import tiny_classifier
     from dreamvideo.objectives import build_objective
 
-    tf.keras.utils.set_random_seed(1)
-    inputs = tf.keras.Input((32, 32, 3))
-    conv = tf.keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
-    pool = tf.keras.layers.GlobalAveragePooling2D(name="pool")(conv)
-    predictions = tf.keras.layers.Dense(10, activation="softmax", name="predictions")(pool)
-    classifier = Backbone("tiny", inputs, {"conv": conv, "pool": pool, "predictions": predictions},
-                          lambda rgb: rgb / 127.5 - 1.0, lambda x: (x + 1.0) * 127.5, class_layer="predictions")
+    classifier = tiny_classifier()
     objective = build_objective(parse_preset({"dream": {"objective": [{"class_index": 3}]}}).dream.objective,
                                 classifier, guide_features=None)
     dreamer = Dreamer(classifier, objective)

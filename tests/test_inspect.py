@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from dreamvideo import inspect, models
 from dreamvideo.errors import UserError
-from dreamvideo.models import Backbone, load_backbone
+from dreamvideo.models import load_backbone
+import synthetic
 from synthetic import textured_image
 
 VGG_CHANNELS = {"block1_conv1": 64, "block1_conv2": 64, "block2_conv1": 128, "block2_conv2": 128,
@@ -140,15 +141,7 @@ def test_pre_activation_is_the_conv_before_its_relu(backbone, image_file):
 
 @pytest.fixture()
 def tiny_classifier(monkeypatch):
-    """A small random-weight network with a 10-class softmax head and a fixed 32x32 input."""
-    tf.keras.utils.set_random_seed(0)
-    inputs = tf.keras.Input((32, 32, 3))
-    conv = tf.keras.layers.Conv2D(8, 3, activation="relu", name="conv")(inputs)
-    pool = tf.keras.layers.GlobalAveragePooling2D(name="pool")(conv)
-    predictions = tf.keras.layers.Dense(10, activation="softmax", name="predictions")(pool)
-    classifier = Backbone("tiny", inputs, {"conv": conv, "pool": pool, "predictions": predictions},
-                          lambda rgb: rgb / 127.5 - 1.0, lambda x: (x + 1.0) * 127.5,
-                          class_layer="predictions", labels=tuple(f"thing{i}" for i in range(10)))
+    classifier = synthetic.tiny_classifier()
     monkeypatch.setattr(models, "load_backbone", lambda name, weights=None: classifier)
     return classifier
 

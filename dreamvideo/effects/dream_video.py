@@ -17,6 +17,7 @@ from ..builders import dreamer_for, flow_for
 from ..config import Preset, value_at
 from ..dream import DreamSettings, Dreamer
 from ..flow import FlowProvider, consistency_mask, warp
+from ..videoio import to_uint8
 from .base import FrameContext
 
 
@@ -43,7 +44,7 @@ class DreamVideo:
         if ctx.previous is None:
             settings = settings.for_first_frame(dream)
         out = self.dreamer.dream(self.start_image(ctx), settings, ctx.rng)
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        return to_uint8(out)
 
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int]) -> DreamVideo:

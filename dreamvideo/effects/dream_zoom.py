@@ -14,6 +14,7 @@ import numpy as np
 from ..builders import dreamer_for
 from ..config import Preset, value_at
 from ..dream import DreamSettings, Dreamer
+from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from .base import FrameContext
 
@@ -50,10 +51,6 @@ class DreamZoom:
             weight = (phase + 1) / self.closing
             out = (1 - weight) * out + weight * ctx.history(phase).astype(np.float32)
         return to_uint8(out)
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 def build(preset: Preset, source, *, frame_size) -> DreamZoom:
