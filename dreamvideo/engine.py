@@ -67,6 +67,11 @@ class WorkFolder:
             raise OSError(f"could not write {temporary}")
         os.replace(temporary, path)
 
+    def describe(self, frames: list[dict] | None) -> None:
+        """``plan.json``: what each work frame is (e.g. its pass, for multi-pass style)."""
+        if frames is not None:
+            (self.root / "plan.json").write_text(json.dumps(frames, indent=0))
+
     def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
         """Create the folder, or check that an existing one was made with the same settings."""
         settings = self.root / "settings.json"
@@ -142,6 +147,7 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     frames = clip_length(preset, source)
     effect = build_effect(preset, source, frame_size=source.size)
     total, order = render_plan(effect, frames)
+    work.describe(getattr(effect, "describe_frames", lambda frames: None)(frames))
     progress.output = str(output)
     render_frames(effect, source, work, preset.seed, total=total, frames=frames, progress=progress)
 
@@ -196,8 +202,8 @@ def clip_length(preset: Preset, source) -> int:
 
 def source_pairs(source, start: int, frames: int):
     """(previous source frame, current source frame) from ``start`` on; the last frame of a
-    finite source repeats once it runs out (stills repeat by nature)."""
-    stream = source.frames(max(0, start - 1))
+    finite source repeats once it runs out (stills repeat by nature), also when resuming past it."""
+    stream = source.frames(max(0, min(start, frames) - 1))
     previous, last = None, None
     if start > 0:
         previous = last = next(stream, None)
