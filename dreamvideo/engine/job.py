@@ -11,6 +11,7 @@ from ..builders import source_for
 from ..config import Preset
 from ..effects import build_effect, render_plan
 from ..errors import UserError
+from ..inputs import check_inputs
 from ..progress import Progress
 from ..videoio import output_location
 from .encode import encode, occupied
@@ -24,6 +25,7 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
            keep_work: bool = False) -> Path:
     """Render ``preset`` to its output path; resumes from the work folder when there is one."""
     progress = progress or Progress("none")
+    check_inputs(preset)
     output = Path(preset.output.path)
     target = output_location(output)
     if occupied(target) and not overwrite:

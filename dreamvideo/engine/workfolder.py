@@ -35,6 +35,10 @@ class WorkFolder:
             index += 1
         return index
 
+    def has_frames(self) -> bool:
+        folder = self.root / "frames"
+        return folder.is_dir() and any(folder.glob("[0-9]*.png"))
+
     def read(self, index: int) -> np.ndarray:
         image = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
         if image is None:
@@ -49,9 +53,10 @@ class WorkFolder:
         os.replace(temporary, path)
 
     def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
-        """Create the folder, or check that an existing one was made with the same settings."""
+        """Create the folder, or check that an existing one holding frames was made with the same
+        settings (a folder without frames is simply taken over)."""
         settings = self.root / "settings.json"
-        if settings.is_file() and json.loads(settings.read_text()) != fingerprint:
+        if settings.is_file() and self.has_frames() and json.loads(settings.read_text()) != fingerprint:
             if not overwrite:
                 raise UserError(f"{self.root} holds frames rendered with other settings; "
                                 f"pass --overwrite to discard them and start again")
