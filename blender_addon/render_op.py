@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import bpy
 
 from . import job as jobs
-from . import preferences
+from . import preferences, preview
 from .engine_process import EngineProcess, engine_command
 
 TIMER_S = 0.1
@@ -84,6 +85,9 @@ class Run:
             raise RunError(str(err)) from None
         self.todo = self._frames_to_render()
         self._rendered = 0
+        self._output_frames = list(jobs.output_frames(self.scene))
+        self.preview_frame: int | None = None  # the Blender frame shown in 'dreamvideo preview'
+        self._previewed = 0  # engine frames done when the preview was last updated
 
     # ----- stepping
 
@@ -119,7 +123,10 @@ class Run:
         if self.state == "render":
             return f"dreamvideo: rendering passes {self._rendered}/{len(self.todo)} - Esc to cancel"
         if self.state == "engine" and self.engine is not None:
-            return self.engine.progress.status()
+            status = self.engine.progress.status()
+            if self.preview_frame is not None:
+                status += f" | preview: frame {self.preview_frame}"
+            return status
         return self.message
 
     # ----- stages
@@ -198,11 +205,14 @@ class Run:
     def _poll_engine(self) -> None:
         engine = self.engine
         engine.poll()
+        self._update_preview()
         if engine.running:
             return
         engine.wait(timeout=10)
         engine.poll()  # the last records (the "done" one names the output)
         if engine.succeeded:
+            self._update_preview()
+            shutil.rmtree(preview.work_folder(self.output), ignore_errors=True)
             output = engine.progress.output or self.output
             text = f"dreamvideo: wrote {output}"
             if self.scene.dreamvideo.load_in_sequencer:
@@ -214,6 +224,18 @@ class Run:
                                    f"{engine.progress.total}; run again to resume")
         else:
             self._end("failed", f"dreamvideo failed: {engine.error_line()}")
+
+    def _update_preview(self) -> None:
+        """Show the engine's newest finished frame in 'dreamvideo preview'."""
+        progress = self.engine.progress
+        done = progress.total if progress.stage in ("encode", "done") else progress.frame
+        if progress.stage not in ("render", "encode", "done") or done <= self._previewed:
+            return
+        path = preview.work_frame(self.output, done - 1)
+        if path.is_file():
+            frame = self._output_frames[min(done - 1, len(self._output_frames) - 1)]
+            preview.show(path, frame)
+            self.preview_frame, self._previewed = frame, done
 
     def fail(self, message: str) -> None:
         """Stop everything now (kill the engine, restore the scene) and record the failure."""
