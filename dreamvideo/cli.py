@@ -63,7 +63,10 @@ def run_render(args) -> int:
     from .config import load_preset
     from .progress import Progress
 
+    from .inputs import check_inputs
+
     preset = load_preset(args.preset, args.overrides)  # fail fast, before TensorFlow loads
+    check_inputs(preset)
     from .engine import render
 
     mode = "none" if args.quiet else args.progress
