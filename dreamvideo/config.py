@@ -70,6 +70,11 @@ def value_at(value: Animatable, frame: float) -> float:
     return value[-1].value
 
 
+def peak_of(value: Animatable) -> float:
+    """The largest magnitude a constant or keyframed setting takes (eases stay between keys)."""
+    return abs(float(value)) if not isinstance(value, list) else max(abs(k.value) for k in value)
+
+
 # ----- sections ------------------------------------------------------------------------------
 
 class NoiseSourceConfig(Section):
