@@ -122,6 +122,8 @@ class ModelConfig(Section):
     backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="network arithmetic for dreaming; auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
