@@ -227,6 +227,18 @@ class StyleConfig(Section):
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
                              "level) to full size, for frames optimised from scratch")
+    method: Literal["optimize", "network"] = Field(
+        default="optimize", description="optimize each frame (Gatys), or run a style network made "
+        "by `dreamvideo train-style` (style.network)")
+    network: PresetPath | None = Field(default=None, description="the .keras file of "
+                                       "`dreamvideo train-style`, for method: network")
+
+    @model_validator(mode="after")
+    def _network_given(self):
+        if self.method == "network" and self.network is None:
+            raise ValueError("method: network needs style.network: PATH.keras (from "
+                             "`dreamvideo train-style`)")
+        return self
 
 
 def _unit_interval(value: Animatable) -> Animatable:
