@@ -236,7 +236,7 @@ class StyleConfig(Section):
     @model_validator(mode="after")
     def _network_given(self):
         if self.method == "network" and self.network is None:
-            raise ValueError("method: network needs style.network: PATH.keras (from "
+            raise ValueError("method 'network' needs network: PATH.keras (made by "
                              "`dreamvideo train-style`)")
         return self
 
