@@ -70,6 +70,11 @@ def value_at(value: Animatable, frame: float) -> float:
     return value[-1].value
 
 
+def peak_of(value: Animatable) -> float:
+    """The largest magnitude a constant or keyframed setting takes (eases stay between keys)."""
+    return abs(float(value)) if not isinstance(value, list) else max(abs(k.value) for k in value)
+
+
 # ----- sections ------------------------------------------------------------------------------
 
 class NoiseSourceConfig(Section):
@@ -117,6 +122,8 @@ class ModelConfig(Section):
     backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="network arithmetic for dreaming; auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
