@@ -34,8 +34,13 @@ from .base import FrameContext
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
 
-    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``."""
+    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``.
+    ``style.method: network`` runs a trained network instead (:mod:`.style_network`)."""
     config = preset.style
+    if config.method == "network":
+        from .style_network import build as build_network
+
+        return build_network(preset, source, frame_size=frame_size)
     flow = flow_for(source, config.flow)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
