@@ -9,7 +9,7 @@ import numpy as np
 from .config import Preset
 from .dream import Dreamer
 from .errors import UserError
-from .models import Backbone, load_backbone, to_batch
+from .models import Backbone, load_backbone, resolve_precision, to_batch
 from .objectives import build_objective
 from .videoio import ImageSource, NoiseSource, SequenceSource, VideoSource, fit_to_size, read_image
 
@@ -17,13 +17,14 @@ DEFAULT_NOISE_SIZE = (640, 360)
 GUIDE_MAX_SIDE = 512
 
 
-def backbone_for(preset: Preset) -> Backbone:
+def backbone_for(preset: Preset, precision: str = "float32") -> Backbone:
     model = preset.model
-    return load_backbone(model.backbone, model.weights, model.pooling)
+    return load_backbone(model.backbone, model.weights, model.pooling, resolve_precision(precision))
 
 
 def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
-    backbone = backbone or backbone_for(preset)
+    """The Dreamer, on a backbone in ``model.precision`` (style keeps float32: see README)."""
+    backbone = backbone or backbone_for(preset, preset.model.precision)
 
     def guide_features(layer: str, path: Path) -> np.ndarray:
         image = read_image(path)

@@ -50,12 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_inspect_parser(commands)
     stylize = commands.add_parser("stylize", help="stylise a single image with one or more style images")
     stylize.add_argument("content", type=Path)
-    stylize.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
+    stylize.add_argument("styles", type=Path, nargs="*", metavar="STYLE")
     stylize.add_argument("-o", "--output", type=Path, required=True)
     stylize.add_argument("--preset", type=Path, help="preset whose model and style: sections to use")
     _add_preset_options(stylize)
     stylize.add_argument("--overwrite", action="store_true")
     stylize.set_defaults(run=run_stylize)
+    from .trainstyle import add_train_style_parser  # no TensorFlow until it runs
+
+    add_train_style_parser(commands)
     return parser
 
 

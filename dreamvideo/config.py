@@ -70,6 +70,11 @@ def value_at(value: Animatable, frame: float) -> float:
     return value[-1].value
 
 
+def peak_of(value: Animatable) -> float:
+    """The largest magnitude a constant or keyframed setting takes (eases stay between keys)."""
+    return abs(float(value)) if not isinstance(value, list) else max(abs(k.value) for k in value)
+
+
 # ----- sections ------------------------------------------------------------------------------
 
 class NoiseSourceConfig(Section):
@@ -117,6 +122,8 @@ class ModelConfig(Section):
     backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="network arithmetic for dreaming; auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
@@ -172,6 +179,20 @@ class ZoomConfig(Section):
     pan: tuple[Animatable, Animatable] = (0.0, 0.0)
     center: tuple[Animatable, Animatable] = (0.5, 0.5)
     source_blend: Animatable = 0.0
+    # What keeps a long zoom steady (dreamvideo/zoom/stationary.py); 0 turns each off.
+    flatten: float = Field(default=0.0, ge=0, le=1, description="share of the structure larger "
+                           "than flatten_sigma removed per frame")
+    flatten_sigma: float = Field(default=12.0, gt=0, le=512, description="px")
+    detail: float = Field(default=0.0, ge=0, le=64, description="fine noise re-injected per frame, "
+                          "RMS levels")
+    colour_match: float = Field(default=0.0, ge=0, le=1, description="pull toward the opening frame's "
+                                "colour mean and spread per frame")
+    soft_range: float = Field(default=0.0, ge=0, le=64, description="levels of smooth roll-off "
+                              "before 0 and 255 (0: hard clip)")
+    border: Literal["dream", "reflect"] = Field(default="dream", description="zoom out: what fills "
+                                                "the entering border before it is dreamt")
+    border_steps: int = Field(default=0, ge=0, le=1000, description="extra dream steps on the "
+                              "entering border (zoom out)")
 
 
 class StyleImage(Section):
@@ -227,6 +248,18 @@ class StyleConfig(Section):
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
                              "level) to full size, for frames optimised from scratch")
+    method: Literal["optimize", "network"] = Field(
+        default="optimize", description="optimize each frame (Gatys), or run a style network made "
+        "by `dreamvideo train-style` (style.network)")
+    network: PresetPath | None = Field(default=None, description="the .keras file of "
+                                       "`dreamvideo train-style`, for method: network")
+
+    @model_validator(mode="after")
+    def _network_given(self):
+        if self.method == "network" and self.network is None:
+            raise ValueError("method 'network' needs network: PATH.keras (made by "
+                             "`dreamvideo train-style`)")
+        return self
 
 
 def _unit_interval(value: Animatable) -> Animatable:

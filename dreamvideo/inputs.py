@@ -21,6 +21,8 @@ def named_files(preset: Preset) -> list[tuple[str, Path]]:
     if preset.model.weights is not None:
         files.append(("model.weights", Path(preset.model.weights)))
     if preset.effect == "style":
+        if preset.style.network is not None:
+            files.append(("style.network", Path(preset.style.network)))
         for number, image in enumerate(preset.style.images):
             if isinstance(image, StyleImage):
                 files.append((f"style.images[{number}].path", Path(image.path)))
@@ -37,7 +39,7 @@ def check_inputs(preset: Preset, *, name: str | None = None) -> None:
     """Raise a UserError for the first named input file that is missing or not a file;
     ``name`` (a preset file) prefixes the message when several presets are checked together."""
     prefix = f"{name}: " if name else ""
-    if preset.effect == "style" and not preset.style.images:
+    if preset.effect == "style" and preset.style.method == "optimize" and not preset.style.images:
         raise UserError(f"{prefix}style.images: give at least one style image (a path or {{path, weight}})")
     for key, path in named_files(preset):
         if not path.exists():

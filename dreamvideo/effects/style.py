@@ -9,6 +9,8 @@ is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-
 Frames that start from the warped previous output run ``iterations.next`` at full size only;
 frames optimised from scratch (the first, or ``init: content | noise``) run ``iterations.first``
 on the ``style.resolutions`` pyramid (a coarse pass on an already stylised start only blurs it).
+A frame whose ``style_weight`` is 0 is the content frame itself; below the clip's peak weight the
+stylised frame is mixed with the content by weight / peak, so a keyframed weight fades smoothly.
 
 Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
 flows of the last few frames are cached only to save time; after a resume they are read back
@@ -20,20 +22,25 @@ from __future__ import annotations
 import numpy as np
 
 from ..builders import backbone_for, flow_for
-from ..config import Preset, StyleConfig, StyleImage, value_at
+from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
 from ..flow import (FlowPair, FlowProvider, chain_flows, consistency_mask,
                     long_term_weights, warp)
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
-from ..videoio import fit_to_size, read_image
+from ..videoio import fit_to_size, read_image, to_uint8
 from .base import FrameContext
 
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
 
-    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``."""
+    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``.
+    ``style.method: network`` runs a trained network instead (:mod:`.style_network`)."""
     config = preset.style
+    if config.method == "network":
+        from .style_network import build as build_network
+
+        return build_network(preset, source, frame_size=frame_size)
     flow = flow_for(source, config.flow)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
@@ -79,6 +86,10 @@ class StyleEffect:
     def render(self, ctx: FrameContext) -> np.ndarray:
         content = self._take_sources(ctx)
         config, frame = self.config, ctx.index
+        fade = self.fade(frame)
+        if fade == 0:  # style weight 0: the content frame, untouched
+            self.last = None
+            return np.array(content, np.uint8)
         temporal_on = value_at(config.temporal_weight, frame) > 0
         coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
         target, init = None, None
@@ -94,7 +105,16 @@ class StyleEffect:
             content, init=init, frame=frame, temporal=target if temporal_on else None,
             iterations=config.iterations.next if warm else config.iterations.first,
             levels=1 if warm else config.resolutions)
+        if fade < 1:  # below the clip's peak style weight the style fades toward the content
+            mixed = content + fade * (self.last.image.astype(np.float32) - content)
+            return to_uint8(mixed)
         return self.last.image
+
+    def fade(self, frame: int) -> float:
+        """Style weight at ``frame`` over its peak in the clip: 0 = the content, 1 = full style."""
+        peak = peak_of(self.config.style_weight)
+        weight = abs(value_at(self.config.style_weight, frame))
+        return min(1.0, weight / peak) if peak > 0 else 0.0
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .config import ZoomConfig, value_at
+from ..config import ZoomConfig, value_at
 
 
 @dataclass(frozen=True)
