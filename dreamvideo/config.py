@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      model_validator)
+                      field_validator, model_validator)
 
 from .blender_source import BlenderSourceConfig
 from .errors import UserError
@@ -123,7 +123,7 @@ class ModelConfig(Section):
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto", description="network arithmetic for dreaming; auto: bfloat16 where the CPU has it natively")
+        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
@@ -180,18 +180,20 @@ class ZoomConfig(Section):
     center: tuple[Animatable, Animatable] = (0.5, 0.5)
     source_blend: Animatable = 0.0
     # What keeps a long zoom steady (dreamvideo/zoom/stationary.py); 0 turns each off.
-    flatten: float = Field(default=0.0, ge=0, le=1, description="share of the structure larger "
+    flatten: float = Field(default=0.2, ge=0, le=1, description="share of the structure larger "
                            "than flatten_sigma removed per frame")
     flatten_sigma: float = Field(default=12.0, gt=0, le=512, description="px")
-    detail: float = Field(default=0.0, ge=0, le=64, description="fine noise re-injected per frame, "
+    detail: float = Field(default=4.0, ge=0, le=64, description="fine noise re-injected per frame, "
                           "RMS levels")
-    colour_match: float = Field(default=0.0, ge=0, le=1, description="pull toward the opening frame's "
+    spectrum_match: float = Field(default=0.5, ge=0, le=1, description="pull the structure of "
+                                  "each octave of scale toward the opening frame's per frame")
+    colour_match: float = Field(default=0.25, ge=0, le=1, description="pull toward the opening frame's "
                                 "colour mean and spread per frame")
-    soft_range: float = Field(default=0.0, ge=0, le=64, description="levels of smooth roll-off "
+    soft_range: float = Field(default=24.0, ge=0, le=64, description="levels of smooth roll-off "
                               "before 0 and 255 (0: hard clip)")
     border: Literal["dream", "reflect"] = Field(default="dream", description="zoom out: what fills "
                                                 "the entering border before it is dreamt")
-    border_steps: int = Field(default=0, ge=0, le=1000, description="extra dream steps on the "
+    border_steps: int = Field(default=4, ge=0, le=1000, description="extra dream steps on the "
                               "entering border (zoom out)")
 
 
@@ -278,6 +280,21 @@ class DreamVideoConfig(Section):
     flow: Literal["dis", "farneback"] = "dis"
 
 
+class SegmentsConfig(Section):
+    """`segments:` split a long shot into segments rendered in parallel (``render --workers``).
+    Each segment starts ``overlap`` frames early (warm-up, made as frame 0 would be); where two
+    segments overlap their frames are cross-faded so the seam does not show."""
+
+    frames: int = Field(ge=2, description="frames each segment owns")
+    overlap: int = Field(default=8, ge=0, description="warm-up frames, cross-faded with the previous segment")
+
+    @model_validator(mode="after")
+    def _overlap_shorter(self):
+        if self.overlap >= self.frames:
+            raise ValueError(f"overlap must be smaller than frames, got {self.overlap} >= {self.frames}")
+        return self
+
+
 class Preset(Section):
     effect: Literal["dream_zoom", "dream", "style"] = "dream_zoom"
     source: SourceConfig = SourceConfig(noise=NoiseSourceConfig())
@@ -288,6 +305,15 @@ class Preset(Section):
     style: StyleConfig = StyleConfig()
     video: DreamVideoConfig = DreamVideoConfig()
     seed: int = 0
+    segments: SegmentsConfig | None = None
+
+    @field_validator("segments")
+    @classmethod
+    def _segmentable(cls, value: SegmentsConfig | None, info: ValidationInfo):
+        if value is not None and info.data.get("effect") == "dream_zoom":
+            raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
+                             "several jobs still render in parallel")
+        return value
 
 
 # ----- loading -------------------------------------------------------------------------------
