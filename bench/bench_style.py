@@ -108,11 +108,13 @@ class ListSource:
         yield from self._frames[start:]
 
 
-def cached_render(config, frames, style, name, cache: Path) -> dict:
+def cached_render(config, frames, style, name, cache: Path, *, wait: bool = False) -> dict:
     settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True), sort_keys=True)
     key = hashlib.sha1(settings.encode()
                        + b"".join(f.tobytes() for f in frames) + style.tobytes()).hexdigest()[:16]
     path = cache / f"{name}-{key}.npz"
+    while wait and not path.is_file():
+        time.sleep(10)
     if path.is_file():
         data = np.load(path)
         print(f"  {name}: cached ({path.name})")
@@ -120,7 +122,9 @@ def cached_render(config, frames, style, name, cache: Path) -> dict:
                 "losses": list(data["losses"])}
     result = render(config, frames, style, name)
     cache.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{k: np.asarray(v) for k, v in result.items()})
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, **{k: np.asarray(v) for k, v in result.items()})
+    temporary.replace(path)  # whole, for a parallel run waiting for it
     return result
 
 
@@ -169,6 +173,9 @@ def parse_args(argv):
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dreamvideo-bench-style"))
     parser.add_argument("--no-reuse-first", dest="reuse_first", action="store_false",
                         help="render the coherent first frame too (it equals the independent one)")
+    parser.add_argument("--independent-last", action="store_true",
+                        help="render the coherent clip first, then wait for the independent one "
+                        "in the cache (rendered by a parallel run)")
     parser.add_argument("--sheet", type=Path, help="contact sheet PNG of the coherent frames")
     return parser.parse_args(argv)
 
@@ -194,10 +201,15 @@ def main(argv: list[str] | None = None) -> None:
     independent_cfg = StyleConfig(**common, temporal_weight=0, init="content")
     print(f"{args.clip} clip {width}x{height}, {args.frames} frames, iterations first {args.first}"
           f" / next {args.next}; coherent settings: {extra or 'defaults'}")
-    independent = cached_render(independent_cfg, clip.frames, style, "independent", args.cache)
-    # frame 0 is optimised from scratch with the same settings in both renders: reuse it
-    coherent = render(coherent_cfg, clip.frames, style, "coherent",
-                      first=independent["outputs"][0] if args.reuse_first else None)
+    if args.independent_last:  # another run is rendering it for the cache
+        coherent = render(coherent_cfg, clip.frames, style, "coherent")
+        independent = cached_render(independent_cfg, clip.frames, style, "independent", args.cache,
+                                    wait=True)
+    else:
+        independent = cached_render(independent_cfg, clip.frames, style, "independent", args.cache)
+        # frame 0 is optimised from scratch with the same settings in both renders: reuse it
+        coherent = render(coherent_cfg, clip.frames, style, "coherent",
+                          first=independent["outputs"][0] if args.reuse_first else None)
     if args.sheet:
         contact_sheet(coherent["outputs"][:12], args.sheet)
 

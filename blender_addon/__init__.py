@@ -5,7 +5,7 @@ Sequencer. Blender 4.2+ extension (blender_manifest.toml) that also installs as 
 
 import bpy
 
-from . import panel, preferences, properties, render_op
+from . import install_op, panel, preferences, properties, render_op
 
 bl_info = {  # legacy add-on installs only; extensions read blender_manifest.toml
     "name": "dreamvideo",
@@ -21,6 +21,7 @@ bl_info = {  # legacy add-on installs only; extensions read blender_manifest.tom
 CLASSES = (
     *properties.CLASSES,
     *preferences.CLASSES,
+    *install_op.CLASSES,
     *render_op.CLASSES,
     *panel.CLASSES,
 )
@@ -33,6 +34,7 @@ def register():
 
 
 def unregister():
+    install_op.DREAMVIDEO_OT_install_engine.cancel_active()
     properties.detach()
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .installer import DESCRIBE_CODE, clean_env, describe
+
 STDERR_LINES = 40
 CHECK_TIMEOUT_S = 120.0
 EXIT_INTERRUPTED = 130
@@ -80,9 +82,10 @@ def parse_line(line: str) -> dict | None:
 
 
 def engine_command(python: str | Path, job_path: str | Path) -> list[str]:
-    """``PYTHON -m dreamvideo render JOB --progress json --overwrite``."""
+    """``PYTHON -m dreamvideo render JOB --progress json --overwrite --keep-work`` (the add-on
+    shows the work folder's frames as they come, and removes the folder itself)."""
     return [str(python), "-m", "dreamvideo", "render", str(job_path), "--progress", "json",
-            "--overwrite"]
+            "--overwrite", "--keep-work"]
 
 
 class EngineProcess:
@@ -204,10 +207,10 @@ class EngineProcess:
 
 
 def check_engine(python: str | Path) -> tuple[bool, str]:
-    """Run ``PYTHON -c "import dreamvideo; print(dreamvideo.__version__)"``: (ok, version or
-    the exact problem, with what to do about it)."""
+    """Ask ``PYTHON`` for its dreamvideo and TensorFlow versions and device: (ok, e.g.
+    ``dreamvideo 0.1.0, TensorFlow 2.21.0, CPU (PATH)``, or the exact problem and what to do)."""
     if not str(python).strip():
-        return False, "set the engine's Python interpreter in the add-on preferences"
+        return False, "set the engine's Python interpreter in the add-on preferences (or Install Engine)"
     path = Path(python).expanduser()
     if not path.exists():
         return False, f"no such file: {path}"
@@ -215,10 +218,9 @@ def check_engine(python: str | Path) -> tuple[bool, str]:
         return False, f"{path} is a folder; choose the python executable (e.g. venv/bin/python)"
     if not os.access(path, os.X_OK):
         return False, f"{path} is not executable"
-    code = "import dreamvideo; print(dreamvideo.__version__)"
     try:
-        proc = subprocess.run([str(path), "-c", code], capture_output=True, text=True,
-                              timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        proc = subprocess.run([str(path), "-c", DESCRIBE_CODE], capture_output=True, text=True,
+                              timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL, env=clean_env())
     except subprocess.TimeoutExpired:
         return False, f"{path} did not answer within {CHECK_TIMEOUT_S:.0f} s"
     except OSError as err:
@@ -226,11 +228,10 @@ def check_engine(python: str | Path) -> tuple[bool, str]:
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         problem = lines[-1] if lines else f"exit code {proc.returncode}"
-        hint = ("; install it there: pip install dreamvideo (or pip install -e <repo>)"
-                if "No module named 'dreamvideo'" in problem else "")
+        hint = ("; press Install Engine, or pip install the engine there"
+                if "No module named" in problem else "")
         return False, f"{path}: {problem}{hint}"
-    version = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "?"
-    return True, f"dreamvideo {version} ({path})"
+    return True, f"{describe(proc.stdout)} ({path})"
 
 
 def format_seconds(seconds: float) -> str:

@@ -1,4 +1,5 @@
-"""Add-on preferences: which Python runs the engine, where renders are cached; a Check button."""
+"""Add-on preferences: which Python runs the engine (Install Engine makes one), where renders are
+cached; a Check button that says what the engine has (dreamvideo, TensorFlow, CPU/GPU)."""
 
 import bpy
 from bpy.props import StringProperty
@@ -13,22 +14,37 @@ class DreamvideoPreferences(bpy.types.AddonPreferences):
 
     engine_python: StringProperty(
         name="Engine Python", subtype="FILE_PATH",
-        description="Python interpreter with dreamvideo installed (e.g. venv/bin/python); the "
-                    "engine runs there, in its own process")
+        description="Python interpreter with dreamvideo installed (Install Engine fills it in); "
+                    "the engine runs there, in its own process")
+    install_python: StringProperty(
+        name="Python for Install", subtype="FILE_PATH",
+        description="Python 3.10-3.12 that Install Engine makes the environment with (empty: "
+                    "Blender's own, else one found on the PATH)")
+    engine_folder: StringProperty(
+        name="Engine Folder", subtype="DIR_PATH",
+        description="Where Install Engine puts the environment (empty: the add-on's user folder); "
+                    "it needs about 2 GB")
     cache_dir: StringProperty(
         name="Render Cache", subtype="DIR_PATH", default=DEFAULT_CACHE,
         description="Where the EXR frames and the job are kept (// = next to the .blend file)")
 
     def draw(self, context):
+        from .install_op import draw_install
+
         layout = self.layout
         row = layout.row(align=True)
         row.prop(self, "engine_python")
         row.operator(DREAMVIDEO_OT_check_engine.bl_idname, text="Check", icon="CHECKMARK")
+        box = layout.box()
+        draw_install(box)
+        box.prop(self, "install_python")
+        box.prop(self, "engine_folder")
         layout.prop(self, "cache_dir")
 
 
 class DREAMVIDEO_OT_check_engine(bpy.types.Operator):
-    """Run the engine's Python and report the dreamvideo version, or the exact problem"""
+    """Run the engine's Python and report its dreamvideo and TensorFlow versions and device, or
+    the exact problem"""
 
     bl_idname = "dreamvideo.check_engine"
     bl_label = "Check Engine"

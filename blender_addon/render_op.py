@@ -12,22 +12,19 @@ sequencer off so the EXR holds the 3D render.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import tempfile
+import shutil
 import time
-from pathlib import Path
 
 import bpy
 
 from . import job as jobs
-from . import preferences
+from . import preferences, preview
 from .engine_process import EngineProcess, engine_command
+from .run_files import (EXR_NAME, cache_folder, engine_environment, load_into_sequencer,
+                        ocio_config_path, output_folder, render_exr, render_stamp)
 
 TIMER_S = 0.1
 RENDER_SHARE = 0.3  # of the progress bar, when frames have to be rendered
-EXR_NAME = "frame_{:04d}.exr"
 
 
 class RunError(Exception):
@@ -84,6 +81,9 @@ class Run:
             raise RunError(str(err)) from None
         self.todo = self._frames_to_render()
         self._rendered = 0
+        self._output_frames = list(jobs.output_frames(self.scene))
+        self.preview_frame: int | None = None  # the Blender frame shown in 'dreamvideo preview'
+        self._previewed = 0  # engine frames done when the preview was last updated
 
     # ----- stepping
 
@@ -119,7 +119,10 @@ class Run:
         if self.state == "render":
             return f"dreamvideo: rendering passes {self._rendered}/{len(self.todo)} - Esc to cancel"
         if self.state == "engine" and self.engine is not None:
-            return self.engine.progress.status()
+            status = self.engine.progress.status()
+            if self.preview_frame is not None:
+                status += f" | preview: frame {self.preview_frame}"
+            return status
         return self.message
 
     # ----- stages
@@ -198,11 +201,14 @@ class Run:
     def _poll_engine(self) -> None:
         engine = self.engine
         engine.poll()
+        self._update_preview()
         if engine.running:
             return
         engine.wait(timeout=10)
         engine.poll()  # the last records (the "done" one names the output)
         if engine.succeeded:
+            self._update_preview()
+            shutil.rmtree(preview.work_folder(self.output), ignore_errors=True)
             output = engine.progress.output or self.output
             text = f"dreamvideo: wrote {output}"
             if self.scene.dreamvideo.load_in_sequencer:
@@ -215,6 +221,18 @@ class Run:
         else:
             self._end("failed", f"dreamvideo failed: {engine.error_line()}")
 
+    def _update_preview(self) -> None:
+        """Show the engine's newest finished frame in 'dreamvideo preview'."""
+        progress = self.engine.progress
+        done = progress.total if progress.stage in ("encode", "done") else progress.frame
+        if progress.stage not in ("render", "encode", "done") or done <= self._previewed:
+            return
+        path = preview.work_frame(self.output, done - 1)
+        if path.is_file():
+            frame = self._output_frames[min(done - 1, len(self._output_frames) - 1)]
+            preview.show(path, frame)
+            self.preview_frame, self._previewed = frame, done
+
     def fail(self, message: str) -> None:
         """Stop everything now (kill the engine, restore the scene) and record the failure."""
         if self.engine is not None and self.engine.running:
@@ -224,88 +242,6 @@ class Run:
 
     def _end(self, state: str, message: str) -> None:
         self.state, self.message = state, message
-
-
-# ----- helpers (bpy, no operator state) ----------------------------------------------------------
-
-def render_exr(scene, frame: int, folder: Path) -> Path:
-    """Render ``frame`` and save all passes as a multi-part EXR (scene settings already set)."""
-    scene.frame_set(frame)
-    bpy.ops.render.render()
-    path = folder / EXR_NAME.format(frame)
-    bpy.data.images["Render Result"].save_render(str(path), scene=scene)
-    return path
-
-
-def render_stamp(scene) -> str:
-    """What cached EXRs depend on besides the scene content: size, engine, mask pass."""
-    return json.dumps({"size": list(jobs.render_size(scene)), "engine": scene.render.engine,
-                       "object_index": scene.dreamvideo.use_mask}, sort_keys=True)
-
-
-def cache_folder(scene, cache_dir: str) -> Path:
-    """``<cache>/<scene name>``; ``//`` paths need a saved .blend, else the temp folder."""
-    cache_dir = cache_dir.strip() or preferences.DEFAULT_CACHE
-    if cache_dir.startswith("//") and not bpy.data.filepath:
-        root = Path(tempfile.gettempdir()) / "dreamvideo_cache"
-    else:
-        root = Path(bpy.path.abspath(cache_dir))
-    return root / _safe_name(scene.name)
-
-
-def output_folder(scene) -> str:
-    """The folder of the scene's output path (Output Properties > Output)."""
-    path = bpy.path.abspath(scene.render.filepath or "//")
-    if path.startswith("//"):  # unsaved file: relative paths have no base
-        path = os.path.join(tempfile.gettempdir(), path[2:])
-    folder = path if path.endswith(("/", "\\")) else os.path.dirname(path)
-    os.makedirs(folder or ".", exist_ok=True)
-    return folder.rstrip("/\\") or "/"
-
-
-def ocio_config_path() -> str | None:
-    """The OCIO config this Blender uses: $OCIO, else its bundled config.ocio."""
-    if os.environ.get("OCIO"):
-        return os.environ["OCIO"]
-    for kind in ("LOCAL", "SYSTEM"):
-        root = bpy.utils.resource_path(kind)
-        path = os.path.join(root, "datafiles", "colormanagement", "config.ocio") if root else ""
-        if path and os.path.isfile(path):
-            return path
-    return None
-
-
-def engine_environment() -> dict[str, str]:
-    """Blender's environment without its Python settings, which must not leak into the engine."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH")}
-
-
-def load_into_sequencer(scene, output: str, frame_start: int):
-    """Add the result as a strip to the sequencer of scene '<name>.dreamvideo' (made if needed,
-    so the user's own scene keeps rendering its 3D view); returns that scene."""
-    name = f"{scene.name}.dreamvideo"
-    target = bpy.data.scenes.get(name) or bpy.data.scenes.new(name)
-    for attr in ("fps", "fps_base", "resolution_x", "resolution_y", "resolution_percentage"):
-        setattr(target.render, attr, getattr(scene.render, attr))
-    editor = target.sequence_editor or target.sequence_editor_create()
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences
-    every = editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all
-    channel = 1 + max((strip.channel for strip in every), default=0)
-    label = Path(output).name or "dreamvideo"
-    if os.path.isdir(output):
-        files = sorted(f for f in os.listdir(output) if f.lower().endswith((".png", ".exr")))
-        strip = strips.new_image(label, os.path.join(output, files[0]), channel, frame_start)
-        for file in files[1:]:
-            strip.elements.append(file)
-    else:
-        strip = strips.new_movie(label, output, channel, frame_start)
-    target.frame_start = frame_start
-    target.frame_end = max(target.frame_end, strip.frame_final_end - 1)
-    return target
-
-
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scene"
 
 
 # ----- the operator -------------------------------------------------------------------------------

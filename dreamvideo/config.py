@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      model_validator)
+                      field_validator, model_validator)
 
 from .blender_source import BlenderSourceConfig
 from .errors import UserError
@@ -70,6 +70,11 @@ def value_at(value: Animatable, frame: float) -> float:
     return value[-1].value
 
 
+def peak_of(value: Animatable) -> float:
+    """The largest magnitude a constant or keyframed setting takes (eases stay between keys)."""
+    return abs(float(value)) if not isinstance(value, list) else max(abs(k.value) for k in value)
+
+
 # ----- sections ------------------------------------------------------------------------------
 
 class NoiseSourceConfig(Section):
@@ -117,6 +122,8 @@ class ModelConfig(Section):
     backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
@@ -172,6 +179,22 @@ class ZoomConfig(Section):
     pan: tuple[Animatable, Animatable] = (0.0, 0.0)
     center: tuple[Animatable, Animatable] = (0.5, 0.5)
     source_blend: Animatable = 0.0
+    # What keeps a long zoom steady (dreamvideo/zoom/stationary.py); 0 turns each off.
+    flatten: float = Field(default=0.2, ge=0, le=1, description="share of the structure larger "
+                           "than flatten_sigma removed per frame")
+    flatten_sigma: float = Field(default=12.0, gt=0, le=512, description="px")
+    detail: float = Field(default=4.0, ge=0, le=64, description="fine noise re-injected per frame, "
+                          "RMS levels")
+    spectrum_match: float = Field(default=0.5, ge=0, le=1, description="pull the structure of "
+                                  "each octave of scale toward the opening frame's per frame")
+    colour_match: float = Field(default=0.25, ge=0, le=1, description="pull toward the opening frame's "
+                                "colour mean and spread per frame")
+    soft_range: float = Field(default=24.0, ge=0, le=64, description="levels of smooth roll-off "
+                              "before 0 and 255 (0: hard clip)")
+    border: Literal["dream", "reflect"] = Field(default="dream", description="zoom out: what fills "
+                                                "the entering border before it is dreamt")
+    border_steps: int = Field(default=4, ge=0, le=1000, description="extra dream steps on the "
+                              "entering border (zoom out)")
 
 
 class StyleImage(Section):
@@ -233,6 +256,18 @@ class StyleConfig(Section):
                         "alternate forward and backward passes over the clip; 1 = one forward pass")
     pass_blend: float = Field(default=0.5, ge=0, le=1, description="share of the warped neighbour "
                               "in the start image of a frame in a later pass (Ruder's delta)")
+    method: Literal["optimize", "network"] = Field(
+        default="optimize", description="optimize each frame (Gatys), or run a style network made "
+        "by `dreamvideo train-style` (style.network)")
+    network: PresetPath | None = Field(default=None, description="the .keras file of "
+                                       "`dreamvideo train-style`, for method: network")
+
+    @model_validator(mode="after")
+    def _network_given(self):
+        if self.method == "network" and self.network is None:
+            raise ValueError("method 'network' needs network: PATH.keras (made by "
+                             "`dreamvideo train-style`)")
+        return self
 
 
 def _unit_interval(value: Animatable) -> Animatable:
@@ -251,6 +286,21 @@ class DreamVideoConfig(Section):
     flow: Literal["dis", "farneback"] = "dis"
 
 
+class SegmentsConfig(Section):
+    """`segments:` split a long shot into segments rendered in parallel (``render --workers``).
+    Each segment starts ``overlap`` frames early (warm-up, made as frame 0 would be); where two
+    segments overlap their frames are cross-faded so the seam does not show."""
+
+    frames: int = Field(ge=2, description="frames each segment owns")
+    overlap: int = Field(default=8, ge=0, description="warm-up frames, cross-faded with the previous segment")
+
+    @model_validator(mode="after")
+    def _overlap_shorter(self):
+        if self.overlap >= self.frames:
+            raise ValueError(f"overlap must be smaller than frames, got {self.overlap} >= {self.frames}")
+        return self
+
+
 class Preset(Section):
     effect: Literal["dream_zoom", "dream", "style"] = "dream_zoom"
     source: SourceConfig = SourceConfig(noise=NoiseSourceConfig())
@@ -261,6 +311,15 @@ class Preset(Section):
     style: StyleConfig = StyleConfig()
     video: DreamVideoConfig = DreamVideoConfig()
     seed: int = 0
+    segments: SegmentsConfig | None = None
+
+    @field_validator("segments")
+    @classmethod
+    def _segmentable(cls, value: SegmentsConfig | None, info: ValidationInfo):
+        if value is not None and info.data.get("effect") == "dream_zoom":
+            raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
+                             "several jobs still render in parallel")
+        return value
 
 
 # ----- loading -------------------------------------------------------------------------------

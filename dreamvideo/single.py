@@ -60,6 +60,15 @@ def stylize_image_file(content: Path, styles: list[Path], output: Path, *, prese
     if Path(output).exists() and not overwrite:
         raise UserError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(content, preset.output.size)
+    if preset.style.method == "network":  # a trained network: no style images needed
+        from .style.network import load_network
+
+        network = load_network(preset.style.network, backbone=preset.model.backbone)
+        write_image(output, network.stylize(picture), overwrite=overwrite)
+        return Path(output)
+    if not styles:
+        raise UserError("stylize: give at least one style image (or --set style.method=network "
+                        "--set style.network=NET.keras)")
     style_images = [read_image(path) for path in styles]
     result = stylize_image(picture, style_images, preset.style, backbone=backbone_for(preset),
                            rng=np.random.default_rng(preset.seed))

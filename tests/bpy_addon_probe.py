@@ -13,6 +13,12 @@ Set ``BLENDER_USER_RESOURCES`` to an empty folder: the zip is installed there as
   real engine; records each step's progress, then saves Blender's own display render of the
   start frame for comparison.
 - ``cancel``: a Run driven like the modal operator, cancelled once the engine reports a frame.
+- ``fade``: Dream with ``dream_strength`` keyframed 0 (frames 1-3) -> 1.5 (frame 6), rendered
+  by the operator; Blender's own display renders of every frame saved beside it.
+- ``install``: *Install Engine* (blocking), into ``--folder`` if given, else the add-on's user
+  folder; then *Check*. Reports, the preferences and the log's path.
+
+The ``run`` and ``fade`` modes also save the ``dreamvideo preview`` image's pixels (preview.npy).
 """
 
 import argparse
@@ -22,6 +28,7 @@ import time
 from pathlib import Path
 
 import bpy
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import blender_scene  # noqa: E402  (the test scene, built in code)
@@ -80,12 +87,21 @@ def probe_register(addon, args):
         scene.dreamvideo.effect = effect
         drawn[effect] = _draw(bpy.types.DREAMVIDEO_PT_main, bpy.context)
     drawn["prefs"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+    # While an install runs, the preferences show its progress and a Cancel button instead.
+    install = sys.modules[MODULE + ".install_op"].DREAMVIDEO_OT_install_engine
+    install.active = type("Running", (), {"fraction": 0.4, "status": "Install Engine 2/3: ..."})()
+    try:
+        drawn["prefs_installing"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+        drawn["install_poll"] = bpy.ops.dreamvideo.install_engine.poll()
+    finally:
+        install.active = None
     info = {
         "drawn": drawn,
         "classes": [cls.__name__ for cls in addon.CLASSES],
         "panel": hasattr(bpy.types, "DREAMVIDEO_PT_main"),
         "panel_context": bpy.types.DREAMVIDEO_PT_main.bl_context,
-        "operators": [op for op in ("render", "check_engine", "style_image_add")
+        "operators": [op for op in ("render", "check_engine", "style_image_add", "install_engine",
+                                    "install_cancel", "open_install_log")
                       if hasattr(bpy.ops.dreamvideo, op)],
         "prefs": {"engine_python": prefs.engine_python, "cache_dir": prefs.cache_dir},
         "scene_props": sorted(p.identifier for p in bpy.context.scene.dreamvideo.bl_rna.properties
@@ -190,6 +206,7 @@ def probe_run(addon, args):
     scene.render.image_settings.color_mode = "RGB"
     display_png = Path(args.work) / "blender_display.png"
     bpy.data.images["Render Result"].save_render(str(display_png), scene=scene)
+    preview = _save_preview(Path(args.work) / "preview.npy")
     strip_scene = bpy.data.scenes.get(f"{scene.name}.dreamvideo")
     strips = [] if strip_scene is None else [
         {"name": s.name, "type": s.type, "frame_start": s.frame_start, "length": s.frame_final_duration}
@@ -200,7 +217,81 @@ def probe_run(addon, args):
         "output": str(Path(args.work) / "out" / "result"), "display_png": str(display_png),
         "job_yaml": str(Path(args.work) / "cache" / scene.name / "job.yaml"),
         "strips": strips, "frames_in_scene": scene.frame_end - scene.frame_start + 1,
+        "preview": preview,
     }
+
+
+def _save_preview(path):
+    """The preview image's pixels as uint8 RGB, top row first (as in a PNG), and its frame."""
+    image = bpy.data.images.get("dreamvideo preview")
+    if image is None:
+        return None
+    width, height = image.size
+    pixels = np.empty(width * height * 4, np.float32)
+    image.pixels.foreach_get(pixels)
+    rgb = np.rint(pixels.reshape(height, width, 4)[::-1, :, :3] * 255).astype(np.uint8)
+    np.save(path, rgb)
+    return {"path": str(path), "frame": image.get("dreamvideo_frame"), "size": [width, height]}
+
+
+def _render_display(scene, frame, path):
+    """Blender's own display render of ``frame`` (motion blur off, as in the EXRs)."""
+    scene.render.use_motion_blur = False
+    scene.frame_set(frame)
+    bpy.ops.render.render()
+    settings = scene.render.image_settings
+    settings.media_type, settings.file_format, settings.color_mode = "IMAGE", "PNG", "RGB"
+    bpy.data.images["Render Result"].save_render(str(path), scene=scene)
+    return str(path)
+
+
+def probe_fade(addon, args):
+    jobs = sys.modules[MODULE + ".job"]
+    scene = _scene("DREAM")
+    settings = _configure(scene, args, "DREAM")
+    settings.dream_steps = 2
+    settings.output_name = "fade"
+    for frame, value in ((1, 0.0), (3, 0.0), (6, 1.5)):
+        settings.dream_strength = value
+        scene.keyframe_insert("dreamvideo.dream_strength", frame=frame)
+    for point in jobs.find_fcurve(scene, "dreamvideo.dream_strength").keyframe_points:
+        point.interpolation = "LINEAR"
+    scene.frame_set(1)
+    statuses = []
+    render_op = sys.modules[MODULE + ".render_op"]
+    original_step = render_op.Run.step
+
+    def recording_step(run):
+        finished = original_step(run)
+        statuses.append(run.status)
+        return finished
+
+    render_op.Run.step = recording_step
+    try:
+        result = sorted(bpy.ops.dreamvideo.render())
+    finally:
+        render_op.Run.step = original_step
+    display = [_render_display(scene, frame, Path(args.work) / f"display_{frame}.png")
+               for frame in range(1, 7)]
+    return {"result": result, "output": str(Path(args.work) / "out" / "fade"), "display": display,
+            "statuses": statuses, "preview": _save_preview(Path(args.work) / "preview.npy")}
+
+
+def probe_install(addon, args):
+    from importlib import import_module
+
+    prefs = bpy.context.preferences.addons[MODULE].preferences
+    prefs.engine_folder = args.folder
+    try:
+        result = sorted(bpy.ops.dreamvideo.install_engine())
+        error = ""
+    except RuntimeError as err:  # an operator's ERROR report, in background mode
+        result, error = ["CANCELLED"], str(err)
+    install_op = sys.modules[MODULE + ".install_op"]
+    check = import_module(MODULE + ".engine_process").check_engine(prefs.engine_python)
+    return {"result": result, "error": error, "engine_python": prefs.engine_python,
+            "user_folder": str(install_op.user_folder()),
+            "install_log": install_op.DREAMVIDEO_OT_install_engine.last_log, "check": list(check)}
 
 
 def probe_cancel(addon, args):
@@ -224,7 +315,8 @@ def probe_cancel(addon, args):
             "running": run.engine.running if run.engine else None}
 
 
-MODES = {"register": probe_register, "job": probe_job, "run": probe_run, "cancel": probe_cancel}
+MODES = {"register": probe_register, "job": probe_job, "run": probe_run, "cancel": probe_cancel,
+         "fade": probe_fade, "install": probe_install}
 
 
 def main():
@@ -235,8 +327,9 @@ def main():
     parser.add_argument("--engine", default="")
     parser.add_argument("--work", default="")
     parser.add_argument("--preset", default="")
+    parser.add_argument("--folder", default="")
     args = parser.parse_args()
-    if args.mode != "register":  # first: loading factory settings would reset the preferences
+    if args.mode not in ("register", "install"):  # first: loading factory settings would reset the preferences
         blender_scene.build_scene(6, (96, 54), 16)
     addon = install(args.zip)
     args.out.write_text(json.dumps(MODES[args.mode](addon, args), indent=1, default=str))

@@ -1,28 +1,32 @@
-"""The add-on's engine driver (pure Python) against fake engines that print JSON progress."""
+"""The add-on's pure parts (no ``bpy``): the engine driver against fake engines that print JSON
+progress, and Install Engine's steps, failures and cancel (real venv and pip, tiny installs)."""
 
+import importlib
 import importlib.util
 import os
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "dreamvideo_addon_pure"
 
 
-def _load_engine_process():
-    # blender_addon/__init__.py imports bpy; this module does not, so load it on its own.
-    spec = importlib.util.spec_from_file_location(
-        "dreamvideo_addon_engine_process", ROOT / "blender_addon" / "engine_process.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def addon_module(name):
+    """A module of blender_addon/ without running its __init__ (which imports bpy)."""
+    if PACKAGE not in sys.modules:
+        package = types.ModuleType(PACKAGE)
+        package.__path__ = [str(ROOT / "blender_addon")]
+        sys.modules[PACKAGE] = package
+    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
-ep = _load_engine_process()
+ep = addon_module("engine_process")
+inst = addon_module("installer")
 
 FAKE_ENGINE = textwrap.dedent("""
     import json, signal, sys, time
@@ -106,18 +110,24 @@ def test_parse_line_and_status():
     progress.apply({"stage": "render", "frame": 3, "total": 12, "eta_s": 95.0})
     assert progress.status() == "dreamvideo: render 3/12 (25%), 1 min 35 s left - Esc to cancel"
     assert ep.engine_command("/py", "job.yaml") == [
-        "/py", "-m", "dreamvideo", "render", "job.yaml", "--progress", "json", "--overwrite"]
+        "/py", "-m", "dreamvideo", "render", "job.yaml", "--progress", "json", "--overwrite",
+        "--keep-work"]
 
 
 def test_check_engine(tmp_path):
+    import tensorflow as tf
+
+    import dreamvideo
+
     ok, message = ep.check_engine(sys.executable)  # the test venv has dreamvideo installed
-    assert ok and message.startswith("dreamvideo ")
+    assert ok and message == (f"dreamvideo {dreamvideo.__version__}, TensorFlow {tf.__version__}, "
+                              f"CPU ({sys.executable})")
     bare = tmp_path / "bare.py"
     bare.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'dreamvideo'\" >&2\nexit 1\n")
     bare.chmod(0o755)
     ok, message = ep.check_engine(bare)
-    assert not ok and "No module named 'dreamvideo'" in message and "pip install" in message
-    assert ep.check_engine("") == (False, "set the engine's Python interpreter in the add-on preferences")
+    assert not ok and "No module named 'dreamvideo'" in message and "Install Engine" in message
+    assert ep.check_engine("")[1].startswith("set the engine's Python interpreter")
     assert not ep.check_engine(tmp_path / "nope")[0]
     assert "folder" in ep.check_engine(tmp_path)[1]
 
@@ -128,3 +138,130 @@ def test_no_process_left_behind(fake_engine):
     assert engine.returncode is not None
     with pytest.raises(ProcessLookupError):  # reaped: the pid is gone
         os.kill(engine.pid, 0)
+
+
+# ----- Install Engine (installer.py) -------------------------------------------------------------
+
+def _script(tmp_path, name, body):
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return str(path)
+
+
+def _steps(*codes):
+    return [inst.Step(f"step {i}", [sys.executable, "-c", code], 1 / len(codes))
+            for i, code in enumerate(codes)]
+
+
+def _one_line(message, log):
+    assert "\n" not in message and message.endswith(f"(log: {log})"), message
+
+
+def test_install_python_is_checked_before_anything_runs(tmp_path):
+    old = _script(tmp_path, "python3.9", "echo 3 9 18\n")
+    with pytest.raises(inst.InstallError, match=r"is Python 3\.9\.18; the engine needs Python 3\.10-3\.12"):
+        inst.find_python(old)
+    broken = _script(tmp_path, "nopython", "echo 'No module named venv' >&2; exit 1\n")
+    with pytest.raises(inst.InstallError, match="cannot make virtual environments: No module named venv"):
+        inst.find_python(broken)
+    python, version = inst.find_python("")  # this interpreter, or one on the PATH
+    assert inst.fits(version) and os.access(python, os.X_OK)
+    with pytest.raises(inst.InstallError, match="cannot write to /proc/dreamvideo_engine"):
+        inst.writable_folder(Path("/proc/dreamvideo_engine"))  # unwritable, even for root
+    with pytest.raises(inst.InstallError, match="no engine wheel"):
+        inst.EngineInstall.start(python="", folder=tmp_path / "env", wheel=None,
+                                 log_path=tmp_path / "log")
+
+
+@pytest.mark.parametrize("log, cause", [
+    ("Collecting tensorflow\nERROR: Could not install packages due to an OSError: [Errno 28] "
+     "No space left on device", "the disk is full"),
+    ("WARNING: Retrying ... NewConnectionError('Failed to establish a new connection: [Errno -3] "
+     "Temporary failure in name resolution')\nERROR: No matching distribution found for "
+     "tensorflow", "could not download"),
+    ("ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/x'",
+     "cannot write to /env"),
+    ("ERROR: Package 'dreamvideo' requires a different Python: 3.9.1 not in '<3.13,>=3.10'",
+     "do not fit this Python"),
+    ("Traceback ...\nKeyError: 'x'\n  some trailing context", "KeyError: 'x'"),
+])
+def test_failure_causes_in_one_line(log, cause):
+    assert cause in inst.explain(log, Path("/env"))
+
+
+def test_install_steps_run_in_order_and_describe_the_engine(tmp_path):
+    describe = ("import json; print(json.dumps({'dreamvideo': '9.9', 'tensorflow': '2.0', "
+                "'device': 'CPU', 'gpus': 0}))")
+    job = inst.EngineInstall(_steps("print('Collecting tensorflow')", "print('step two')", describe),
+                             folder=tmp_path / "env", log_path=tmp_path / "install.log")
+    fractions = []
+    while not job.poll():
+        fractions.append(job.fraction)
+        time.sleep(0.05)
+    assert job.state == "done" and job.fraction == 1.0
+    assert fractions == sorted(fractions)
+    assert job.message == (f"engine installed: dreamvideo 9.9, TensorFlow 2.0, CPU "
+                           f"({inst.venv_python(tmp_path / 'env')})")
+    log = (tmp_path / "install.log").read_text()
+    assert log.index("Collecting tensorflow") < log.index("step two") < log.index("engine installed")
+
+
+def test_failed_step_reports_one_line_with_the_log(tmp_path):
+    failing = "import sys; print('ERROR: [Errno 28] No space left on device'); sys.exit(1)"
+    log = tmp_path / "install.log"
+    job = inst.EngineInstall(_steps("print('ok')", failing, "print('never')"),
+                             folder=tmp_path / "env", log_path=log)
+    assert job.wait(timeout=30) == "failed"
+    assert job.message.startswith("Install Engine failed while step 1: the disk is full")
+    _one_line(job.message, log)
+    assert "never" not in log.read_text()
+
+
+def test_cancel_stops_the_step_and_its_children(tmp_path):
+    sleeper = ("import subprocess, sys, time; "
+               "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+               "print(child.pid, flush=True); time.sleep(60)")
+    job = inst.EngineInstall(_steps(sleeper), folder=tmp_path, log_path=tmp_path / "install.log")
+    deadline = time.monotonic() + 20
+    while not job.last_line().isdigit() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(job.last_line())
+    started = time.monotonic()
+    job.cancel()
+    assert job.state == "cancelled" and job.poll() and time.monotonic() - started < 5
+    _one_line(job.message, tmp_path / "install.log")
+    time.sleep(0.2)
+    assert not _alive(child)  # pip's children are gone too
+
+
+def _alive(pid):
+    """Running (a killed orphan may stay a zombie until init reaps it: not alive)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="module")
+def engine_wheel(tmp_path_factory):
+    """The engine wheel as build.py makes it for the zip."""
+    spec = importlib.util.spec_from_file_location("dreamvideo_addon_build",
+                                                  ROOT / "blender_addon" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build.build_wheel(tmp_path_factory.mktemp("wheel"), build.manifest_version())
+
+
+def test_real_venv_without_the_network_fails_in_one_line(tmp_path, engine_wheel):
+    """The real steps (venv, pip install of the add-on's wheel, check) with the package index
+    switched off: pip cannot get TensorFlow, and the message says so."""
+    log = tmp_path / "install.log"
+    job = inst.EngineInstall.start(python=sys.executable, folder=tmp_path / "env", wheel=engine_wheel,
+                                   log_path=log, pip_args=("--no-index",))
+    assert job.wait(timeout=300) == "failed", job.message
+    assert job.message.startswith("Install Engine failed while installing dreamvideo and "
+                                  "TensorFlow: could not download the engine's packages")
+    _one_line(job.message, log)
+    assert inst.venv_python(tmp_path / "env").is_file()  # step 1 made the venv

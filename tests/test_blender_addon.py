@@ -6,11 +6,13 @@ an extension into a private BLENDER_USER_RESOURCES folder.
 """
 
 import ast
+import io
 import json
 import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -32,13 +34,13 @@ def addon_zip(tmp_path_factory):
     return proc.stdout.strip()
 
 
-def _probe(addon_zip, tmp_path, mode, **options):
+def _probe(addon_zip, tmp_path, mode, timeout=300, **options):
     resources = tmp_path / "blender_user"
     resources.mkdir(exist_ok=True)
     out = tmp_path / f"probe_{mode}.json"
     args = [f"--{key}={value}" for key, value in options.items()]
     proc = run_bpy(ROOT / "tests" / "bpy_addon_probe.py", addon_zip, out, mode, *args,
-                   env={"BLENDER_USER_RESOURCES": str(resources)})
+                   env={"BLENDER_USER_RESOURCES": str(resources)}, timeout=timeout)
     result = json.loads(out.read_text())
     result["log"] = proc.stdout + proc.stderr
     return result
@@ -64,6 +66,16 @@ def test_zip_is_an_extension_and_a_legacy_addon(addon_zip):
                    if isinstance(node, ast.Assign) and node.targets[0].id == "bl_info")
     assert ".".join(map(str, bl_info["version"])) == version
     assert addon_zip.endswith(f"dreamvideo-{version}.zip")
+    # The engine Install Engine installs: a wheel of this repository, of the add-on's version.
+    wheels = [n for n in names if n.startswith("dreamvideo_blender/engine/")]
+    assert [n.rsplit("/", 1)[1].split("-")[:2] for n in wheels] == [["dreamvideo", version]]
+    with zipfile.ZipFile(addon_zip) as archive, \
+            zipfile.ZipFile(io.BytesIO(archive.read(wheels[0]))) as wheel:
+        packaged = set(wheel.namelist())
+    assert {"dreamvideo/__init__.py", "dreamvideo/cli.py"} <= packaged
+    sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "dreamvideo").rglob("*.py")}
+    assert sources <= packaged  # every module, and nothing stale from an old build/ folder
+    assert {n for n in packaged if n.startswith("dreamvideo/") and n.endswith(".py")} == sources
 
 
 # ----- in Blender ---------------------------------------------------------------------------------
@@ -78,13 +90,21 @@ class TestInBlender:
         assert {"style_weight", "dreamvideo.style_image_add", "dreamvideo.render"} <= set(drawn["STYLE"])
         assert {"dream_strength", "zoom_speed", "mask_indices"} <= set(drawn["DREAM_ZOOM"])
         assert "zoom_speed" not in drawn["DREAM"]
-        assert drawn["prefs"] == ["engine_python", "dreamvideo.check_engine", "cache_dir"]
-        assert set(info["operators"]) == {"render", "check_engine", "style_image_add"}
+        assert drawn["prefs"] == ["engine_python", "dreamvideo.check_engine",
+                                  "dreamvideo.install_engine", "dreamvideo.open_install_log",
+                                  "install_python", "engine_folder", "cache_dir"]
+        assert drawn["prefs_installing"][:4] == ["engine_python", "dreamvideo.check_engine",
+                                                 "dreamvideo.install_cancel",
+                                                 "dreamvideo.open_install_log"]
+        assert drawn["install_poll"] is False  # one install at a time
+        assert set(info["operators"]) == {"render", "check_engine", "style_image_add",
+                                          "install_engine", "install_cancel", "open_install_log"}
         assert info["prefs"]["cache_dir"] == "//dreamvideo_cache"
         assert {"effect", "preset_path", "style_images", "style_weight", "dream_strength",
                 "zoom_speed", "mask_indices", "output_format"} <= set(info["scene_props"])
         assert all(info["animatable"].values())
         assert info["check"][0] and info["check"][1].startswith("dreamvideo ")
+        assert ", TensorFlow 2." in info["check"][1] and ", CPU (" in info["check"][1]
         assert "Info: dreamvideo " in info["log"]  # the Check operator's report
         assert info["after_disable"] == {"panel": False, "scene_prop": False}
 
@@ -154,9 +174,69 @@ class TestInBlender:
         assert info["strips"] == [{"name": "result", "type": "IMAGE", "frame_start": 1.0, "length": 6}]
         job = yaml.safe_load((tmp_path / "work" / "cache" / "Scene" / "job.yaml").read_text())
         assert job["source"]["blender"]["view_transform"] == "AgX"
+        # The live preview holds the last finished frame; the work folder is gone afterwards.
+        preview = info["preview"]
+        assert preview["frame"] == 6 and preview["size"] == [96, 54]
+        np.testing.assert_array_equal(np.load(preview["path"]), cv2.imread(str(frames[-1]))[..., ::-1])
+        assert any(" | preview: frame " in s["status"] for s in info["steps"])
+        assert not list((work / "out").glob("*.work"))
 
     def test_cancel_stops_the_engine_after_the_current_frame(self, addon_zip, tmp_path):
         info = _probe(addon_zip, tmp_path, "cancel", engine=sys.executable, work=tmp_path / "work")
         assert info["state"] == "cancelled" and info["returncode"] == 130
         assert info["running"] is False and info["cancelled_at"] <= info["last_frame"] < info["total"]
         assert "run again to resume" in info["message"]
+
+    def test_dream_keyframed_from_zero_is_blenders_render_there(self, addon_zip, tmp_path):
+        """Dream Strength keyframed 0 (frames 1-3) -> 1.5 (frame 6): the add-on's output is
+        Blender's own render on the 0 frames, and the dream grows after them."""
+        info = _probe(addon_zip, tmp_path, "fade", engine=sys.executable, work=tmp_path / "work")
+        assert info["result"] == ["FINISHED"], info["log"][-2000:]
+        frames = [cv2.imread(str(p)) for p in sorted(Path(info["output"]).glob("*.png"))]
+        display = [cv2.imread(p) for p in info["display"]]
+        assert len(frames) == len(display) == 6
+        psnr = [_psnr(ours, theirs) for ours, theirs in zip(frames, display)]
+        print("add-on dream 0 -> 1.5, PSNR per frame:", [round(v, 1) for v in psnr])
+        assert min(psnr[:3]) >= 40, psnr
+        assert psnr[3] > psnr[4] > psnr[5] and psnr[5] < 35, psnr  # fades in
+        assert info["preview"]["frame"] == 6
+        np.testing.assert_array_equal(np.load(info["preview"]["path"]), frames[-1][..., ::-1])
+        previewed = [s.rsplit(" ", 1)[1] for s in info["statuses"] if " | preview: frame " in s]
+        assert previewed and previewed == sorted(previewed, key=int)
+
+    def test_failed_install_reports_one_line(self, addon_zip, tmp_path):
+        """Install Engine into a folder nobody can write (not even root): one line, with the log."""
+        info = _probe(addon_zip, tmp_path, "install", folder="/proc/dreamvideo_engine")
+        assert info["result"] == ["CANCELLED"] and info["engine_python"] == ""
+        error = info["error"].strip().splitlines()
+        assert len(error) == 1, info["error"]
+        assert "Install Engine failed: cannot write to /proc/dreamvideo_engine" in error[0]
+        assert error[0].endswith(f"(log: {info['install_log']})")
+        assert Path(info["install_log"]).parent == Path(info["user_folder"])
+        assert str(tmp_path / "blender_user") in info["user_folder"]  # the add-on's user folder
+        assert "cannot write to /proc/dreamvideo_engine" in Path(info["install_log"]).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2700)
+@pytest.mark.blender
+@skip_without_bpy
+def test_install_engine_makes_a_working_engine(addon_zip, tmp_path):
+    """Install Engine from the built zip into a fresh user folder (a venv with the zip's wheel and
+    TensorFlow from the package index: minutes), then Check and a tiny render with it."""
+    info = _probe(addon_zip, tmp_path, "install", timeout=2400)
+    assert info["result"] == ["FINISHED"], (info["error"], Path(info["install_log"]).read_text()[-3000:])
+    engine = Path(info["engine_python"])
+    assert engine.is_file() and Path(info["user_folder"]) in engine.parents
+    assert str(tmp_path / "blender_user") in info["user_folder"]
+    assert "/extensions/" in info["user_folder"] and "dreamvideo_blender" not in str(engine)
+    ok, message = info["check"]
+    assert ok and re.match(r"dreamvideo 0\.1\.0, TensorFlow 2\.\d+\.\d+, (CPU|GPU)", message), message
+    assert "Info: engine installed: dreamvideo 0.1.0, TensorFlow 2." in info["log"]
+    preset = tmp_path / "tiny.yaml"
+    preset.write_text("effect: dream_zoom\nsource: {noise: {seed: 1}}\noutput: {path: out.mp4, size: [32, 32], frames: 2}\n"
+                      "dream: {steps: 1, objective: [{layer: block1_conv1}]}\n")
+    proc = subprocess.run([str(engine), "-m", "dreamvideo", "render", str(preset)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "out.mp4").stat().st_size > 0

@@ -230,3 +230,61 @@ class TestOnBlenderRenders:
             np.testing.assert_array_equal(frame[outside], display[outside])
             change = np.abs(frame.astype(np.float32) - display).mean(axis=2)
             assert change[inside].mean() > 10, f"frame {index}: the cube did not change"
+
+
+# ----- strength 0 is Blender's render (keyframed strengths fade in and out) -----------------------
+
+FADE_IN = [{"frame": 0, "value": 0.0}, {"frame": 2, "value": 0.0}, {"frame": 5, "value": 1.5}]
+FADE_OUT = [{"frame": 0, "value": 1.5}, {"frame": 3, "value": 0.0}]
+STRENGTHS = {"zero": (0.0, [0, 1, 2, 3, 4, 5]), "fade_in": (FADE_IN, [0, 1, 2]),
+             "fade_out": (FADE_OUT, [3, 4, 5])}
+
+
+def _effect_sizes(scene, frames, zero_frames, display="standard"):
+    """PSNR against Blender's display render on the zero frames; the effect's size (mean absolute
+    change from the render, in levels) on every frame."""
+    blender = _read_pngs(scene["dir"] / display)
+    assert len(frames) == len(blender) == scene["frames"]
+    psnr = {i: round(float(_psnr(frames[i], blender[i])), 1) for i in zero_frames}
+    sizes = [float(np.abs(ours.astype(np.float32) - theirs).mean()) for ours, theirs in zip(frames, blender)]
+    return psnr, sizes
+
+
+class TestStrengthZero:
+    """Dream Strength (``dream.step_size``) or Style Weight 0 gives Blender's display render on
+    those frames (>= 40 dB, as on frame 1), with the default ``video.blend`` (0.3) that carries
+    the warped previous frame; in between the effect grows and shrinks with the strength."""
+
+    pytestmark = requires_bpy
+
+    @pytest.mark.parametrize("name", list(STRENGTHS))
+    def test_dream(self, scene, tmp_path, name):
+        keys, zero_frames = STRENGTHS[name]
+        settings = {"dream": {**DREAM["dream"], "step_size": keys}}  # video.blend: the default
+        frames = _read_pngs(_render(scene, tmp_path / "out", settings=settings))
+        psnr, sizes = _effect_sizes(scene, frames, zero_frames)
+        print(f"dream {name}: PSNR {psnr}, effect sizes {np.round(sizes, 1).tolist()}")
+        assert min(psnr.values()) >= 40, f"{name}: {psnr}"
+        if name == "fade_in":  # strengths 0.5, 1.0, 1.5 on frames 3, 4, 5
+            assert 1 < sizes[3] < sizes[4] < sizes[5], sizes
+        if name == "fade_out":  # 1.5, 1.0, 0.5 on frames 0, 1, 2
+            assert sizes[0] > sizes[1] > sizes[2] > 1, sizes
+
+    @pytest.mark.parametrize("name", ["fade_in", "fade_out"])
+    def test_style(self, scene, tmp_path, name):
+        keys, zero_frames = STRENGTHS[name]
+        keys = [{**key, "value": key["value"] * 1000} for key in keys]
+        y, x = np.mgrid[0:64, 0:64]
+        stripes = np.stack([(np.sin(x / 3) > 0) * 220 + 20, (np.sin((x + y) / 4) > 0) * 200 + 30,
+                            (np.cos(y / 2.5) > 0) * 180 + 40], -1).astype(np.uint8)
+        cv2.imwrite(str(tmp_path / "stripes.png"), stripes[..., ::-1])
+        style = {"style": {**STYLE, "images": [str(tmp_path / "stripes.png")], "style_weight": keys}}
+        frames = _read_pngs(_render(scene, tmp_path / "out", display="agx", effect="style",
+                                    settings=style))
+        psnr, sizes = _effect_sizes(scene, frames, zero_frames, display="agx")
+        print(f"style {name}: PSNR {psnr}, effect sizes {np.round(sizes, 1).tolist()}")
+        assert min(psnr.values()) >= 40, f"{name}: {psnr}"
+        if name == "fade_in":
+            assert 1 < sizes[3] < sizes[4] < sizes[5], sizes
+        if name == "fade_out":
+            assert sizes[0] > sizes[1] > sizes[2] > 1, sizes

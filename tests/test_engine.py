@@ -134,6 +134,7 @@ def test_changed_settings_do_not_mix_with_old_frames(tmp_path, capsys):
     work = tmp_path / "frames.work"
     (work / "frames").mkdir(parents=True)
     (work / "settings.json").write_text(json.dumps({"something": "else"}))
+    cv2.imwrite(str(work / "frames" / "000000.png"), np.zeros((32, 48, 3), np.uint8))
     assert main(["render", str(preset), "--quiet"]) == 2
     assert "rendered with other settings" in capsys.readouterr().err
     assert main(["render", str(preset), "--quiet", "--overwrite"]) == 0

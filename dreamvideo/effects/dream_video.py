@@ -6,6 +6,11 @@ where the flow is unreliable (disocclusions, motion boundaries, pixels entering 
 starts from the input frame alone. Then it is dreamt as usual. So the patterns stay on the
 moving things instead of crawling over them, and new content is dreamt fresh.
 
+The carried share fades with the strength: it is scaled by ``step_size`` at this frame over its
+peak in the clip (1 for a constant strength), and a frame whose ``step_size`` is 0 is the input
+frame itself. So a strength keyframed up from 0 fades the dream in from the untouched frames
+(a Blender render stays Blender's render) instead of ghosting the warped previous frame in.
+
 Everything comes from ``ctx.previous`` and the two source frames: a resume gives the same frames.
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..builders import dreamer_for, flow_for
-from ..config import Preset, value_at
+from ..config import Preset, peak_of, value_at
 from ..dream import DreamSettings, Dreamer
 from ..flow import FlowProvider, consistency_mask, warp
 from ..videoio import to_uint8
@@ -26,21 +31,31 @@ class DreamVideo:
         self.preset = preset
         self.dreamer = dreamer
         self.flow = flow
+        self.peak = peak_of(preset.dream.step_size)
+
+    def carry(self, index: int) -> float:
+        """How much of the warped previous dream frame ``index`` keeps: strength / peak."""
+        strength = abs(value_at(self.preset.dream.step_size, index))
+        return min(1.0, strength / self.peak) if self.peak > 0 else 0.0
 
     def start_image(self, ctx: FrameContext) -> np.ndarray:
         """The input frame, or the warped previous dream blended with it where the flow holds."""
         frame = np.asarray(ctx.source, np.float32)
-        if ctx.previous is None or ctx.previous_source is None:
+        carry = self.carry(ctx.index)
+        if ctx.previous is None or ctx.previous_source is None or carry <= 0:
             return frame
         fw, bw = self.flow.flow_pair(ctx.index - 1, ctx.previous_source, ctx.source)
         carried = warp(np.asarray(ctx.previous, np.float32), bw)
-        reliable = consistency_mask(fw, bw)[..., None]
         share = value_at(self.preset.video.blend, ctx.index)
-        return reliable * ((1 - share) * carried + share * frame) + (1 - reliable) * frame
+        kept = consistency_mask(fw, bw)[..., None] * (1 - share) * carry
+        return kept * carried + (1 - kept) * frame
 
     def render(self, ctx: FrameContext) -> np.ndarray:
         dream = self.preset.dream
-        settings = DreamSettings.from_config(dream, value_at(dream.step_size, ctx.index))
+        strength = value_at(dream.step_size, ctx.index)
+        if strength == 0:  # no dream: the input frame, untouched
+            return np.array(ctx.source, np.uint8)
+        settings = DreamSettings.from_config(dream, strength)
         if ctx.previous is None:
             settings = settings.for_first_frame(dream)
         out = self.dreamer.dream(self.start_image(ctx), settings, ctx.rng)

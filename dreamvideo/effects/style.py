@@ -9,6 +9,8 @@ is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-
 Frames that start from the warped previous output run ``iterations.next`` at full size only;
 frames optimised from scratch (the first, or ``init: content | noise``) run ``iterations.first``
 on the ``style.resolutions`` pyramid (a coarse pass on an already stylised start only blurs it).
+A frame whose ``style_weight`` is 0 is the content frame itself; below the clip's peak weight the
+stylised frame is mixed with the content by weight / peak, so a keyframed weight fades smoothly.
 
 ``style.passes: N`` > 1 renders the clip N times, alternating forward and backward (Ruder et
 al. 2016, section 3.3; :mod:`dreamvideo.style.passes`): the engine renders ``frames x N`` work
@@ -25,13 +27,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..builders import backbone_for, flow_for
-from ..config import Preset, StyleConfig, StyleImage, value_at
+from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
 from ..flow import (FlowPair, FlowProvider, chain_flows, consistency_mask,
                     long_term_weights, warp)
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..style import passes as multipass
-from ..videoio import fit_to_size, read_image
+from ..videoio import fit_to_size, read_image, to_uint8
 from .base import FrameContext
 
 SOURCE_BLOCK = 16  # source frames read at once when a backward pass needs earlier frames
@@ -40,8 +42,13 @@ SOURCE_BLOCK = 16  # source frames read at once when a backward pass needs earli
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
 
-    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``."""
+    Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``.
+    ``style.method: network`` runs a trained network instead (:mod:`.style_network`)."""
     config = preset.style
+    if config.method == "network":
+        from .style_network import build as build_network
+
+        return build_network(preset, source, frame_size=frame_size)
     flow = flow_for(source, config.flow, upscale=config.flow_upscale)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
@@ -98,6 +105,10 @@ class StyleEffect:
             return self._render_later_pass(where, ctx)
         content = self._take_sources(ctx)
         config, frame = self.config, ctx.index
+        fade = self.fade(frame)
+        if fade == 0:  # style weight 0: the content frame, untouched
+            self.last = None
+            return np.array(content, np.uint8)
         temporal_on = value_at(config.temporal_weight, frame) > 0
         coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
         target, init = None, None
@@ -113,14 +124,23 @@ class StyleEffect:
             content, init=init, frame=frame, temporal=target if temporal_on else None,
             iterations=config.iterations.next if warm else config.iterations.first,
             levels=1 if warm else config.resolutions)
+        if fade < 1:  # below the clip's peak style weight the style fades toward the content
+            mixed = content + fade * (self.last.image.astype(np.float32) - content)
+            return to_uint8(mixed)
         return self.last.image
+
+    def fade(self, frame: int) -> float:
+        """Style weight at ``frame`` over its peak in the clip: 0 = the content, 1 = full style."""
+        peak = peak_of(self.config.style_weight)
+        weight = abs(value_at(self.config.style_weight, frame))
+        return min(1.0, weight / peak) if peak > 0 else 0.0
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights
         (consistency masks; Ruder's long-term weights when there are several). Offsets that
         reach before frame 0 are padded with zero weights."""
         self._take_sources(ctx)
-        offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index)
+        offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index - ctx.first)
         warped, masks, fw_chain, bw_chain = [], [], None, None
         for j in range(1, offsets[-1] + 1):
             fw, bw = self._pair(ctx.index - j)  # frame t-j <-> t-j+1
@@ -142,10 +162,15 @@ class StyleEffect:
         config, frame, d = self.config, where.frame, where.direction
         self._forget_far_from(frame)
         content = self._source_frame(frame)
-        previous_pass = ctx.history(where.work_index(where.pass_ - 1, frame)).astype(np.float32)
+        fade = self.fade(frame)
+        if fade == 0:  # style weight 0: the content frame, untouched (as in the first pass)
+            self.last = None
+            return np.array(content, np.uint8)
+        previous_pass = self._fit(ctx.history(where.work_index(where.pass_ - 1, frame)))
+        previous_pass = previous_pass.astype(np.float32)
         warped, masks = [], []
         for neighbour, index in ((frame - d, ctx.index - 1), (frame + d, None)):
-            if where.first_of_pass and index is not None or not 0 <= neighbour < where.frames:
+            if not 0 <= neighbour < where.frames:  # a pass starts at an end of the clip
                 warped.append(np.zeros_like(previous_pass))  # same K every frame: no retracing
                 masks.append(np.zeros(previous_pass.shape[:2], np.float32))
                 continue
@@ -160,6 +185,8 @@ class StyleEffect:
         self.last = self.stylizer.stylize(
             content, init=init, frame=frame, iterations=config.iterations.next, levels=1,
             temporal=TemporalTarget(np.stack(warped), np.stack(masks)) if temporal_on else None)
+        if fade < 1:
+            return to_uint8(content + fade * (self.last.image.astype(np.float32) - content))
         return self.last.image
 
     # -- source frames and flows (cached; rebuilt from the source after a resume)

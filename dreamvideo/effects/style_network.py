@@ -1,0 +1,107 @@
+"""`effect: style` with `style.method: network`: a trained style network per frame, at full
+resolution, kept coherent the cheap way.
+
+Per frame t: the network's output for the source frame; for t > 0, where the forward/backward
+consistency mask between input frames t-1 and t holds, the output is blended toward the previous
+*output* warped by the flow (the same flow providers as optimisation: OpenCV DIS/Farneback, or
+Blender's Vector pass):
+
+    out = net(frame_t) + blend * mask * (warp(out_{t-1}) - net(frame_t)),
+    blend = temporal_weight / (temporal_weight + BLEND_HALF)
+
+so the default ``temporal_weight`` 50 keeps a third of the warped previous frame, 100 half, 0 turns
+it off. Flow is estimated on frames at most ``FLOW_SIDE`` px wide and scaled up (enough for a
+blend mask, and a 1080p DIS flow would cost more than the network).
+
+Only ``ctx.previous`` and the source frames are read: resume is exact.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..builders import flow_for
+from ..config import Preset, StyleConfig, StyleImage, value_at
+from ..errors import UserError
+from ..flow import FlowProvider, OpenCVFlow, consistency_mask, warp
+from ..style.network import StyleNetwork, file_sha256, load_network
+from ..videoio import fit_to_size, to_uint8
+from .base import FrameContext
+
+BLEND_HALF = 100.0  # temporal_weight at which the blend is one half
+FLOW_SIDE = 960  # flow for the blend is estimated at most this wide
+
+
+def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> NetworkStyleEffect:
+    config = preset.style
+    network = load_network(config.network, backbone=preset.model.backbone)
+    check_styles(network.metadata, config)
+    return NetworkStyleEffect(network, flow_for(source, config.flow), config=config,
+                              frame_size=frame_size)
+
+
+def check_styles(metadata: dict, config: StyleConfig) -> None:
+    """When ``style.images`` are given too, they must be the ones the network learnt."""
+    if not config.images:
+        return
+    paths = [item.path if isinstance(item, StyleImage) else item for item in config.images]
+    given = sorted(file_sha256(path) for path in paths)
+    trained = sorted(style["sha256"] for style in metadata.get("styles", []))
+    if given != trained:
+        names = ", ".join(style["name"] for style in metadata.get("styles", []))
+        raise UserError(f"style.images: {config.network.name} was trained on other style images "
+                        f"({names}); leave style.images out or train a network for these")
+
+
+def blend_factor(temporal_weight: float) -> float:
+    return temporal_weight / (temporal_weight + BLEND_HALF) if temporal_weight > 0 else 0.0
+
+
+def temporal_blend(new: np.ndarray, warped: np.ndarray, mask: np.ndarray, blend: float) -> np.ndarray:
+    """``new + blend * mask * (warped - new)``, float32 (H, W, 3)."""
+    weight = (blend * np.asarray(mask, np.float32))[..., None]
+    return new + weight * (np.asarray(warped, np.float32) - new)
+
+
+def flow_at(flow: FlowProvider, index: int, a: np.ndarray, b: np.ndarray,
+            max_side: int = FLOW_SIDE) -> tuple[np.ndarray, np.ndarray]:
+    """Forward and backward flow between frames a and b at their size; OpenCV estimates it on
+    copies at most ``max_side`` wide, scaled back up (Blender's Vector pass comes at the
+    source's size)."""
+    height, width = a.shape[:2]
+    factor = min(1.0, max_side / width)
+    if factor < 1.0 and isinstance(flow, OpenCVFlow):
+        size = (round(width * factor), round(height * factor))
+        a, b = (cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in (a, b))
+    pair = flow.flow_pair(index, a, b)
+    return tuple(_fit_flow(f, (width, height)) for f in pair)
+
+
+def _fit_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if flow.shape[1::-1] == tuple(size):
+        return flow
+    scale = np.array([size[0] / flow.shape[1], size[1] / flow.shape[0]], np.float32)
+    return cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR) * scale
+
+
+class NetworkStyleEffect:
+    """Frames from a :class:`StyleNetwork`, blended along the flow."""
+
+    def __init__(self, network: StyleNetwork, flow: FlowProvider, *, config: StyleConfig,
+                 frame_size: tuple[int, int]):
+        self.network = network
+        self.flow = flow
+        self.config = config
+        self.frame_size = tuple(frame_size)
+
+    def render(self, ctx: FrameContext) -> np.ndarray:
+        content = fit_to_size(np.asarray(ctx.source), self.frame_size)
+        out = self.network.stylize_float(content)
+        blend = blend_factor(value_at(self.config.temporal_weight, ctx.index))
+        if ctx.index > 0 and ctx.previous is not None and ctx.previous_source is not None and blend > 0:
+            previous = fit_to_size(np.asarray(ctx.previous_source), self.frame_size)
+            fw, bw = flow_at(self.flow, ctx.index - 1, previous, content)
+            warped = warp(fit_to_size(np.asarray(ctx.previous), self.frame_size).astype(np.float32), bw)
+            out = temporal_blend(out, warped, consistency_mask(fw, bw), blend)
+        return to_uint8(out)

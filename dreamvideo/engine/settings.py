@@ -1,0 +1,47 @@
+"""What a job's frames depend on (the resume fingerprint) and how many frames it has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Preset
+from ..errors import UserError
+
+DEFAULT_STILL_FRAMES = 48
+DEFAULT_FPS = 24.0
+
+
+def fingerprint(preset: Preset, source) -> dict:
+    """What frames depend on: the settings — changing codec, fps or path (or the clip length,
+    unless it loops) keeps finished frames usable — and the input files' sizes and times, so
+    re-rendered Blender passes or an edited video are never mixed with old frames."""
+    data = preset.model_dump(mode="json")
+    output = data.pop("output")
+    data["output"] = {"size": output["size"]}
+    if output["loop"]:
+        data["output"].update(frames=output["frames"], loop=True, loop_frames=output["loop_frames"])
+    data["input_files"] = [file_stamp(path) for path in input_files(source)]
+    return data
+
+
+def input_files(source) -> list[Path]:
+    files = getattr(source, "files", None)
+    if files is not None:
+        return [Path(path) for path in files]
+    path = getattr(source, "path", None)
+    return [Path(path)] if path is not None else []
+
+
+def file_stamp(path: Path) -> list:
+    stat = path.stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def clip_length(preset: Preset, source) -> int:
+    available = source.frame_count
+    wanted = preset.output.frames
+    if wanted is None:
+        return available if available is not None else DEFAULT_STILL_FRAMES
+    if available is not None and wanted > available and preset.effect != "dream_zoom":
+        raise UserError(f"output.frames: {wanted} asked, but the source has only {available} frames")
+    return wanted

@@ -1,0 +1,73 @@
+"""The work folder ``<output>.work/``: ``settings.json`` (what the frames depend on) and
+``frames/000000.png`` … — each written atomically (temp file + rename), so a crash or ``kill -9``
+never leaves a broken frame."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import UserError
+from ..videoio import output_location
+
+
+@dataclass(frozen=True)
+class WorkFolder:
+    root: Path
+
+    @classmethod
+    def for_output(cls, output: Path) -> "WorkFolder":
+        target = output_location(output)
+        return cls(target.with_name(target.name + ".work"))
+
+    def frame_path(self, index: int) -> Path:
+        return self.root / "frames" / f"{index:06d}.png"
+
+    def first_missing(self, total: int, first: int = 0) -> int:
+        """The first frame from ``first`` on that is not on disk (``total`` when none is)."""
+        index = first
+        while index < total and self.frame_path(index).is_file():
+            index += 1
+        return index
+
+    def has_frames(self) -> bool:
+        folder = self.root / "frames"
+        return folder.is_dir() and any(folder.glob("[0-9]*.png"))
+
+    def read(self, index: int) -> np.ndarray:
+        image = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
+        if image is None:
+            raise UserError(f"work frame missing or unreadable: {self.frame_path(index)}")
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def write(self, index: int, frame: np.ndarray) -> None:
+        path = self.frame_path(index)
+        temporary = path.with_name(f".{path.stem}.tmp.png")
+        if not cv2.imwrite(str(temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {temporary}")
+        os.replace(temporary, path)
+
+    def describe(self, frames: list[dict] | None) -> None:
+        """``plan.json``: what each work frame is (e.g. its pass, for multi-pass style)."""
+        if frames is not None:
+            (self.root / "plan.json").write_text(json.dumps(frames, indent=0))
+
+    def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
+        """Create the folder, or check that an existing one holding frames was made with the same
+        settings (a folder without frames is simply taken over)."""
+        settings = self.root / "settings.json"
+        if settings.is_file() and self.has_frames() and json.loads(settings.read_text()) != fingerprint:
+            if not overwrite:
+                raise UserError(f"{self.root} holds frames rendered with other settings; "
+                                f"pass --overwrite to discard them and start again")
+            shutil.rmtree(self.root)
+        (self.root / "frames").mkdir(parents=True, exist_ok=True)
+        temporary = settings.with_suffix(".tmp")
+        temporary.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+        os.replace(temporary, settings)

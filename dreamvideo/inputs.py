@@ -1,0 +1,48 @@
+"""Every input file a preset names, checked before any work starts (no work folder, no
+TensorFlow): a typo is one line naming the key path, ``style.images[0]: not found: …``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Preset, StyleImage
+from .errors import UserError
+
+
+def named_files(preset: Preset) -> list[tuple[str, Path]]:
+    """(key path, file) for each input file the preset's effect reads."""
+    files: list[tuple[str, Path]] = []
+    source = preset.source
+    for key in ("image", "video"):
+        if getattr(source, key) is not None:
+            files.append((f"source.{key}", Path(getattr(source, key))))
+    if source.blender is not None and source.blender.ocio_config is not None:
+        files.append(("source.blender.ocio_config", Path(source.blender.ocio_config)))
+    if preset.model.weights is not None:
+        files.append(("model.weights", Path(preset.model.weights)))
+    if preset.effect == "style":
+        if preset.style.network is not None:
+            files.append(("style.network", Path(preset.style.network)))
+        for number, image in enumerate(preset.style.images):
+            if isinstance(image, StyleImage):
+                files.append((f"style.images[{number}].path", Path(image.path)))
+            else:
+                files.append((f"style.images[{number}]", Path(image)))
+    else:
+        for number, term in enumerate(preset.dream.objective):
+            if term.guide is not None:
+                files.append((f"dream.objective[{number}].guide", Path(term.guide)))
+    return files
+
+
+def check_inputs(preset: Preset, *, name: str | None = None) -> None:
+    """Raise a UserError for the first named input file that is missing or not a file;
+    ``name`` (a preset file) prefixes the message when several presets are checked together."""
+    prefix = f"{name}: " if name else ""
+    if preset.effect == "style" and preset.style.method == "optimize" and not preset.style.images:
+        raise UserError(f"{prefix}style.images: give at least one style image (a path or {{path, weight}})")
+    for key, path in named_files(preset):
+        if not path.exists():
+            raise UserError(f"{prefix}{key}: not found: {path}")
+        if not path.is_file():
+            raise UserError(f"{prefix}{key}: not a file: {path}")

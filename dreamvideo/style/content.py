@@ -1,0 +1,155 @@
+"""Training content for a style network: frame pairs sampled across a clip, with the project's
+flow (OpenCV, or Blender's Vector pass) and consistency masks, and random crops, flips, scales.
+
+``--content`` may be a video, an image sequence (folder, glob or ``%05d`` pattern), a folder of
+Blender EXRs, a single image, or a preset (its ``source:`` at its ``output.size``). Frames larger
+than ``MAX_SIDE`` on their short side are reduced first (the pool stays in memory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import UserError
+from ..flow import consistency_mask
+from ..videoio import IMAGE_SUFFIXES, ImageSource, SequenceSource, VideoSource
+
+MAX_PAIRS = 32  # frame pairs kept, evenly spaced over the clip
+MAX_SIDE = 720  # short side of the kept frames, at most
+SCALES = (0.8, 1.25)  # random scale range (on top of what makes a frame cover the crop)
+VIDEO_FILES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Frames a (t) and b (t+1), uint8 RGB; ``flow_ba`` float32 (H, W, 2) brings a into b's
+    geometry; ``mask`` float32 (H, W), 1 where that warp is reliable."""
+
+    a: np.ndarray
+    b: np.ndarray
+    flow_ba: np.ndarray
+    mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class Batch:
+    a: np.ndarray  # float32 (B, S, S, 3)
+    b: np.ndarray
+    flow_ba: np.ndarray  # float32 (B, S, S, 2)
+    mask: np.ndarray  # float32 (B, S, S, 1)
+
+
+def open_content(spec: str | Path):
+    """(frame source, flow provider) for ``--content``."""
+    from ..builders import flow_for
+
+    text = str(spec)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml"):
+        from ..builders import source_for
+        from ..config import load_preset
+
+        preset = load_preset(path)
+        source = source_for(preset)
+        return source, flow_for(source, preset.style.flow)
+    if path.is_dir() and any(path.glob("*.exr")) or path.suffix == ".exr" or text.endswith("*.exr"):
+        from ..blender_source import BlenderSource
+
+        source = BlenderSource({"frames": text})
+        return source, flow_for(source, "dis")
+    if path.is_file() and path.suffix.lower() in VIDEO_FILES:
+        return VideoSource(path), flow_for(None, "dis")
+    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource(path), flow_for(None, "dis")
+    if not path.exists() and not any(c in text for c in "*%"):
+        raise UserError(f"--content: not found: {text}")
+    return SequenceSource(text), flow_for(None, "dis")
+
+
+def pair_indices(frame_count: int | None, pairs: int = MAX_PAIRS) -> list[int]:
+    """First frames of the pairs kept: evenly spread over the clip (none for a still image)."""
+    if not frame_count or frame_count < 2:
+        return []
+    return sorted({round(i) for i in np.linspace(0, frame_count - 2, min(pairs, frame_count - 1))})
+
+
+def load_pairs(source, flow, *, pairs: int = MAX_PAIRS) -> list[Pair]:
+    """Read the pairs (one pass over the source), with flows and masks. A still image gives one
+    pair of itself with an empty mask (no temporal term)."""
+    starts = pair_indices(getattr(source, "frame_count", None), pairs)
+    if not starts:
+        frame = _reduced(next(iter(source.frames())))
+        height, width = frame.shape[:2]
+        return [Pair(frame, frame, np.zeros((height, width, 2), np.float32),
+                     np.zeros((height, width), np.float32))]
+    wanted = set(starts) | {s + 1 for s in starts}
+    frames: dict[int, np.ndarray] = {}
+    iterator = source.frames(0)
+    try:
+        for index, frame in enumerate(iterator):
+            if index in wanted:
+                frames[index] = np.array(frame)
+            if index >= max(wanted):
+                break
+    finally:
+        getattr(iterator, "close", lambda: None)()
+    result = []
+    for start in starts:
+        if start + 1 not in frames:
+            break
+        fw, bw = flow.flow_pair(start, frames[start], frames[start + 1])
+        mask = consistency_mask(fw, bw)
+        a, b = _reduced(frames[start]), _reduced(frames[start + 1])
+        factor = a.shape[1] / frames[start].shape[1]
+        result.append(Pair(a, b, _resize_flow(bw, a.shape, factor), _resize(mask, a.shape, cv2.INTER_NEAREST)))
+    if not result:
+        raise UserError("--content: no frames could be read")
+    return result
+
+
+def sample_batch(pairs: list[Pair], rng: np.random.Generator, *, size: int, batch: int) -> Batch:
+    """``batch`` random crops (same window for a and b) of random pairs, randomly scaled and
+    flipped; flows and masks follow the same transform."""
+    items = [_augment(pairs[rng.integers(len(pairs))], rng, size) for _ in range(batch)]
+    return Batch(*(np.stack(parts).astype(np.float32) for parts in zip(*items)))
+
+
+def _augment(pair: Pair, rng: np.random.Generator, size: int):
+    height, width = pair.a.shape[:2]
+    cover = size / min(height, width)
+    scale = max(max(1.0, cover) * rng.uniform(*SCALES), cover)
+    shape = (max(size, round(height * scale)), max(size, round(width * scale)))
+    a, b = (_resize(image, shape, cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR) for image in (pair.a, pair.b))
+    flow = _resize_flow(pair.flow_ba, shape, shape[1] / width)
+    mask = _resize(pair.mask, shape, cv2.INTER_NEAREST)
+    y0 = int(rng.integers(shape[0] - size + 1))
+    x0 = int(rng.integers(shape[1] - size + 1))
+    window = (slice(y0, y0 + size), slice(x0, x0 + size))
+    a, b, flow, mask = a[window], b[window], flow[window], mask[window]
+    if rng.random() < 0.5:
+        a, b, mask = a[:, ::-1], b[:, ::-1], mask[:, ::-1]
+        flow = flow[:, ::-1] * np.array([-1.0, 1.0], np.float32)
+    return a, b, flow, mask[..., None]
+
+
+def _reduced(frame: np.ndarray) -> np.ndarray:
+    height, width = frame.shape[:2]
+    factor = min(1.0, MAX_SIDE / min(height, width))
+    if factor >= 1.0:
+        return np.asarray(frame)
+    return _resize(frame, (round(height * factor), round(width * factor)), cv2.INTER_AREA)
+
+
+def _resize(image: np.ndarray, shape: tuple[int, ...], interpolation: int) -> np.ndarray:
+    if image.shape[:2] == tuple(shape[:2]):
+        return np.asarray(image)
+    return cv2.resize(np.ascontiguousarray(image), (shape[1], shape[0]), interpolation=interpolation)
+
+
+def _resize_flow(flow: np.ndarray, shape: tuple[int, ...], factor: float) -> np.ndarray:
+    """Flow resized to ``shape`` with its vectors scaled by ``factor``."""
+    return _resize(flow.astype(np.float32), shape, cv2.INTER_LINEAR) * np.float32(factor)

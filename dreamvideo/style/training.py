@@ -1,0 +1,263 @@
+"""Training a style network on the frames it will stylise (``dreamvideo train-style``).
+
+Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from the content
+(:mod:`.content`), runs the transform network on a, b and b plus noise, and minimises
+
+- the project's Gatys criterion on the output of b — the same :func:`.losses.style_terms`
+  (content, style Grams, TV) with the same weights, layers, ``scale`` and style-image targets as
+  optimisation-based ``effect: style`` (a :class:`.stylizer.Stylizer` provides them);
+- its temporal term on the *outputs* (ReCoNet): the output of a warped into b by the flow
+  between the input frames, held to the output of b where the consistency mask is on;
+- a noise-stability term: ``noise_weight * mean(((net(b + n) - net(b)) / 255)^2)``, n Gaussian
+  with ``noise_sigma`` pixel levels, so small input changes (grain, compression) do not flicker.
+
+Adam on the network's weights. Everything random is drawn from ``(seed, step)``, weights start
+from ``seed``, and TensorFlow runs deterministic ops: a checkpoint (every ``checkpoint_every``
+steps and on Ctrl-C) holds the weights, Adam's moments and the step, so a re-run continues to the
+very network an uninterrupted run makes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .._tf import tf
+from ..config import StyleConfig, value_at
+from ..errors import Interrupted, UserError
+from .content import Batch, Pair, sample_batch
+from .losses import Evaluation
+from .network import Architecture, build_transform_net, run_network, save_network
+from .stylizer import Stylizer
+
+import keras  # noqa: E402  (Keras 3, as tf.keras is)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    size: int = 256
+    steps: int = 600
+    batch: int = 2
+    seed: int = 0
+    learning_rate: float = 2e-3
+    noise_weight: float = 50.0
+    noise_sigma: float = 8.0
+    checkpoint_every: int = 20
+    architecture: Architecture = field(default_factory=Architecture)
+
+
+class TrainingStopped(Interrupted):
+    """Ctrl-C during training: the checkpoint is saved, a re-run continues."""
+
+    def __init__(self, step: int, total: int, checkpoint: Path):
+        Exception.__init__(self, f"training stopped at step {step}/{total}; run the same command "
+                                 f"again to continue (checkpoint: {checkpoint})")
+
+
+def warp_tf(images: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
+    """Bilinear backward warp of (B, H, W, C) by (B, H, W, 2) (dx, dy), differentiable in
+    ``images``; samples outside are clamped to the edge (like :func:`dreamvideo.flow.warp`)."""
+    shape = tf.shape(images)
+    height, width = shape[1], shape[2]
+    ys, xs = tf.meshgrid(tf.range(height), tf.range(width), indexing="ij")
+    x = tf.clip_by_value(tf.cast(xs, tf.float32)[None] + flow[..., 0], 0.0, tf.cast(width - 1, tf.float32))
+    y = tf.clip_by_value(tf.cast(ys, tf.float32)[None] + flow[..., 1], 0.0, tf.cast(height - 1, tf.float32))
+    x0, y0 = tf.floor(x), tf.floor(y)
+    fx, fy = (x - x0)[..., None], (y - y0)[..., None]
+    x0i, y0i = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
+    x1i, y1i = tf.minimum(x0i + 1, width - 1), tf.minimum(y0i + 1, height - 1)
+
+    def at(yi, xi):
+        return tf.gather_nd(images, tf.stack([yi, xi], axis=-1), batch_dims=1)
+
+    top = at(y0i, x0i) * (1 - fx) + at(y0i, x1i) * fx
+    bottom = at(y1i, x0i) * (1 - fx) + at(y1i, x1i) * fx
+    return top * (1 - fy) + bottom * fy
+
+
+class Trainer:
+    """The transform network, its Adam state and the compiled training step."""
+
+    def __init__(self, stylizer: Stylizer, settings: TrainSettings, *, frame: int = 0):
+        self.settings = settings
+        self.stylizer = stylizer
+        keras.utils.set_random_seed(settings.seed)
+        self.model = build_transform_net(settings.architecture)
+        self.variables = self.model.trainable_variables
+        self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
+        self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
+        self.step = 0
+        backbone = stylizer.backbone
+        self._content_layers = tuple(stylizer.terms["content"].layers)
+        self._extractor = backbone.extractor(sorted(stylizer.criterion.layers))
+        self._content_extractor = backbone.extractor(self._content_layers)
+        config = stylizer.config
+        self._weights = {f"{n}_weight": tf.constant(value_at(getattr(config, f"{n}_weight"), frame),
+                                                    tf.float32) for n in stylizer.terms}
+        self._grams = dict(stylizer.grams(1.0))
+        self._train_step = tf.function(self._train_step_py)
+        self._losses = tf.function(self._losses_py)
+
+    # -- the criterion
+
+    def _losses_py(self, a, b, flow_ba, mask, noise):
+        """(Gatys + temporal criterion, noise term) for one batch; outputs of a, b, b+n."""
+        count = tf.shape(a)[0]
+        out = run_network(self.model, tf.concat([a, b, tf.clip_by_value(b + noise, 0.0, 255.0)], 0),
+                          training=True)
+        out_a, out_b, out_n = out[:count], out[count:2 * count], out[2 * count:]
+        content = self._content_extractor(b)
+        inputs = {f"content/{n}": tf.stop_gradient(content[n]) for n in self._content_layers}
+        inputs.update({f"gram/{n}": g for n, g in self._grams.items()})
+        inputs.update(self._weights)
+        inputs.update({"warped": warp_tf(out_a, flow_ba), "mask": mask})
+        criterion = self.stylizer.criterion(Evaluation(out_b, self._extractor(out_b), inputs))
+        stability = tf.reduce_mean(tf.square((out_n - out_b) / 255.0))
+        return criterion, stability
+
+    def _train_step_py(self, a, b, flow_ba, mask, noise, step):
+        with tf.GradientTape() as tape:
+            criterion, stability = self._losses_py(a, b, flow_ba, mask, noise)
+            total = criterion + self.settings.noise_weight * stability
+        grads = tape.gradient(total, self.variables)
+        b1, b2, rate = 0.9, 0.999, self.settings.learning_rate
+        for var, grad, m, v in zip(self.variables, grads, self.m, self.v):
+            m.assign(b1 * m + (1 - b1) * grad)
+            v.assign(b2 * v + (1 - b2) * tf.square(grad))
+            m_hat, v_hat = m / (1 - b1**step), v / (1 - b2**step)
+            var.assign_sub(rate * m_hat / (tf.sqrt(v_hat) + 1e-8))
+        return total
+
+    # -- steps, batches, evaluation
+
+    def batch(self, pairs: Sequence[Pair], step: int) -> tuple[Batch, np.ndarray]:
+        """The batch and input noise of ``step`` (drawn from (seed, step) only)."""
+        rng = np.random.default_rng([self.settings.seed, step])
+        batch = sample_batch(list(pairs), rng, size=self.settings.size, batch=self.settings.batch)
+        noise = rng.normal(0.0, self.settings.noise_sigma, batch.b.shape).astype(np.float32)
+        return batch, noise
+
+    def train_step(self, pairs: Sequence[Pair]) -> float:
+        batch, noise = self.batch(pairs, self.step)
+        self.step += 1
+        loss = self._train_step(batch.a, batch.b, batch.flow_ba, batch.mask, noise,
+                                tf.constant(float(self.step)))
+        return float(loss)
+
+    def loss(self, batch: Batch, noise: np.ndarray) -> float:
+        """The full training loss of a fixed batch (for tests and reports)."""
+        criterion, stability = self._losses(batch.a, batch.b, batch.flow_ba, batch.mask, noise)
+        return float(criterion) + self.settings.noise_weight * float(stability)
+
+    # -- checkpoints
+
+    def save_checkpoint(self, path: Path, fingerprint: str) -> None:
+        arrays = {"step": np.array(self.step), "fingerprint": np.array(fingerprint)}
+        for i, (var, m, v) in enumerate(zip(self.variables, self.m, self.v)):
+            arrays[f"w{i}"], arrays[f"m{i}"], arrays[f"v{i}"] = var.numpy(), m.numpy(), v.numpy()
+        partial = path.with_name(f".{path.name}.partial.npz")
+        np.savez(partial, **arrays)
+        partial.replace(path)
+
+    def load_checkpoint(self, path: Path, fingerprint: str) -> None:
+        with np.load(path) as data:
+            if str(data["fingerprint"]) != fingerprint:
+                raise UserError(f"{path} is the checkpoint of a training with other settings; "
+                                "delete it to start over, or run with the settings it was made with")
+            for i, (var, m, v) in enumerate(zip(self.variables, self.m, self.v)):
+                var.assign(data[f"w{i}"]), m.assign(data[f"m{i}"]), v.assign(data[f"v{i}"])
+            self.step = int(data["step"])
+
+
+def checkpoint_path(output: Path) -> Path:
+    return Path(output).with_name(Path(output).name + ".ckpt.npz")
+
+
+def fingerprint(metadata: dict, content: str) -> str:
+    """What makes two trainings the same one (the step count may change between runs)."""
+    same = {k: v for k, v in metadata.items() if k != "training"}
+    same["training"] = {k: v for k, v in metadata["training"].items() if k != "steps"}
+    return json.dumps({"metadata": same, "content": content}, sort_keys=True)
+
+
+def train(trainer: Trainer, pairs: Sequence[Pair], output: Path, metadata: dict, *,
+          content: str, progress=None, on_step: Callable[[int], None] | None = None) -> Path:
+    """Train to ``trainer.settings.steps`` (continuing a checkpoint), then write ``output``.
+
+    ``on_step(step)`` runs after each step (tests use it to simulate Ctrl-C)."""
+    settings, ckpt = trainer.settings, checkpoint_path(output)
+    key = fingerprint(metadata, content)
+    if ckpt.exists():
+        trainer.load_checkpoint(ckpt, key)
+    if progress is not None:
+        progress.start(settings.steps, min(trainer.step, settings.steps), stage="train")
+    report_every = max(1, settings.steps // 10)
+    try:
+        while trainer.step < settings.steps:
+            loss = trainer.train_step(pairs)
+            if progress is not None:
+                progress.update(trainer.step, stage="train")
+                if trainer.step % report_every == 0:
+                    progress.message(f"step {trainer.step}: loss {loss:.4g}")
+            if trainer.step % settings.checkpoint_every == 0:
+                trainer.save_checkpoint(ckpt, key)
+            if on_step is not None:
+                on_step(trainer.step)
+    except KeyboardInterrupt:
+        trainer.save_checkpoint(ckpt, key)
+        raise TrainingStopped(trainer.step, settings.steps, ckpt) from None
+    save_network(output, trainer.model, metadata)
+    ckpt.unlink(missing_ok=True)
+    if progress is not None:
+        progress.finish(str(output))
+    return Path(output)
+
+
+def settings_dict(settings: TrainSettings) -> dict:
+    data = asdict(settings)
+    data.pop("architecture")
+    data.pop("checkpoint_every")
+    return data
+
+
+def train_style(styles: Sequence[Path], content: str, output: Path, *, style: StyleConfig,
+                model, settings: TrainSettings = TrainSettings(), overwrite: bool = False,
+                progress=None) -> Path:
+    """``dreamvideo train-style``: check inputs, load content, train (or continue), save."""
+    from ..models import load_backbone
+    from ..videoio import read_image
+    from .content import load_pairs, open_content
+    from .network import architecture_dict, file_sha256
+    from .stylizer import style_layer_weights
+
+    output = Path(output)
+    if output.suffix != ".keras":
+        raise UserError(f"-o {output}: a style network file must end in .keras")
+    if output.exists() and not overwrite:
+        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    if not styles:
+        raise UserError("give at least one style image")
+    images = []
+    for path in styles:
+        images.append((read_image(path), 1.0))
+    metadata = {
+        "backbone": model.backbone, "pooling": model.pooling,
+        "backbone_weights": None if model.weights is None else file_sha256(model.weights),
+        "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0} for p in styles],
+        "weights": {n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv", "temporal")},
+        "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),
+        "scale": style.scale, "preserve_colors": style.preserve_colors,
+        "architecture": architecture_dict(settings.architecture), "training": settings_dict(settings),
+    }
+    source, flow = open_content(content)
+    pairs = load_pairs(source, flow)
+    backbone = load_backbone(model.backbone, model.weights, model.pooling)
+    from ..engine.tfsetup import configure_tensorflow
+
+    configure_tensorflow()
+    trainer = Trainer(Stylizer(images, style, backbone=backbone), settings)
+    return train(trainer, pairs, output, metadata, content=str(content), progress=progress)

@@ -1,0 +1,54 @@
+"""``dreamvideo train-style STYLE.png [STYLE2.png ...] --content CONTENT -o NET.keras``: train a
+feed-forward style network on the frames to stylise (see :mod:`dreamvideo.style.training`).
+TensorFlow is imported only when the command runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .progress import MODES
+
+
+def add_train_style_parser(commands) -> None:
+    parser = commands.add_parser(
+        "train-style", help="train a style network on the frames to stylise (for style.method: network)")
+    parser.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
+    parser.add_argument("--content", required=True,
+                        help="a video, image sequence or folder, Blender EXR folder, or a preset (its source)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the network file, NET.keras")
+    parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
+    parser.add_argument("--steps", type=int, default=600, help="training steps (default 600)")
+    parser.add_argument("--batch", type=int, default=2, help="frame pairs per step (default 2)")
+    parser.add_argument("--preset", type=Path,
+                        help="preset whose model and style: weights, layers, scale, preserve_colors are the targets")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a preset value, e.g. --set style.style_weight=20 (repeatable)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--progress", choices=MODES, default="auto",
+                        help="bar on a terminal, json lines for programs (default: auto)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing network file")
+    parser.set_defaults(run=run_train_style)
+
+
+def run_train_style(args: argparse.Namespace) -> int:
+    from .errors import UserError
+    from .progress import Progress
+    from .single import preset_or_default
+
+    for name, value, low in (("--size", args.size, 32), ("--steps", args.steps, 1), ("--batch", args.batch, 1)):
+        if value < low:
+            raise UserError(f"{name}: must be >= {low}, got {value}")
+    preset = preset_or_default(args.preset, list(args.overrides))
+    for path in args.styles:
+        if not path.is_file():
+            raise UserError(f"style image not found: {path}")
+    from .style.training import TrainSettings, train_style
+
+    settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed)
+    output = train_style(args.styles, args.content, args.output, style=preset.style, model=preset.model,
+                         settings=settings, overwrite=args.overwrite, progress=Progress(args.progress))
+    if args.progress not in ("none", "json"):
+        print(f"wrote {output}", file=sys.stderr)
+    return 0

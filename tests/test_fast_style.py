@@ -1,0 +1,179 @@
+"""Fast style: a feed-forward network trained on the clip (train-style), and style.method: network.
+
+Tiny and real: the real VGG16 losses, real OpenCV flow, real Keras files."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from dreamvideo.cli import main
+from dreamvideo.config import ModelConfig, StyleConfig, parse_preset
+from dreamvideo.errors import UserError
+from dreamvideo.flow import warp
+from dreamvideo.inputs import check_inputs
+from synthetic import textured_image, translating_clip
+
+SIZE = 48  # training crop
+
+
+@pytest.fixture(scope="module")
+def clip_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fast_style")
+    frames = folder / "frames"
+    frames.mkdir()
+    for index, frame in enumerate(translating_clip((64, 64), 3, shift=(2, 1)).frames):
+        cv2.imwrite(str(frames / f"f{index:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, ::8] = (230, 40, 20)
+    stripes[::8] = (20, 60, 220)
+    cv2.imwrite(str(folder / "style.png"), cv2.cvtColor(stripes, cv2.COLOR_RGB2BGR))
+    return folder
+
+
+def _trainer(folder, steps, seed=0):
+    from dreamvideo.models import load_backbone
+    from dreamvideo.style.content import load_pairs, open_content
+    from dreamvideo.style.stylizer import Stylizer
+    from dreamvideo.style.training import Trainer, TrainSettings
+    from dreamvideo.videoio import read_image
+
+    pairs = load_pairs(*open_content(folder / "frames"))
+    settings = TrainSettings(size=SIZE, steps=steps, batch=2, seed=seed, checkpoint_every=100)
+    stylizer = Stylizer([(read_image(folder / "style.png"), 1.0)], StyleConfig(), backbone=load_backbone())
+    return Trainer(stylizer, settings), pairs
+
+
+def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_folder):
+    from dreamvideo.style.network import load_network
+
+    trainer, pairs = _trainer(clip_folder, steps=6)
+    assert len(pairs) == 2 and pairs[0].mask.mean() > 0.8  # both pairs, flow mostly reliable
+    batch, noise = trainer.batch(pairs, step=12345)  # a fixed held-out batch
+    before = trainer.loss(batch, noise)
+    for _ in range(6):
+        trainer.train_step(pairs)
+    assert trainer.loss(batch, noise) < 0.7 * before
+
+    out = clip_folder / "net.keras"
+    code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
+                 "-o", str(out), "--size", str(SIZE), "--steps", "3", "--progress", "none"])
+    assert code == 0 and out.is_file() and not (clip_folder / "net.keras.ckpt.npz").exists()
+    network = load_network(out, backbone="vgg16-hed")
+    assert network.metadata["styles"][0]["name"] == "style.png"
+    frame = textured_image((50, 38), seed=3)  # another size, not a multiple of 4
+    styled = network.stylize(frame)
+    assert styled.shape == frame.shape and styled.dtype == np.uint8
+    assert np.abs(styled.astype(float) - frame).mean() > 5  # it changed the frame
+
+    picture = clip_folder / "single.png"
+    assert main(["stylize", str(clip_folder / "frames" / "f000.png"), "-o", str(picture),
+                 "--set", "style.method=network", "--set", f"style.network={out}"]) == 0
+    assert cv2.imread(str(picture)).shape == (64, 64, 3)
+
+
+def test_render_with_the_network_method(clip_folder, tmp_path):
+    from dreamvideo.engine import render
+    from dreamvideo.progress import Progress
+    from dreamvideo.style.network import Architecture, build_transform_net, save_network
+
+    network = save_network(tmp_path / "untrained.keras", build_transform_net(Architecture(blocks=1)),
+                           {"backbone": "vgg16-hed", "styles": [], "architecture": {}})
+    preset = parse_preset({"effect": "style", "source": {"sequence": str(clip_folder / "frames")},
+                           "output": {"path": str(tmp_path / "out"), "codec": "png", "size": [40, 30]},
+                           "style": {"method": "network", "network": str(network)}})
+    check_inputs(preset)  # no style.images needed
+    render(preset, progress=Progress("none"))
+    written = sorted((tmp_path / "out").glob("*.png"))
+    assert len(written) == 3 and cv2.imread(str(written[-1])).shape == (30, 40, 3)
+
+
+def test_temporal_blend_follows_a_known_translation():
+    from dreamvideo.effects.base import FrameContext
+    from dreamvideo.effects.style_network import NetworkStyleEffect, blend_factor
+    from dreamvideo.flow import OpenCVFlow
+    from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net
+
+    clip = translating_clip((80, 64), 2, shift=(3, 2))
+    network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
+    config = StyleConfig(method="network", network=Path("x.keras"), temporal_weight=1e6)
+    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(80, 64))
+    previous = textured_image((80, 64), seed=9)  # a previous output unrelated to the network's
+    ctx = FrameContext(index=1, total=2, previous=previous, source=clip.frames[1],
+                       previous_source=clip.frames[0], rng=np.random.default_rng(0), history=None)
+    out = effect.render(ctx).astype(np.float32)
+    assert blend_factor(1e6) > 0.999
+    shifted = np.roll(previous, (2, 3), axis=(0, 1)).astype(np.float32)  # moved like the content
+    inner = (slice(8, -8), slice(8, -8))
+    assert np.abs(out - shifted)[inner].mean() < 3.0
+    assert np.abs(out - previous)[inner].mean() > 6 * np.abs(out - shifted)[inner].mean()
+
+
+def test_a_network_for_another_backbone_is_refused(tmp_path, capsys):
+    from dreamvideo.style.network import Architecture, build_transform_net, load_network, save_network
+
+    path = save_network(tmp_path / "v19.keras", build_transform_net(Architecture(blocks=1)),
+                        {"backbone": "vgg19", "styles": [], "architecture": {}})
+    with pytest.raises(UserError, match="trained for backbone vgg19, but model.backbone is vgg16-hed"):
+        load_network(path, backbone="vgg16-hed")
+    image = tmp_path / "in.png"
+    cv2.imwrite(str(image), textured_image((32, 32)))
+    code = main(["stylize", str(image), "-o", str(tmp_path / "o.png"), "--set", "style.method=network",
+                 "--set", f"style.network={path}"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "trained for backbone vgg19" in lines[0]
+
+
+def test_killed_training_resumes_to_the_same_network(clip_folder, tmp_path):
+    from dreamvideo.style.training import TrainingStopped, checkpoint_path, train
+
+    metadata = {"backbone": "vgg16-hed", "training": {"steps": 4}}
+    straight, pairs = _trainer(clip_folder, steps=4, seed=1)
+    train(straight, pairs, tmp_path / "straight.keras", metadata, content="c")
+
+    def ctrl_c_at(step):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "resumed.keras"
+    first, _ = _trainer(clip_folder, steps=4, seed=1)
+    with pytest.raises(TrainingStopped, match="stopped at step 2/4"):
+        train(first, pairs, out, metadata, content="c", on_step=ctrl_c_at)
+    assert checkpoint_path(out).exists() and not out.exists()
+    again, _ = _trainer(clip_folder, steps=4, seed=1)
+    train(again, pairs, out, metadata, content="c")
+    assert again.step == 4 and not checkpoint_path(out).exists()
+    for a, b in zip(straight.model.get_weights(), again.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_augmented_crops_keep_flow_and_frames_consistent():
+    from dreamvideo.flow import consistency_mask
+    from dreamvideo.style.content import Pair, sample_batch
+
+    clip = translating_clip((96, 80), 2, shift=(4, -3))
+    fw, bw = clip.flows_fw[0], clip.flows_bw[0]
+    pair = Pair(clip.frames[0], clip.frames[1], bw, consistency_mask(fw, bw))
+    batch = sample_batch([pair], np.random.default_rng(4), size=40, batch=6)
+    for a, b, flow, mask in zip(batch.a, batch.b, batch.flow_ba, batch.mask):
+        err = np.abs(warp(a, flow) - b).mean(axis=2)
+        assert (err * mask[..., 0]).sum() / mask.sum() < 6.0  # scaled crops: bilinear resampling
+
+
+def test_warp_tf_agrees_with_the_project_warp():
+    from dreamvideo.style.training import warp_tf
+
+    image = textured_image((40, 32), seed=2).astype(np.float32)
+    flow = np.random.default_rng(0).uniform(-5, 5, (32, 40, 2)).astype(np.float32)
+    ours = warp_tf(image[None], flow[None]).numpy()[0]
+    np.testing.assert_allclose(ours, warp(image, flow), atol=0.2)
+
+
+def test_network_method_needs_a_network_file(tmp_path):
+    with pytest.raises(UserError, match="method 'network' needs"):
+        parse_preset({"effect": "style", "style": {"method": "network"}})
+    preset = parse_preset({"effect": "style", "style": {"method": "network", "network": str(tmp_path / "n.keras")}})
+    with pytest.raises(UserError, match=r"style.network: not found"):
+        check_inputs(preset)
+    assert ModelConfig().backbone == "vgg16-hed"
