@@ -98,7 +98,13 @@ def test_bad_precision_is_one_line_exit_2(tmp_path):
 def test_dream_and_style_follow_model_precision(precision):
     preset = parse_preset({"model": {"precision": precision}, "dream": {"objective": [{"layer": LAYER}]}})
     assert dreamer_for(preset).extractor.backbone.precision == precision
-    assert backbone_for(preset).precision == precision
+    assert backbone_for(preset).precision == precision  # style
+
+
+def test_auto_dreams_in_the_machines_best_precision_and_styles_in_float32():
+    preset = parse_preset({"dream": {"objective": [{"layer": LAYER}]}})
+    assert dreamer_for(preset).extractor.backbone.precision == resolve_precision("auto")
+    assert backbone_for(preset).precision == "float32"
 
 
 def test_bfloat16_style_lowers_the_float32_loss_like_float32():
