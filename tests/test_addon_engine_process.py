@@ -169,6 +169,15 @@ def test_install_python_is_checked_before_anything_runs(tmp_path):
     assert inst.fits(version) and os.access(python, os.X_OK)
     with pytest.raises(inst.InstallError, match="cannot write to /proc/dreamvideo_engine"):
         inst.writable_folder(Path("/proc/dreamvideo_engine"))  # unwritable, even for root
+    full = tmp_path / "documents"
+    (full / "thesis.txt").parent.mkdir()
+    (full / "thesis.txt").write_text("keep me")
+    with pytest.raises(inst.InstallError, match="holds other files; choose an empty folder"):
+        inst.EngineInstall.start(python="", folder=full, wheel=Path(__file__), log_path=tmp_path / "log")
+    assert (full / "thesis.txt").read_text() == "keep me"
+    (tmp_path / "old_env").mkdir()
+    (tmp_path / "old_env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert inst.check_target(tmp_path / "old_env") == tmp_path / "old_env"  # replaced by --clear
     with pytest.raises(inst.InstallError, match="no engine wheel"):
         inst.EngineInstall.start(python="", folder=tmp_path / "env", wheel=None,
                                  log_path=tmp_path / "log")
