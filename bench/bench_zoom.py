@@ -124,7 +124,7 @@ def main() -> None:
         print(row(name, preset, frames, seconds), flush=True)
         if args.sheets:
             chosen = {index: frames[index] for index in pick(len(frames), 12)}
-            write_png(args.sheets / f"{name}.png", contact_sheet(chosen, columns=6, width=128))
+            write_png(args.sheets / f"{name}.png", contact_sheet(chosen, columns=6, width=112))
 
 
 if __name__ == "__main__":
