@@ -245,11 +245,17 @@ class StyleConfig(Section):
     preserve_colors: bool = Field(default=False, description="transfer luminance only (keep the "
                                   "content's chroma)")
     flow: Literal["dis", "farneback"] = "dis"
+    flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
+                                "frames enlarged by this factor (sub-pixel accuracy)")
     long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
                              "level) to full size, for frames optimised from scratch")
+    passes: int = Field(default=1, ge=1, le=16, description="multi-pass (Ruder et al. 2016): "
+                        "alternate forward and backward passes over the clip; 1 = one forward pass")
+    pass_blend: float = Field(default=0.5, ge=0, le=1, description="share of the warped neighbour "
+                              "in the start image of a frame in a later pass (Ruder's delta)")
     method: Literal["optimize", "network"] = Field(
         default="optimize", description="optimize each frame (Gatys), or run a style network made "
         "by `dreamvideo train-style` (style.network)")

@@ -67,6 +67,7 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
         configure_tensorflow()
         effect = build_effect(preset, source, frame_size=source.size)
         total, order = plan_frames(job, effect)
+        job.work.describe(getattr(effect, "describe_frames", lambda frames: None)(job.frames))
         progress.output = str(job.output)
         segments = job.segments if preset.segments else [Segment(0, 0, 0, total)]
         for segment in segments:
