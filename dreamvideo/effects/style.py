@@ -141,17 +141,19 @@ class StyleEffect:
     def _unfaded(self, ctx: FrameContext) -> FrameContext:
         """``ctx`` whose earlier outputs are their stylisations before the fade toward the content
         (content + (output - content) / fade), so a fading weight does not fade twice."""
-        def unfade(index: int, output: np.ndarray) -> np.ndarray:
-            fade = self.fade(index)
-            if fade <= 0 or fade >= 1:
-                return output
-            content = self._source_frame(index).astype(np.float32)
-            return to_uint8(content + (self._fit(output).astype(np.float32) - content) / fade)
-
+        unfade = self._unfade
         if all(self.fade(i) >= 1 for i in range(max(0, ctx.index - self._reach()), ctx.index)):
             return ctx
         return replace(ctx, previous=unfade(ctx.index - 1, ctx.previous),
                        history=lambda index: unfade(index, ctx.history(index)))
+
+    def _unfade(self, frame: int, output: np.ndarray) -> np.ndarray:
+        """The stylisation of clip ``frame`` before its fade toward the content."""
+        fade = self.fade(frame)
+        if fade <= 0 or fade >= 1:
+            return output
+        content = self._source_frame(frame).astype(np.float32)
+        return to_uint8(content + (self._fit(output).astype(np.float32) - content) / fade)
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights
@@ -185,7 +187,7 @@ class StyleEffect:
             self.last = None
             return np.array(content, np.uint8)
         previous_pass = self._fit(ctx.history(where.work_index(where.pass_ - 1, frame)))
-        previous_pass = previous_pass.astype(np.float32)
+        previous_pass = self._unfade(frame, previous_pass).astype(np.float32)
         warped, masks = [], []
         for neighbour, index in ((frame - d, ctx.index - 1), (frame + d, None)):
             if not 0 <= neighbour < where.frames:  # a pass starts at an end of the clip
@@ -195,7 +197,8 @@ class StyleEffect:
             if index is None:  # the frame ahead, from the previous pass
                 index = where.work_index(where.pass_ - 1, neighbour)
             to_neighbour, from_neighbour = self._flows_between(frame, neighbour)
-            warped.append(warp(self._fit(ctx.history(index)).astype(np.float32), to_neighbour))
+            earlier = self._unfade(neighbour, self._fit(ctx.history(index)))
+            warped.append(warp(earlier.astype(np.float32), to_neighbour))
             masks.append(consistency_mask(from_neighbour, to_neighbour))
         init = previous_pass if where.first_of_pass else \
             multipass.blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
