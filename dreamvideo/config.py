@@ -27,6 +27,14 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 PresetPath = Annotated[Path, AfterValidator(_resolve)]
 
 
+def _resolve_spec(spec: str, info: ValidationInfo) -> str:
+    """A folder, glob or ``%05d`` pattern, relative to the preset's folder like any path."""
+    return str(_resolve(Path(spec), info))
+
+
+PresetSpec = Annotated[str, AfterValidator(_resolve_spec)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,7 +95,7 @@ class SourceConfig(Section):
     image: PresetPath | None = None
     noise: NoiseSourceConfig | None = None
     video: PresetPath | None = None
-    sequence: str | None = None
+    sequence: PresetSpec | None = None
     blender: BlenderSourceConfig | None = None
 
     @model_validator(mode="after")
