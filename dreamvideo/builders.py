@@ -42,17 +42,17 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
-def flow_for(source, method: str):
+def flow_for(source, method: str, *, upscale: float = 1.0):
     """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
     ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
-    choice of ``dis`` / ``farneback``)."""
+    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale``."""
     from .flow import OpenCVFlow
 
     config = getattr(source, "config", None)
     chosen = getattr(config, "flow", None)
     if hasattr(source, "flow_pair") and chosen == "vector":
         return source
-    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method)
+    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale)
 
 
 def source_for(preset: Preset):

@@ -27,6 +27,14 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 PresetPath = Annotated[Path, AfterValidator(_resolve)]
 
 
+def _resolve_spec(spec: str, info: ValidationInfo) -> str:
+    """A folder, glob or ``%05d`` pattern, relative to the preset's folder like any path."""
+    return str(_resolve(Path(spec), info))
+
+
+PresetSpec = Annotated[str, AfterValidator(_resolve_spec)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,7 +95,7 @@ class SourceConfig(Section):
     image: PresetPath | None = None
     noise: NoiseSourceConfig | None = None
     video: PresetPath | None = None
-    sequence: str | None = None
+    sequence: PresetSpec | None = None
     blender: BlenderSourceConfig | None = None
 
     @model_validator(mode="after")
@@ -180,18 +188,20 @@ class ZoomConfig(Section):
     center: tuple[Animatable, Animatable] = (0.5, 0.5)
     source_blend: Animatable = 0.0
     # What keeps a long zoom steady (dreamvideo/zoom/stationary.py); 0 turns each off.
-    flatten: float = Field(default=0.0, ge=0, le=1, description="share of the structure larger "
+    flatten: float = Field(default=0.2, ge=0, le=1, description="share of the structure larger "
                            "than flatten_sigma removed per frame")
     flatten_sigma: float = Field(default=12.0, gt=0, le=512, description="px")
-    detail: float = Field(default=0.0, ge=0, le=64, description="fine noise re-injected per frame, "
+    detail: float = Field(default=4.0, ge=0, le=64, description="fine noise re-injected per frame, "
                           "RMS levels")
-    colour_match: float = Field(default=0.0, ge=0, le=1, description="pull toward the opening frame's "
+    spectrum_match: float = Field(default=0.5, ge=0, le=1, description="pull the structure of "
+                                  "each octave of scale toward the opening frame's per frame")
+    colour_match: float = Field(default=0.25, ge=0, le=1, description="pull toward the opening frame's "
                                 "colour mean and spread per frame")
-    soft_range: float = Field(default=0.0, ge=0, le=64, description="levels of smooth roll-off "
+    soft_range: float = Field(default=24.0, ge=0, le=64, description="levels of smooth roll-off "
                               "before 0 and 255 (0: hard clip)")
     border: Literal["dream", "reflect"] = Field(default="dream", description="zoom out: what fills "
                                                 "the entering border before it is dreamt")
-    border_steps: int = Field(default=0, ge=0, le=1000, description="extra dream steps on the "
+    border_steps: int = Field(default=4, ge=0, le=1000, description="extra dream steps on the "
                               "entering border (zoom out)")
 
 
@@ -243,11 +253,17 @@ class StyleConfig(Section):
     preserve_colors: bool = Field(default=False, description="transfer luminance only (keep the "
                                   "content's chroma)")
     flow: Literal["dis", "farneback"] = "dis"
+    flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
+                                "frames enlarged by this factor (sub-pixel accuracy)")
     long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
                              "level) to full size, for frames optimised from scratch")
+    passes: int = Field(default=1, ge=1, le=16, description="multi-pass (Ruder et al. 2016): "
+                        "alternate forward and backward passes over the clip; 1 = one forward pass")
+    pass_blend: float = Field(default=0.5, ge=0, le=1, description="share of the warped neighbour "
+                              "in the start image of a frame in a later pass (Ruder's delta)")
     method: Literal["optimize", "network"] = Field(
         default="optimize", description="optimize each frame (Gatys), or run a style network made "
         "by `dreamvideo train-style` (style.network)")
@@ -311,6 +327,9 @@ class Preset(Section):
         if value is not None and info.data.get("effect") == "dream_zoom":
             raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
                              "several jobs still render in parallel")
+        style = info.data.get("style")
+        if value is not None and info.data.get("effect") == "style" and style is not None and style.passes > 1:
+            raise ValueError("not with style.passes > 1 (a later pass runs over the whole clip); render it whole")
         return value
 
 

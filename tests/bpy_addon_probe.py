@@ -87,6 +87,14 @@ def probe_register(addon, args):
         scene.dreamvideo.effect = effect
         drawn[effect] = _draw(bpy.types.DREAMVIDEO_PT_main, bpy.context)
     drawn["prefs"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+    # While an install runs, the preferences show its progress and a Cancel button instead.
+    install = sys.modules[MODULE + ".install_op"].DREAMVIDEO_OT_install_engine
+    install.active = type("Running", (), {"fraction": 0.4, "status": "Install Engine 2/3: ..."})()
+    try:
+        drawn["prefs_installing"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+        drawn["install_poll"] = bpy.ops.dreamvideo.install_engine.poll()
+    finally:
+        install.active = None
     info = {
         "drawn": drawn,
         "classes": [cls.__name__ for cls in addon.CLASSES],
@@ -274,6 +282,7 @@ def probe_install(addon, args):
 
     prefs = bpy.context.preferences.addons[MODULE].preferences
     prefs.engine_folder = args.folder
+    prefs.install_python = args.python
     try:
         result = sorted(bpy.ops.dreamvideo.install_engine())
         error = ""
@@ -320,6 +329,7 @@ def main():
     parser.add_argument("--work", default="")
     parser.add_argument("--preset", default="")
     parser.add_argument("--folder", default="")
+    parser.add_argument("--python", default="")
     args = parser.parse_args()
     if args.mode not in ("register", "install"):  # first: loading factory settings would reset the preferences
         blender_scene.build_scene(6, (96, 54), 16)
