@@ -87,8 +87,9 @@ def run_render(args) -> int:
     else:
         from .engine import render
 
-        outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
-                   for _, preset in presets]
+        several = len(presets) > 1
+        outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode, job=name if several else None),
+                          keep_work=args.keep_work) for name, preset in presets]
     if mode not in ("none", "json"):
         for output in outputs:
             print(f"wrote {output}", file=sys.stderr)

@@ -263,9 +263,13 @@ def engine_wheel(tmp_path_factory):
     return build.build_wheel(tmp_path_factory.mktemp("wheel"), build.manifest_version())
 
 
-def test_real_venv_without_the_network_fails_in_one_line(tmp_path, engine_wheel):
-    """The real steps (venv, pip install of the add-on's wheel, check) with the package index
-    switched off: pip cannot get TensorFlow, and the message says so."""
+def test_real_venv_without_the_network_fails_in_one_line(tmp_path, engine_wheel, monkeypatch):
+    """The real steps (venv, pip install of the add-on's wheel, check) with every package source
+    switched off (index, local mirrors, pip's configuration): pip cannot get TensorFlow, and the
+    message says so."""
+    for name in [n for n in os.environ if n.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     log = tmp_path / "install.log"
     job = inst.EngineInstall.start(python=sys.executable, folder=tmp_path / "env", wheel=engine_wheel,
                                    log_path=log, pip_args=("--no-index",))

@@ -49,6 +49,8 @@ def test_segment_settings_are_checked():
         parse_preset({"segments": {"frames": 8, "overlap": 2}})
     with pytest.raises(UserError, match="^segments: overlap must be smaller than frames"):
         parse_preset({"effect": "style", "segments": {"frames": 4, "overlap": 4}})
+    with pytest.raises(UserError, match=r"^segments: not with style.passes > 1"):
+        parse_preset({"effect": "style", "style": {"passes": 2}, "segments": {"frames": 8, "overlap": 2}})
 
 
 def test_bad_preset_in_a_batch_stops_it_before_any_work(tmp_path, capsys):

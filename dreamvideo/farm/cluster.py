@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -24,8 +25,10 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    with warnings.catch_warnings():  # "port 8787 in use": its status page moves, nothing to act on
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
     try:
         with Client(cluster) as client:
             yield client
