@@ -275,8 +275,9 @@ class StyleConfig(Section):
     @classmethod
     def _temporal_default(cls, data: Any) -> Any:
         """The two methods use ``temporal_weight`` differently: the optimiser's temporal loss
-        holds flicker to 0.07x and noise to 0.56x at 200 (bench/bench_style.py; 50 gave 0.10x
-        and 0.79x), the network's blend keeps a third of the previous frame at 50."""
+        holds flicker to 0.07x the independent render's and noise to 0.56x at 200 (50: 0.10x,
+        0.79x; bench/bench_style.py), the network's blend keeps a third of the previous frame
+        at 50."""
         if isinstance(data, dict) and "temporal_weight" not in data and data.get("method") == "network":
             return {**data, "temporal_weight": 50.0}
         return data
