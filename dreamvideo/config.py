@@ -131,7 +131,7 @@ class ModelConfig(Section):
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
+        default="auto", description="network arithmetic; auto: bfloat16 for dreaming where the CPU has it natively, float32 for style")
 
 
 class NeuronConfig(Section):
