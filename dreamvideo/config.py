@@ -27,6 +27,14 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 PresetPath = Annotated[Path, AfterValidator(_resolve)]
 
 
+def _resolve_spec(spec: str, info: ValidationInfo) -> str:
+    """A folder, glob or ``%05d`` pattern, relative to the preset's folder like any path."""
+    return str(_resolve(Path(spec), info))
+
+
+PresetSpec = Annotated[str, AfterValidator(_resolve_spec)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,7 +95,7 @@ class SourceConfig(Section):
     image: PresetPath | None = None
     noise: NoiseSourceConfig | None = None
     video: PresetPath | None = None
-    sequence: str | None = None
+    sequence: PresetSpec | None = None
     blender: BlenderSourceConfig | None = None
 
     @model_validator(mode="after")
@@ -123,7 +131,7 @@ class ModelConfig(Section):
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
+        default="auto", description="network arithmetic; auto: bfloat16 for dreaming where the CPU has it natively, float32 for style")
 
 
 class NeuronConfig(Section):
@@ -319,6 +327,9 @@ class Preset(Section):
         if value is not None and info.data.get("effect") == "dream_zoom":
             raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
                              "several jobs still render in parallel")
+        style = info.data.get("style")
+        if value is not None and info.data.get("effect") == "style" and style is not None and style.passes > 1:
+            raise ValueError("not with style.passes > 1 (a later pass runs over the whole clip); render it whole")
         return value
 
 
