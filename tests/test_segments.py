@@ -70,3 +70,9 @@ def test_workers_must_be_positive(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["render", "p.yaml", "--workers", "0"])
     assert exit_.value.code == 2 and "must be a whole number >= 1" in capsys.readouterr().err
+
+
+def test_scheduler_address_is_checked_before_work(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["render", "p.yaml", "--scheduler", "nonsense"])
+    assert exit_.value.code == 2 and "expected tcp://HOST:PORT, got 'nonsense'" in capsys.readouterr().err

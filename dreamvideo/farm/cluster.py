@@ -18,7 +18,7 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise UserError(f"--scheduler {scheduler}: cannot connect ({err})") from None
         try:
             yield client

@@ -30,9 +30,9 @@ def render_jobs(presets: list[tuple[str, Preset]], *, workers: int | None = None
     with ExitStack() as stack:
         for (_, job), progress in zip(jobs, progresses):
             stack.enter_context(WorkLock.for_work(job.work.root).held(progress.message))
-        for _, job in jobs:
-            job.work.prepare(job.fingerprint, overwrite=overwrite)
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler))
+        for _, job in jobs:  # work folders only once the cluster is there
+            job.work.prepare(job.fingerprint, overwrite=overwrite)
         finals = [submit_job(client, job, overwrite=overwrite) for _, job in jobs]
         try:
             watch([job for _, job in jobs], finals, progresses)
