@@ -177,3 +177,24 @@ def test_network_method_needs_a_network_file(tmp_path):
     with pytest.raises(UserError, match=r"style.network: not found"):
         check_inputs(preset)
     assert ModelConfig().backbone == "vgg16-hed"
+
+
+def test_blender_addon_style_network_field_makes_a_network_job():
+    import importlib.util
+    from types import SimpleNamespace as NS
+
+    spec = importlib.util.spec_from_file_location("addon_job", Path(__file__).parent.parent / "blender_addon" / "job.py")
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)  # the pure part of the add-on: no bpy needed
+    settings = NS(effect="STYLE", style_images=[], preset_path="", style_network="/nets/ink.keras",
+                  style_weight=10.0, use_mask=False, output_format="PNG", output_name="x")
+    scene = NS(dreamvideo=settings, frame_start=1, frame_end=3, frame_current=1, animation_data=None,
+               render=NS(resolution_x=64, resolution_y=48, resolution_percentage=100, fps=24, fps_base=1.0),
+               view_settings=NS(view_transform="Standard", look="None", exposure=0.0, gamma=1.0),
+               display_settings=NS(display_device="sRGB"))
+    made = job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
+    preset = parse_preset(made)
+    assert (preset.style.method, str(preset.style.network)) == ("network", "/nets/ink.keras")
+    settings.style_network = ""
+    with pytest.raises(job.JobError, match="add a style image"):
+        job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
