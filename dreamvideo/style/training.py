@@ -194,7 +194,7 @@ def train(trainer: Trainer, pairs: Sequence[Pair], output: Path, metadata: dict,
     if ckpt.exists():
         trainer.load_checkpoint(ckpt, key)
     if progress is not None:
-        progress.start(settings.steps, min(trainer.step, settings.steps), stage="train")
+        progress.start(settings.steps, min(trainer.step, settings.steps), stage="train", unit="step")
     report_every = max(1, settings.steps // 10)
     try:
         while trainer.step < settings.steps:
