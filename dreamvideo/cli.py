@@ -25,13 +25,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     render = commands.add_parser("render", help="render a preset to a video, PNG or EXR sequence")
-    render.add_argument("preset", type=Path)
+    render.add_argument("preset", type=Path, nargs="+", help="one or more presets (several: several jobs)")
     _add_preset_options(render)
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--progress", choices=MODES, default="auto",
                         help="bar on a terminal, json lines for programs (default: auto)")
     render.add_argument("--quiet", action="store_true", help="print nothing but errors")
     render.add_argument("--keep-work", action="store_true", help="keep the work folder of frames")
+    farm = render.add_mutually_exclusive_group()
+    farm.add_argument("--workers", type=_positive_int, metavar="N",
+                      help="render on a Dask cluster of N worker processes on this machine")
+    farm.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                      help="render on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue)")
 
     dream = commands.add_parser("dream", help="dream a single image")
     dream.add_argument("image", type=Path)
@@ -64,19 +69,36 @@ def _add_preset_options(parser: argparse.ArgumentParser) -> None:
 
 def run_render(args) -> int:
     from .config import load_preset
+    from .inputs import check_inputs
     from .progress import Progress
 
-    from .inputs import check_inputs
-
-    preset = load_preset(args.preset, args.overrides)  # fail fast, before TensorFlow loads
-    check_inputs(preset)
-    from .engine import render
-
+    named = [(path.stem, path) for path in args.preset]
+    presets = []
+    for name, path in named:  # every preset checked before any work, and before TensorFlow loads
+        preset = load_preset(path, args.overrides)
+        check_inputs(preset, name=str(path) if len(named) > 1 else None)
+        presets.append((name, preset))
     mode = "none" if args.quiet else args.progress
-    output = render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
+    if args.workers or args.scheduler:
+        from .farm import render_jobs
+
+        outputs = render_jobs(presets, workers=args.workers, scheduler=args.scheduler,
+                              overwrite=args.overwrite, progress_mode=mode, keep_work=args.keep_work)
+    else:
+        from .engine import render
+
+        outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
+                   for _, preset in presets]
     if mode not in ("none", "json"):
-        print(f"wrote {output}", file=sys.stderr)
+        for output in outputs:
+            print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def run_dream(args) -> int:

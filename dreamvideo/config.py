@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
-                      model_validator)
+                      field_validator, model_validator)
 
 from .blender_source import BlenderSourceConfig
 from .errors import UserError
@@ -278,6 +278,21 @@ class DreamVideoConfig(Section):
     flow: Literal["dis", "farneback"] = "dis"
 
 
+class SegmentsConfig(Section):
+    """`segments:` split a long shot into segments rendered in parallel (``render --workers``).
+    Each segment starts ``overlap`` frames early (warm-up, made as frame 0 would be); where two
+    segments overlap their frames are cross-faded so the seam does not show."""
+
+    frames: int = Field(ge=2, description="frames each segment owns")
+    overlap: int = Field(default=8, ge=0, description="warm-up frames, cross-faded with the previous segment")
+
+    @model_validator(mode="after")
+    def _overlap_shorter(self):
+        if self.overlap >= self.frames:
+            raise ValueError(f"overlap must be smaller than frames, got {self.overlap} >= {self.frames}")
+        return self
+
+
 class Preset(Section):
     effect: Literal["dream_zoom", "dream", "style"] = "dream_zoom"
     source: SourceConfig = SourceConfig(noise=NoiseSourceConfig())
@@ -288,6 +303,15 @@ class Preset(Section):
     style: StyleConfig = StyleConfig()
     video: DreamVideoConfig = DreamVideoConfig()
     seed: int = 0
+    segments: SegmentsConfig | None = None
+
+    @field_validator("segments")
+    @classmethod
+    def _segmentable(cls, value: SegmentsConfig | None, info: ValidationInfo):
+        if value is not None and info.data.get("effect") == "dream_zoom":
+            raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
+                             "several jobs still render in parallel")
+        return value
 
 
 # ----- loading -------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ class Progress:
     """Reports finished frames. ``mode``: auto (a bar on a terminal, else plain lines every 10%),
     bar, plain, json (one object per line on stdout), none (quiet)."""
 
-    def __init__(self, mode: str = "auto", *, output: str = "", stream=None):
+    def __init__(self, mode: str = "auto", *, output: str = "", stream=None, job: str | None = None,
+                 position: int | None = None):
         self.stream = stream or (sys.stdout if mode == "json" else sys.stderr)
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "plain"
         self.mode, self.output = mode, output
+        self.job, self.position = job, position  # several jobs at once (a farm): named, bars stacked
         self._bar = None
         self._started = time.monotonic()
         self._done_at_start = 0
@@ -29,8 +31,8 @@ class Progress:
             from tqdm import tqdm
 
             self._close_bar()
-            self._bar = tqdm(total=total, initial=done, unit="frame", desc=stage, file=self.stream,
-                             dynamic_ncols=True)
+            self._bar = tqdm(total=total, initial=done, unit="frame", file=self.stream, dynamic_ncols=True,
+                             desc=stage if self.job is None else f"{self.job} {stage}", position=self.position)
         self.update(done, stage)
 
     def update(self, done: int, stage: str = "render") -> None:
@@ -40,6 +42,8 @@ class Progress:
         if self.mode == "json":
             record = {"stage": stage, "frame": done, "total": self.total, "elapsed_s": round(elapsed, 3),
                       "eta_s": None if eta is None else round(eta, 3), "output": self.output}
+            if self.job is not None:
+                record["job"] = self.job
             print(json.dumps(record), file=self.stream, flush=True)
         elif self._bar is not None:
             self._bar.n = done
@@ -47,11 +51,15 @@ class Progress:
         elif self.mode == "plain" and self.total and (done * 10 // self.total) > self._last_plain:
             self._last_plain = done * 10 // self.total
             eta_text = "" if eta is None else f", {eta:.0f} s left"
-            print(f"{stage}: {done}/{self.total} frames{eta_text}", file=self.stream, flush=True)
+            name = "" if self.job is None else f"{self.job}: "
+            print(f"{name}{stage}: {done}/{self.total} frames{eta_text}", file=self.stream, flush=True)
 
     def message(self, text: str) -> None:
         if self.mode == "json":
-            print(json.dumps({"stage": "message", "message": text}), file=self.stream, flush=True)
+            record = {"stage": "message", "message": text}
+            if self.job is not None:
+                record["job"] = self.job
+            print(json.dumps(record), file=self.stream, flush=True)
         elif self.mode != "none":
             target = self._bar.write if self._bar is not None else lambda t: print(t, file=sys.stderr)
             target(text)
@@ -59,9 +67,11 @@ class Progress:
     def finish(self, output: str) -> None:
         self._close_bar()
         if self.mode == "json":
-            print(json.dumps({"stage": "done", "frame": self.total, "total": self.total,
-                              "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0,
-                              "output": output}), file=self.stream, flush=True)
+            record = {"stage": "done", "frame": self.total, "total": self.total,
+                      "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0, "output": output}
+            if self.job is not None:
+                record["job"] = self.job
+            print(json.dumps(record), file=self.stream, flush=True)
 
     def _close_bar(self) -> None:
         if self._bar is not None:

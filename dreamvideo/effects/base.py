@@ -14,7 +14,8 @@ class FrameContext:
 
     ``previous`` is the previous *output* frame exactly as it was saved (uint8 RGB), so a resumed
     run sees the same input as an uninterrupted one. ``rng`` is seeded from (seed, index): no RNG
-    state has to be carried between frames.
+    state has to be carried between frames. A segment of a long shot (``segments:``) starts at
+    ``first`` > 0 with ``previous`` None, as frame 0 would; ``history`` reaches back to ``first``.
     """
 
     index: int
@@ -24,6 +25,7 @@ class FrameContext:
     previous_source: np.ndarray | None
     rng: np.random.Generator
     history: Callable[[int], np.ndarray]
+    first: int = 0  # the first frame of this run (a segment's start): no earlier outputs exist
 
 
 class Effect(Protocol):

@@ -121,7 +121,7 @@ class StyleEffect:
         (consistency masks; Ruder's long-term weights when there are several). Offsets that
         reach before frame 0 are padded with zero weights."""
         self._take_sources(ctx)
-        offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index)
+        offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index - ctx.first)
         warped, masks, fw_chain, bw_chain = [], [], None, None
         for j in range(1, offsets[-1] + 1):
             fw, bw = self._pair(ctx.index - j)  # frame t-j <-> t-j+1

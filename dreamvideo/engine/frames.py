@@ -6,6 +6,7 @@ uninterrupted one."""
 from __future__ import annotations
 
 import signal
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -19,26 +20,29 @@ from .workfolder import WorkFolder
 
 
 def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, frames: int,
-                  progress: Progress) -> None:
-    """Make every frame missing from the work folder, in order; stop cleanly when asked."""
-    start = work.first_missing(total)
-    if start:
-        progress.message(f"resuming at frame {start}/{total} from {work.root}")
-    progress.start(total, start)
-    with stop_requests() as stop:
-        for index, (previous_source, current_source) in zip(range(start, total),
+                  progress: Progress, first: int = 0, stop: int | None = None) -> None:
+    """Make every frame of ``first`` .. ``stop`` (default: ``total``) missing from the work folder,
+    in order; frame ``first`` is made as frame 0 would be (no previous output). Stop cleanly when
+    asked. ``work`` is anything with ``first_missing``, ``read`` and ``write`` (a segment's view)."""
+    stop = total if stop is None else stop
+    start = work.first_missing(stop, first)
+    if start > first:
+        progress.message(f"resuming at frame {start}/{stop} from {work.root}")
+    progress.start(stop - first, start - first)
+    with stop_requests() as requested:
+        for index, (previous_source, current_source) in zip(range(start, stop),
                                                             source_pairs(source, start, frames)):
             context = FrameContext(
                 index=index, total=total,
-                previous=work.read(index - 1) if index else None,
-                source=current_source, previous_source=previous_source,
+                previous=work.read(index - 1) if index > first else None,
+                source=current_source, previous_source=previous_source if index > first else None,
                 rng=np.random.default_rng([seed, index]),
-                history=work.read,
+                history=work.read, first=first,
             )
             frame = check_frame(effect.render(context), source.size, index)
             work.write(index, apply_mask(source, index, frame, current_source))
-            progress.update(index + 1)
-            if stop[0] and index + 1 < total:
+            progress.update(index + 1 - first)
+            if requested[0] and index + 1 < stop:
                 raise Interrupted(index + 1, total, work.root)
 
 
@@ -47,6 +51,9 @@ def stop_requests() -> Iterator[list[bool]]:
     """While active, the first Ctrl-C / SIGTERM only asks to stop after the current frame; a second
     Ctrl-C stops at once (finished frames are safe on disk either way)."""
     requested = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield requested  # a farm worker's thread: its process is stopped by the farm, not by signals
+        return
 
     def handler(signum, frame):
         if requested[0] and signum == signal.SIGINT:

@@ -29,8 +29,9 @@ class WorkFolder:
     def frame_path(self, index: int) -> Path:
         return self.root / "frames" / f"{index:06d}.png"
 
-    def first_missing(self, total: int) -> int:
-        index = 0
+    def first_missing(self, total: int, first: int = 0) -> int:
+        """The first frame from ``first`` on that is not on disk (``total`` when none is)."""
+        index = first
         while index < total and self.frame_path(index).is_file():
             index += 1
         return index
