@@ -198,3 +198,17 @@ def test_blender_addon_style_network_field_makes_a_network_job():
     settings.style_network = ""
     with pytest.raises(job.JobError, match="add a style image"):
         job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
+
+
+def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
+    from dreamvideo.blender_source import BlenderSource
+    from dreamvideo.style.content import load_pairs, open_content
+    from test_blender_source import DX, DY, N, _write_frame
+
+    for t in range(N):
+        _write_frame(tmp_path / f"frame_{t + 1:04d}.exr", t)
+    source, flow = open_content(tmp_path)
+    assert isinstance(source, BlenderSource) and flow is source  # Blender's own flow, not OpenCV
+    pairs = load_pairs(source, flow)
+    assert len(pairs) == N - 1
+    np.testing.assert_allclose(pairs[0].flow_ba[12, 20], (-DX, -DY), atol=1e-5)
