@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from contact_sheet import contact_sheet, pick, write_png  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-ZOOM_PRESETS = ["quickstart", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p"]
+ZOOM_PRESETS = ["quickstart", "zoom_out", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p"]
 
 
 def small_size(preset, width: int) -> tuple[int, int]:

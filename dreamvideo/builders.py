@@ -17,14 +17,15 @@ DEFAULT_NOISE_SIZE = (640, 360)
 GUIDE_MAX_SIDE = 512
 
 
-def backbone_for(preset: Preset, precision: str = "float32") -> Backbone:
+def backbone_for(preset: Preset) -> Backbone:
+    """The backbone in ``model.precision`` (``auto`` resolved for this machine), for dreaming and
+    style transfer alike: both measured ~0.55x the float32 time per step, same progress per step."""
     model = preset.model
-    return load_backbone(model.backbone, model.weights, model.pooling, resolve_precision(precision))
+    return load_backbone(model.backbone, model.weights, model.pooling, resolve_precision(model.precision))
 
 
 def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
-    """The Dreamer, on a backbone in ``model.precision`` (style keeps float32: see README)."""
-    backbone = backbone or backbone_for(preset, preset.model.precision)
+    backbone = backbone or backbone_for(preset)
 
     def guide_features(layer: str, path: Path) -> np.ndarray:
         image = read_image(path)

@@ -123,7 +123,7 @@ class ModelConfig(Section):
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto", description="network arithmetic for dreaming; auto: bfloat16 where the CPU has it natively")
+        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
 
 
 class NeuronConfig(Section):
@@ -180,18 +180,20 @@ class ZoomConfig(Section):
     center: tuple[Animatable, Animatable] = (0.5, 0.5)
     source_blend: Animatable = 0.0
     # What keeps a long zoom steady (dreamvideo/zoom/stationary.py); 0 turns each off.
-    flatten: float = Field(default=0.0, ge=0, le=1, description="share of the structure larger "
+    flatten: float = Field(default=0.2, ge=0, le=1, description="share of the structure larger "
                            "than flatten_sigma removed per frame")
     flatten_sigma: float = Field(default=12.0, gt=0, le=512, description="px")
-    detail: float = Field(default=0.0, ge=0, le=64, description="fine noise re-injected per frame, "
+    detail: float = Field(default=4.0, ge=0, le=64, description="fine noise re-injected per frame, "
                           "RMS levels")
-    colour_match: float = Field(default=0.0, ge=0, le=1, description="pull toward the opening frame's "
+    spectrum_match: float = Field(default=0.5, ge=0, le=1, description="pull the structure of "
+                                  "each octave of scale toward the opening frame's per frame")
+    colour_match: float = Field(default=0.25, ge=0, le=1, description="pull toward the opening frame's "
                                 "colour mean and spread per frame")
-    soft_range: float = Field(default=0.0, ge=0, le=64, description="levels of smooth roll-off "
+    soft_range: float = Field(default=24.0, ge=0, le=64, description="levels of smooth roll-off "
                               "before 0 and 255 (0: hard clip)")
     border: Literal["dream", "reflect"] = Field(default="dream", description="zoom out: what fills "
                                                 "the entering border before it is dreamt")
-    border_steps: int = Field(default=0, ge=0, le=1000, description="extra dream steps on the "
+    border_steps: int = Field(default=4, ge=0, le=1000, description="extra dream steps on the "
                               "entering border (zoom out)")
 
 

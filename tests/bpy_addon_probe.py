@@ -87,6 +87,14 @@ def probe_register(addon, args):
         scene.dreamvideo.effect = effect
         drawn[effect] = _draw(bpy.types.DREAMVIDEO_PT_main, bpy.context)
     drawn["prefs"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+    # While an install runs, the preferences show its progress and a Cancel button instead.
+    install = sys.modules[MODULE + ".install_op"].DREAMVIDEO_OT_install_engine
+    install.active = type("Running", (), {"fraction": 0.4, "status": "Install Engine 2/3: ..."})()
+    try:
+        drawn["prefs_installing"] = _draw(type(prefs), bpy.context, bl_rna=prefs.bl_rna)
+        drawn["install_poll"] = bpy.ops.dreamvideo.install_engine.poll()
+    finally:
+        install.active = None
     info = {
         "drawn": drawn,
         "classes": [cls.__name__ for cls in addon.CLASSES],

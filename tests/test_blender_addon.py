@@ -93,6 +93,10 @@ class TestInBlender:
         assert drawn["prefs"] == ["engine_python", "dreamvideo.check_engine",
                                   "dreamvideo.install_engine", "dreamvideo.open_install_log",
                                   "install_python", "engine_folder", "cache_dir"]
+        assert drawn["prefs_installing"][:4] == ["engine_python", "dreamvideo.check_engine",
+                                                 "dreamvideo.install_cancel",
+                                                 "dreamvideo.open_install_log"]
+        assert drawn["install_poll"] is False  # one install at a time
         assert set(info["operators"]) == {"render", "check_engine", "style_image_add",
                                           "install_engine", "install_cancel", "open_install_log"}
         assert info["prefs"]["cache_dir"] == "//dreamvideo_cache"

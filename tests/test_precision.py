@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 
 from dreamvideo import objectives as O
-from dreamvideo.builders import dreamer_for
+from dreamvideo.builders import backbone_for, dreamer_for
 from dreamvideo.cli import main
 from dreamvideo.config import parse_preset
 from dreamvideo.dream import DreamSettings, Dreamer
+from dreamvideo.config import StyleConfig
 from dreamvideo.errors import UserError
 from dreamvideo.models import cpu_has_native_bfloat16, load_backbone, resolve_precision, to_batch
+from dreamvideo.style import Stylizer
 from dreamvideo.videoio import smooth_noise
 
 LAYER = "block3_conv3"
@@ -93,9 +95,23 @@ def test_bad_precision_is_one_line_exit_2(tmp_path):
 
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
-def test_dreamer_follows_model_precision(precision):
+def test_dream_and_style_follow_model_precision(precision):
     preset = parse_preset({"model": {"precision": precision}, "dream": {"objective": [{"layer": LAYER}]}})
     assert dreamer_for(preset).extractor.backbone.precision == precision
+    assert backbone_for(preset).precision == precision
+
+
+def test_bfloat16_style_lowers_the_float32_loss_like_float32():
+    content, style = smooth_noise(1, (48, 32)), smooth_noise(2, (64, 64))
+    config = StyleConfig(tolerance=0.0, init="content", scale=0.25, style_layers=["block1_conv1", "block2_conv1"])
+    stylizers = {p: Stylizer([(style, 1.0)], config, backbone=load_backbone(precision=p)) for p in ("float32", "bfloat16")}
+    judge = stylizers["float32"]
+    inputs = judge.inputs(content.astype(np.float32))
+    before = judge.evaluate(content.astype(np.float32), inputs)["total"]
+    after = {p: judge.evaluate(s.stylize(content, init=content.astype(np.float32), iterations=8).image.astype(np.float32),
+                               inputs)["total"] for p, s in stylizers.items()}
+    assert after["bfloat16"] < 0.7 * before
+    assert after["bfloat16"] == pytest.approx(after["float32"], rel=0.25)
 
 
 PRESET = """\

@@ -38,7 +38,7 @@ class DreamZoom:
         self.dreamer = dreamer
         self.closing = preset.output.loop_frames if preset.output.loop else 0
         self.frames = None
-        self._reference: S.ColourStats | None = None  # derived from saved frame 0 only
+        self._reference = None  # (colour stats, band energies) of saved frame 0 only
 
     def render_plan(self, frames: int) -> tuple[int, list[int]]:
         self.frames = frames
@@ -60,7 +60,7 @@ class DreamZoom:
             out = self.dreamer.dream(np.asarray(ctx.source, np.float32), settings.for_first_frame(dream), ctx.rng)
         else:
             out = self._next(ctx, phase, settings)
-            out = S.match_colour(out, self.reference(ctx), zoom.colour_match)
+            out = S.match_colour(out, self.reference(ctx)[0], zoom.colour_match)
         out = S.soft_limit(out, zoom.soft_range) if soft else out
         if ctx.index >= frames:
             weight = (phase + 1) / self.closing
@@ -71,12 +71,14 @@ class DreamZoom:
         zoom = self.preset.zoom
         previous = np.asarray(ctx.previous, np.float32)
         height, width = previous.shape[:2]
-        moved = ZoomStep.at(zoom, phase).apply(previous)
+        camera = ZoomStep.at(zoom, phase)
+        moved = camera.apply(previous)
         new = self.entering(phase, (width, height))
         if zoom.border == "dream" and new.any():
-            moved = S.fill_entering(moved, new, ctx.rng, sigma=zoom.flatten_sigma, rms=float(previous.std()))
-        moved = S.flatten(moved, zoom.flatten, zoom.flatten_sigma)
-        moved = S.add_detail(moved, ctx.rng, zoom.detail)
+            moved = S.fill_entering(moved, new, ctx.rng, sigma=zoom.flatten_sigma, rms=zoom.detail)
+        moved = S.match_spectrum(moved, self.reference(ctx)[1], zoom.spectrum_match)
+        moved = S.counter_scale_shift(moved, camera.scale, zoom.flatten, zoom.flatten_sigma)
+        moved = S.add_detail(moved, ctx.rng, zoom.detail, camera.scale)
         blend = value_at(zoom.source_blend, phase)
         start = moved if blend <= 0 else (1 - blend) * moved + blend * np.asarray(ctx.source, np.float32)
         out = self.dreamer.dream(start, settings, ctx.rng)
@@ -91,10 +93,11 @@ class DreamZoom:
                  for k in range(min(BORDER_MEMORY, max(phase, 1)))]
         return S.entering(steps, size)
 
-    def reference(self, ctx: FrameContext) -> S.ColourStats:
-        """The opening frame's colour statistics (frame 0 as saved)."""
+    def reference(self, ctx: FrameContext) -> tuple[S.ColourStats, tuple[float, ...]]:
+        """The opening frame's colour statistics and band energies (frame 0 as saved)."""
         if self._reference is None:
-            self._reference = S.ColourStats.of(ctx.history(0))
+            opening = ctx.history(0).astype(np.float32)
+            self._reference = S.ColourStats.of(opening), S.band_energy(opening)
         return self._reference
 
 

@@ -10,7 +10,8 @@ Frames that start from the warped previous output run ``iterations.next`` at ful
 frames optimised from scratch (the first, or ``init: content | noise``) run ``iterations.first``
 on the ``style.resolutions`` pyramid (a coarse pass on an already stylised start only blurs it).
 A frame whose ``style_weight`` is 0 is the content frame itself; below the clip's peak weight the
-stylised frame is mixed with the content by weight / peak, so a keyframed weight fades smoothly.
+stylised frame is mixed with the content by weight / peak, so a keyframed weight fades smoothly
+(the next frame's warped start and temporal target undo that mix, so the style is not faded twice).
 
 Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
 flows of the last few frames are cached only to save time; after a resume they are read back
@@ -18,6 +19,8 @@ from the source and recomputed, giving the same frames.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -94,7 +97,7 @@ class StyleEffect:
         coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
         target, init = None, None
         if coherent:
-            target = self.temporal_target(ctx)
+            target = self.temporal_target(self._unfaded(ctx))
             if config.init == "warped":
                 reliable = target.weights[0][..., None] > 0
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
@@ -115,6 +118,21 @@ class StyleEffect:
         peak = peak_of(self.config.style_weight)
         weight = abs(value_at(self.config.style_weight, frame))
         return min(1.0, weight / peak) if peak > 0 else 0.0
+
+    def _unfaded(self, ctx: FrameContext) -> FrameContext:
+        """``ctx`` whose earlier outputs are their stylisations before the fade toward the content
+        (content + (output - content) / fade), so a fading weight does not fade twice."""
+        def unfade(index: int, output: np.ndarray) -> np.ndarray:
+            fade = self.fade(index)
+            if fade <= 0 or fade >= 1:
+                return output
+            content = self._source_frame(index).astype(np.float32)
+            return to_uint8(content + (self._fit(output).astype(np.float32) - content) / fade)
+
+        if all(self.fade(i) >= 1 for i in range(max(0, ctx.index - self._reach()), ctx.index)):
+            return ctx
+        return replace(ctx, previous=unfade(ctx.index - 1, ctx.previous),
+                       history=lambda index: unfade(index, ctx.history(index)))
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights

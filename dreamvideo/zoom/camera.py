@@ -34,7 +34,9 @@ class ZoomStep:
         return matrix
 
     def apply(self, image: np.ndarray) -> np.ndarray:
-        """Transform an image (any dtype); pixels brought in from outside mirror the edge."""
+        """Transform an image (any dtype); pixels brought in from outside mirror the edge (a zoom
+        out replaces them: ``zoom.border``). Bicubic: a bilinear resample blurs a little every
+        frame, and a zoom resamples the same picture hundreds of times."""
         height, width = image.shape[:2]
         return cv2.warpAffine(image, self.matrix((width, height)), (width, height),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+                              flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)

@@ -7,17 +7,22 @@ into slabs faster than they are broken up, and where they hit 0 or 255 the clip 
 the gradient keeps pushing outward and nothing moves. The controls, applied every frame:
 
 * ``flatten``: remove a share of the structure larger than ``flatten_sigma`` px (the
-  magnified patterns), so large scales decay as fast as the zoom feeds them;
+  magnified patterns), so large scales decay as fast as the zoom feeds them; zooming out, the
+  same share of the finest structure (below ~1 px), which the zoom shrinks below the network's
+  scale, is smoothed instead;
 * ``detail``: re-inject fine noise (RMS levels) that the magnification smoothed away, for the
-  dream to grow new patterns from;
+  dream to grow new patterns from.
+
+Both are given for 3 % zoom per frame and follow the zoom rate (ln scale), so a keyframed zoom
+that speeds up is counteracted in proportion, and a pure pan or rotation is left alone.
 * ``colour_match``: pull the per-channel mean and spread (in an opponent colour space: light,
   red-blue, green-magenta) toward those of the opening frame;
 * ``soft_range``: a smooth roll-off over the last ``soft_range`` levels instead of a hard clip,
   so saturated areas keep a gradient and never freeze at 0 / 255.
 
 A zoom out brings in a border the previous frame never had: ``entering`` finds it and
-``fill_entering`` fills it with a blurred continuation of the picture plus noise for the dream
-to work on, instead of mirrored or stretched edge pixels.
+``fill_entering`` fills it with dreamt structure taken from elsewhere in the frame over the
+local colours, for the dream to stitch in, instead of mirrored or stretched edge pixels.
 """
 
 from __future__ import annotations
@@ -69,8 +74,57 @@ def soft_limit(image: np.ndarray, knee: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def bands(image: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Laplacian pyramid, fine to coarse; the last entry is the low-pass residual."""
+    out, low = [], np.asarray(image, np.float32)
+    for _ in range(levels - 1):
+        if min(low.shape[:2]) < 8:
+            break
+        smaller = cv2.pyrDown(low)
+        out.append(low - cv2.pyrUp(smaller, dstsize=(low.shape[1], low.shape[0])))
+        low = smaller
+    return out + [low]
+
+
+def merge(pyramid: list[np.ndarray]) -> np.ndarray:
+    image = pyramid[-1]
+    for band in reversed(pyramid[:-1]):
+        image = cv2.pyrUp(image, dstsize=(band.shape[1], band.shape[0])) + band
+    return image
+
+
+def band_energy(image: np.ndarray, levels: int = 5) -> tuple[float, ...]:
+    """RMS of each band-pass level (fine to coarse, the low-pass residual left out): how much
+    structure the image has at each scale, octave by octave."""
+    return tuple(float(np.sqrt(np.mean(band ** 2))) for band in bands(image, levels)[:-1])
+
+
+def match_spectrum(image: np.ndarray, target: tuple[float, ...], strength: float,
+                   max_gain: float = 2.0) -> np.ndarray:
+    """Scale each octave of structure ``strength`` (0..1, in log gain) of the way to the
+    ``target`` energies (``band_energy`` of the opening frame), each gain within
+    [1/max_gain, max_gain]: a zoom in feeds the coarse octaves and starves the fine ones, a zoom
+    out the opposite; this undoes either, whatever the camera does."""
+    if strength <= 0:
+        return image
+    pyramid = bands(image, len(target) + 1)
+    for level, goal in enumerate(target[:len(pyramid) - 1]):
+        rms = float(np.sqrt(np.mean(pyramid[level] ** 2)))
+        gain = np.clip((goal / (rms + 1e-6)) ** strength, 1 / max_gain, max_gain)
+        pyramid[level] = pyramid[level] * gain
+    return merge(pyramid).astype(np.float32)
+
+
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT)
+
+
+REFERENCE_RATE = float(np.log(1.03))  # the zoom rate the amounts are given for (3 % per frame)
+
+
+def rate_factor(scale: float) -> float:
+    """How much faster than 3 % per frame the camera changes scale (signed: < 0 zooms out)."""
+    return float(np.log(max(scale, 1e-6))) / REFERENCE_RATE
 
 
 def flatten(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
@@ -79,7 +133,25 @@ def flatten(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
     if amount <= 0:
         return image
     low = blur(image, sigma)
-    return (image - amount * (low - low.mean(axis=(0, 1)))).astype(np.float32)
+    return (image - min(amount, 1.0) * (low - low.mean(axis=(0, 1)))).astype(np.float32)
+
+
+def smooth_fine(image: np.ndarray, amount: float, sigma: float = 1.0) -> np.ndarray:
+    """Remove ``amount`` (0..1) of the structure finer than ``sigma`` px (what a zoom out
+    shrinks below the network's scale)."""
+    if amount <= 0:
+        return image
+    return (image + min(amount, 1.0) * (blur(image, sigma) - image)).astype(np.float32)
+
+
+def counter_scale_shift(image: np.ndarray, scale: float, amount: float, sigma: float) -> np.ndarray:
+    """Undo the spectrum's slide that a zoom step causes, ``amount`` at 3 % per frame and in
+    proportion to the zoom rate: zooming in, large structure is flattened; zooming out, the
+    finest is smoothed."""
+    rate = rate_factor(scale)
+    if rate > 0:
+        return flatten(image, amount * rate, sigma)
+    return smooth_fine(image, -amount * rate)
 
 
 def fine_noise(shape: tuple[int, ...], rng: np.random.Generator, rms: float) -> np.ndarray:
@@ -89,7 +161,10 @@ def fine_noise(shape: tuple[int, ...], rng: np.random.Generator, rms: float) -> 
     return noise * (rms / (float(np.sqrt(np.mean(noise ** 2))) + 1e-8))
 
 
-def add_detail(image: np.ndarray, rng: np.random.Generator, rms: float) -> np.ndarray:
+def add_detail(image: np.ndarray, rng: np.random.Generator, rms: float, scale: float = 1.03) -> np.ndarray:
+    """Add fine noise of ``rms`` levels at 3 % zoom in per frame, in proportion to the zoom rate
+    (none when the camera does not magnify)."""
+    rms = rms * max(0.0, rate_factor(scale))
     if rms <= 0:
         return image
     return image + fine_noise(image.shape, rng, rms)
@@ -114,15 +189,21 @@ def entering(matrices: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
 
 def fill_entering(image: np.ndarray, new: np.ndarray, rng: np.random.Generator, *,
                   sigma: float, rms: float) -> np.ndarray:
-    """Replace the entering border (``new`` == 1 on pixels outside the previous frame) with a
-    strongly blurred continuation of the picture plus mid-scale noise of ``rms`` levels, for
-    the dream to turn into new content."""
+    """Replace the entering border (``new`` == 1 on pixels outside the previous frame) with
+    other dreamt content of the same picture — the frame moved by a random offset of at least a
+    quarter of its size (wrapping around) — over a blurred continuation of the colours, plus
+    a little noise of ``rms`` levels, for the dream to stitch into new content. Edge pixels are
+    never stretched or mirrored into it."""
     outside = (new >= 0.999).astype(np.float32)
     if not outside.any():
         return image
+    height, width = image.shape[:2]
+    dy = int(rng.integers(height // 4, height - height // 4 + 1))
+    dx = int(rng.integers(width // 4, width - width // 4 + 1))
+    elsewhere = np.roll(image, (dy, dx), axis=(0, 1))
     continuation = blur(image, sigma)
+    patch = elsewhere - blur(elsewhere, sigma) + continuation  # its structure, the local colour
     noise = rng.standard_normal(image.shape).astype(np.float32)
-    noise = blur(noise, 1.5)
-    noise *= rms / (float(np.sqrt(np.mean(noise ** 2))) + 1e-8)
+    patch = patch + blur(noise, 1.0) * (rms / 4)
     soft = blur(outside, 1.5)[..., None]
-    return (image * (1 - soft) + (continuation + noise) * soft).astype(np.float32)
+    return (image * (1 - soft) + patch * soft).astype(np.float32)
