@@ -178,68 +178,53 @@ def parse_args(argv):
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
     parser.add_argument("--skip-architectures", action="store_true")
+    parser.add_argument("--network", help="use this trained network instead of training one")
+    parser.add_argument("--opt-size", help="size of the optimisation renders compared with the "
+                        "network's (its frames are reduced to it); default --size")
     return parser.parse_args(argv)
+
+
+def shrink_clip(clip: Clip, size: tuple[int, int]) -> Clip:
+    """The clip at a smaller size (INTER_AREA), flows resized and their vectors scaled."""
+    factor = size[0] / clip.frames[0].shape[1]
+    frames = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in clip.frames]
+    flows = [[cv2.resize(f, size, interpolation=cv2.INTER_AREA) * factor for f in group]
+             for group in (clip.flows_fw, clip.flows_bw)]
+    return Clip(frames, *flows)
+
+
+def save(results: dict) -> None:
+    results["load_now"] = os.getloadavg()
+    (OUT / "fast_style.json").write_text(json.dumps(results, indent=1, default=float))
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     size = tuple(int(v) for v in args.size.split("x"))
+    small = tuple(int(v) for v in (args.opt_size or args.size).split("x"))
     OUT.mkdir(exist_ok=True)
     results: dict = {"args": vars(args), "load_at_start": os.getloadavg()}
     clip = zoom_clip(size, max(args.train_frames, args.frames))
     style = stroke_style()
-    folder = OUT / "fast_style_clip"
-    folder.mkdir(exist_ok=True)
-    for index, frame in enumerate(clip.frames):
-        cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    cv2.imwrite(str(OUT / "fast_style_style.png"), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
     config = StyleConfig(scale=0.5 * size[0] / 640, iterations={"first": args.first, "next": args.next})
-
-    print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames of {size}", flush=True)
-    net_path = OUT / "fast_style.keras"
-    wall, cpu = time.perf_counter(), time.process_time()
-    train_style([OUT / "fast_style_style.png"], str(folder), net_path, style=config, model=ModelConfig(),
-                settings=TrainSettings(steps=args.steps, batch=args.batch), overwrite=True, progress=Progress("plain"))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    results["train"] = {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
-                        "wall_s_per_step": wall / args.steps, "cpu_s_per_step": cpu / args.steps}
-    print(f"  {results['train']}", flush=True)
+    net_path = Path(args.network) if args.network else OUT / "fast_style.keras"
+    if not args.network:
+        folder = OUT / "fast_style_clip"
+        folder.mkdir(exist_ok=True)
+        for index, frame in enumerate(clip.frames):
+            cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(OUT / "fast_style_style.png"), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
+        print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames of {size}", flush=True)
+        wall, cpu = time.perf_counter(), time.process_time()
+        train_style([OUT / "fast_style_style.png"], str(folder), net_path, style=config, model=ModelConfig(),
+                    settings=TrainSettings(steps=args.steps, batch=args.batch), overwrite=True,
+                    progress=Progress("plain"))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        results["train"] = {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
+                            "wall_s_per_step": wall / args.steps, "cpu_s_per_step": cpu / args.steps}
+        print(f"  {results['train']}", flush=True)
+        save(results)
     network = load_network(net_path, backbone="vgg16-hed")
-
-    print("optimisation, independent vs coherent, side by side", flush=True)
-    independent = Renderer("independent", config.model_copy(update={"temporal_weight": 0.0, "init": "content"}),
-                           clip, style, jit=False)
-    coherent = Renderer("coherent", config, clip, style, jit=False)
-    cpu_seconds = {"independent": [], "coherent": []}
-    for index in range(args.frames):  # alternating, so load changes hit both alike
-        for renderer in (independent, coherent):
-            cpu = time.process_time()
-            renderer.frame(index)
-            cpu_seconds[renderer.run.name].append(time.process_time() - cpu)
-    net_alone, t_alone = network_render(network, clip, config, args.frames, blend=False)
-    net_blend, t_blend = network_render(network, clip, config, args.frames, blend=True)
-    follow = float(np.mean(coherent.run.seconds[1:]))
-    follow_cpu = float(np.mean(cpu_seconds["coherent"][1:]))
-    net_wall = float(np.mean([w for w, _ in t_blend[1:]]))
-    net_cpu = float(np.mean([c for _, c in t_blend[1:]]))
-    results["640"] = {
-        "optimised_following_wall_s": follow, "optimised_following_cpu_s": follow_cpu,
-        "independent_wall_s": float(np.mean(independent.run.seconds)),
-        "network_alone_wall_s": float(np.mean([w for w, _ in t_alone[1:]])),
-        "network_blend_wall_s": net_wall, "network_blend_cpu_s": net_cpu,
-        "ratio_wall": net_wall / follow, "ratio_cpu": net_cpu / follow_cpu}
-    errors = {name: mean_warping_error(outs, clip) for name, outs in (
-        ("independent", independent.run.outputs), ("coherent", coherent.run.outputs),
-        ("network", net_alone), ("network_blend", net_blend))}
-    results["warping_error"] = {**errors, "ratio": errors["network_blend"] / errors["independent"]}
-    stylizer = coherent.stylizer
-    results["loss"] = {name: losses(stylizer, outs, clip) for name, outs in (
-        ("independent", independent.run.outputs), ("coherent", coherent.run.outputs),
-        ("network_blend", net_blend))}
-    results["loss"]["style_ratio"] = results["loss"]["network_blend"]["style"] / results["loss"]["independent"]["style"]
-    index = args.frames - 1
-    compare_picture(clip.frames[index], coherent.run.outputs[index], net_blend[index], style,
-                    OUT / "fast_style_compare.png")
 
     print("1920x1080 frame", flush=True)
     big = zoom_clip((1920, 1080), 1).frames[0]
@@ -248,10 +233,61 @@ def main(argv=None) -> None:
                        "network_bf16": timed(lambda: half.stylize_float(big)),
                        "bf16_vs_f32_mean_abs_diff": float(np.abs(half.stylize_float(big)
                                                                  - network.stylize_float(big)).mean())}
+    print(f"  {results['1080']}", flush=True)
+    save(results)
     if not args.skip_architectures:
         results["architectures"] = architectures(big)
-    results["load_at_end"] = os.getloadavg()
-    (OUT / "fast_style.json").write_text(json.dumps(results, indent=1, default=float))
+        save(results)
+
+    print(f"network at {size}: {args.frames} frames, alone and with the flow blend", flush=True)
+    net_alone, t_alone = network_render(network, clip, config, args.frames, blend=False)
+    net_blend, t_blend = network_render(network, clip, config, args.frames, blend=True)
+    print(f"optimisation at {size}: one value-and-gradient (an L-BFGS iteration)", flush=True)
+    from dreamvideo.models import load_backbone
+    from dreamvideo.style import Stylizer
+
+    full = Stylizer([(style, 1.0)], config, backbone=load_backbone())
+    inputs, x = full.inputs(clip.frames[1], frame=1), clip.frames[1].astype(np.float32)
+    per_iteration = timed(lambda: full.value_and_grad(x, inputs))
+    net_frame = timed(lambda: network.stylize_float(clip.frames[1]))
+
+    print(f"optimisation at {small}, independent vs coherent, side by side", flush=True)
+    shrunk = shrink_clip(clip, small)
+    small_config = config.model_copy(update={"scale": 0.5 * small[0] / 640})
+    independent = Renderer("independent", small_config.model_copy(update={"temporal_weight": 0.0, "init": "content"}),
+                           shrunk, style, jit=False)
+    coherent = Renderer("coherent", small_config, shrunk, style, jit=False)
+    for index in range(args.frames):  # alternating, so load changes hit both alike
+        independent.frame(index)
+        if index == 0:  # frame 0 is made the same way by both: not twice
+            for name in ("outputs", "seconds", "iterations", "losses"):
+                getattr(coherent.run, name).append(getattr(independent.run, name)[0])
+        else:
+            coherent.frame(index)
+    follow_iterations = float(np.mean(coherent.run.iterations[1:]))
+    follow = [per_iteration[i] * follow_iterations for i in (0, 1)]
+    net_wall = float(np.mean([w for w, _ in t_blend[1:]]))
+    net_cpu = float(np.mean([c for _, c in t_blend[1:]]))
+    results["640"] = {
+        "lbfgs_iteration_wall_s": per_iteration[0], "lbfgs_iteration_cpu_s": per_iteration[1],
+        "following_frame_iterations": follow_iterations,
+        "optimised_following_wall_s": follow[0], "optimised_following_cpu_s": follow[1],
+        "network_wall_s": net_frame[0], "network_cpu_s": net_frame[1],
+        "network_blend_wall_s": net_wall, "network_blend_cpu_s": net_cpu,
+        "ratio_wall": net_wall / follow[0], "ratio_cpu": net_cpu / follow[1]}
+    print(f"  {results['640']}", flush=True)
+    shrink = [lambda outs: [cv2.resize(o, small, interpolation=cv2.INTER_AREA) for o in outs]][0]
+    runs = {"independent": independent.run.outputs, "coherent": coherent.run.outputs,
+            "network": shrink(net_alone), "network_blend": shrink(net_blend)}
+    errors = {name: mean_warping_error(outs, shrunk) for name, outs in runs.items()}
+    results["warping_error"] = {**errors, "ratio": errors["network_blend"] / errors["independent"]}
+    stylizer = coherent.stylizer
+    results["loss"] = {name: losses(stylizer, outs, shrunk) for name, outs in runs.items() if name != "network"}
+    results["loss"]["style_ratio"] = results["loss"]["network_blend"]["style"] / results["loss"]["independent"]["style"]
+    index = args.frames - 1
+    compare_picture(shrunk.frames[index], coherent.run.outputs[index], runs["network_blend"][index], style,
+                    OUT / "fast_style_compare.png")
+    save(results)
     print(json.dumps(results, indent=1, default=float))
 
 

@@ -76,10 +76,11 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
 def test_render_with_the_network_method(clip_folder, tmp_path):
     from dreamvideo.engine import render
     from dreamvideo.progress import Progress
-    from dreamvideo.style.network import Architecture, build_transform_net, save_network
+    from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, save_network
 
-    network = save_network(tmp_path / "untrained.keras", build_transform_net(Architecture(blocks=1)),
-                           {"backbone": "vgg16-hed", "styles": [], "architecture": {}})
+    arch = Architecture(blocks=1)
+    network = save_network(tmp_path / "untrained.keras", build_transform_net(arch),
+                           {"backbone": "vgg16-hed", "styles": [], "architecture": architecture_dict(arch)})
     preset = parse_preset({"effect": "style", "source": {"sequence": str(clip_folder / "frames")},
                            "output": {"path": str(tmp_path / "out"), "codec": "png", "size": [40, 30]},
                            "style": {"method": "network", "network": str(network)}})
@@ -212,3 +213,15 @@ def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
     pairs = load_pairs(source, flow)
     assert len(pairs) == N - 1
     np.testing.assert_allclose(pairs[0].flow_ba[12, 20], (-DX, -DY), atol=1e-5)
+
+
+def test_bfloat16_network_stays_close_to_float32(tmp_path):
+    from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, load_network, save_network
+
+    arch = Architecture(blocks=1)
+    path = save_network(tmp_path / "n.keras", build_transform_net(arch),
+                        {"backbone": "vgg16-hed", "architecture": architecture_dict(arch)})
+    frame = textured_image((44, 36), seed=4)
+    f32 = load_network(path).stylize_float(frame)
+    bf16 = load_network(path, dtype="mixed_bfloat16").stylize_float(frame)
+    assert np.abs(f32 - bf16).mean() < 2.0 and np.abs(f32 - bf16).max() > 0  # bfloat16 really ran
