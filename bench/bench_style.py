@@ -11,6 +11,7 @@ coherent/independent ratio of Lai et al.'s warping error E_warp is printed three
 render cannot fit its own metric: with the exact flow and occlusions of the generator (the
 headline), with the render's own flow (DIS medium + consistency mask), and with a different
 estimator (Farneback + its consistency mask). Also: content+style loss ratio (target <= 1.10),
+sharpness ratio (blur lowers E_warp, so it is watched),
 time per following frame (absolute seconds are unreliable on a shared machine), and the noise
 stability (Gupta et al. 2017): mean output change over mean input change between frames of a
 still clip with sensor noise (``--noise`` grey levels).
@@ -149,6 +150,12 @@ def stability(outputs, frames) -> float:
     return float(change(outputs) / change(frames))
 
 
+def sharpness(outputs) -> float:
+    """Mean absolute Laplacian of the grey following frames (blur lowers it, and E_warp too)."""
+    grey = [cv2.cvtColor(o, cv2.COLOR_RGB2GRAY).astype(np.float32) for o in outputs[1:]]
+    return float(np.mean([np.abs(cv2.Laplacian(g, cv2.CV_32F)).mean() for g in grey]))
+
+
 def contact_sheet(frames, path: Path, columns: int = 4) -> None:
     rows = [np.concatenate(frames[i:i + columns] + [np.zeros_like(frames[0])] *
                            (columns - len(frames[i:i + columns])), 1)
@@ -223,8 +230,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  E_warp {label:15s} {c:.5f} / {i:.5f} = {c / i:.3f}   (target <= 0.35)")
     loss_ratio = np.mean(coherent["losses"][1:]) / np.mean(independent["losses"][1:])
     print(f"  content+style loss (following) ratio {loss_ratio:.3f}   (target <= 1.10)")
-    frames = len(clip.frames)
-    per_frame = lambda run: float(np.mean(run["seconds"][1:]))  # noqa: E731
+    print(f"  sharpness (mean |Laplacian|, following) ratio "
+          f"{sharpness(coherent['outputs']) / sharpness(independent['outputs']):.3f}   "
+          "(warm starts blur what they resample)")
+    # all work frames after the first (every pass) per following clip frame
+    per_frame = lambda run: float(np.nansum(run["seconds"][1:])) / (len(clip.frames) - 1)  # noqa: E731
     print(f"  time per following frame: {per_frame(coherent):.1f} s vs {per_frame(independent):.1f}"
           f" s (independent may be from the cache: another run, other load)")
     if args.clip == "still":

@@ -232,3 +232,15 @@ def test_consistency_mask_on_a_camera_roll_is_on_at_the_centre(estimated):
     mask = consistency_mask(fw, bw)
     assert mask[20:44, 32:64].mean() > 0.9
     assert mask.mean() > 0.85
+
+
+def test_cubic_warp_blurs_less_than_bilinear_at_half_pixel_shifts():
+    image = textured_image((64, 48), seed=5).astype(np.float32)
+    there, back = np.full((48, 64, 2), 0.5, np.float32), np.full((48, 64, 2), -0.5, np.float32)
+    detail = {}
+    for interpolation in ("linear", "cubic"):
+        moved = warp(warp(image, there, interpolation=interpolation), back, interpolation=interpolation)
+        detail[interpolation] = np.abs(cv2.Laplacian(moved[8:-8, 8:-8], cv2.CV_32F)).mean()
+    original = np.abs(cv2.Laplacian(image[8:-8, 8:-8], cv2.CV_32F)).mean()
+    assert detail["linear"] < detail["cubic"] < 1.05 * original
+    assert detail["cubic"] > 0.8 * original

@@ -58,6 +58,13 @@ def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None)
     return StyleEffect(stylizer, flow, source=source, frame_size=frame_size)
 
 
+def warp_output(output: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """An earlier output warped into this frame, float32 [0, 255]. Bicubic: every warm start
+    resamples the painting, and bilinear's blur adds up over frames (bench_style.py: sharpness
+    0.62x the independent render's after 7 frames, 0.74x bicubic, for E_warp 0.073x -> 0.079x)."""
+    return np.clip(warp(output.astype(np.float32), flow, interpolation="cubic"), 0, 255)
+
+
 def read_styles(config: StyleConfig) -> list[tuple[np.ndarray, float]]:
     """``(uint8 RGB image, blend weight)`` for each of ``style.images``."""
     if not config.images:
@@ -168,7 +175,7 @@ class StyleEffect:
             bw_chain = bw if j == 1 else chain_flows(bw_chain, bw)  # t -> t-j
             if j in offsets:
                 earlier = ctx.previous if j == 1 else ctx.history(ctx.index - j)
-                warped.append(warp(self._fit(earlier).astype(np.float32), bw_chain))
+                warped.append(warp_output(self._fit(earlier), bw_chain))
                 masks.append(consistency_mask(fw_chain, bw_chain))
         weights = long_term_weights(masks)
         for _ in range(len(self.config.long_term) + 1 - len(offsets)):  # same K every frame:
@@ -198,7 +205,7 @@ class StyleEffect:
                 index = where.work_index(where.pass_ - 1, neighbour)
             to_neighbour, from_neighbour = self._flows_between(frame, neighbour)
             earlier = self._unfade(neighbour, self._fit(ctx.history(index)))
-            warped.append(warp(earlier.astype(np.float32), to_neighbour))
+            warped.append(warp_output(earlier, to_neighbour))
             masks.append(consistency_mask(from_neighbour, to_neighbour))
         init = previous_pass if where.first_of_pass else \
             multipass.blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
