@@ -10,6 +10,10 @@ saturation and of fine detail, the border detail ratio (what a zoom out brings i
 interior: ~1 = dreamt like the rest, << 1 = smeared), the loop seam ratio for looping presets,
 and seconds per frame (only comparable within one run: the machine is shared).
 
+``--cost PRESET`` instead times the preset at its own size with the zoom controls on (its
+values) and off (``PLAIN``: hard clip, reflected border), frame by frame interleaved, and
+prints the time ratio.
+
 Targets (issue 8): scale drift <= 1.2, clipped <= 3 % in every frame, saturation drift <= 1.2,
 seam ratio <= 1.2.
 """
@@ -23,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dreamvideo.builders import source_for
 from dreamvideo.config import load_preset
+from dreamvideo.effects import FrameContext, build_effect
 from dreamvideo.effects.dream_zoom import transition_errors
 from dreamvideo.engine import render
 from dreamvideo.videoio import SequenceSource
@@ -33,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from contact_sheet import contact_sheet, pick, write_png  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+PLAIN = ["zoom.spectrum_match=0", "zoom.flatten=0", "zoom.detail=0", "zoom.colour_match=0",
+         "zoom.soft_range=0", "zoom.border=reflect", "zoom.border_steps=0"]
 ZOOM_PRESETS = ["quickstart", "zoom_out", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p"]
 
 
@@ -71,6 +79,27 @@ def row(name: str, preset, frames: list[np.ndarray], seconds: float) -> str:
             f"{numbers['border_min']:.2f} | {seam} | {seconds:.2f} |")
 
 
+def controls_cost(name: str, frames: int) -> float:
+    """Time per frame with the preset's zoom controls over time without them (interleaved)."""
+    path = ROOT / "presets" / f"{name}.yaml"
+    presets = [load_preset(path, [f"output.frames={frames}"]), load_preset(path, [f"output.frames={frames}", *PLAIN])]
+    source = source_for(presets[0])
+    still = next(source.frames())
+    effects = [build_effect(p, source, frame_size=source.size) for p in presets]
+    histories, seconds = [[], []], [0.0, 0.0]
+    for index in range(frames):
+        for k, effect in enumerate(effects):
+            history = histories[k]
+            ctx = FrameContext(index=index, total=frames, previous=history[-1] if history else None,
+                               source=still, previous_source=still,
+                               rng=np.random.default_rng([presets[k].seed, index]), history=history.__getitem__)
+            start = time.perf_counter()
+            history.append(effect.render(ctx))
+            if index:  # frame 0 is the long first dream, the same for both
+                seconds[k] += time.perf_counter() - start
+    return seconds[0] / seconds[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("presets", nargs="*", default=ZOOM_PRESETS)
@@ -80,7 +109,11 @@ def main() -> None:
     parser.add_argument("--sheets", type=Path, help="write a contact sheet PNG per preset here")
     parser.add_argument("--reuse", action="store_true", help="keep frames already rendered")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--cost", metavar="PRESET", help="time ratio controls on / off at the preset's size")
     args = parser.parse_args()
+    if args.cost:
+        print(f"{args.cost}: time per frame, zoom controls on / off: x{controls_cost(args.cost, 13):.2f}")
+        return
 
     print("| preset | frames | pattern scale early -> last (drift) | max clipped | saturation drift "
           "| detail drift | border detail (min) | loop seam | s/frame |")
@@ -91,7 +124,7 @@ def main() -> None:
         print(row(name, preset, frames, seconds), flush=True)
         if args.sheets:
             chosen = {index: frames[index] for index in pick(len(frames), 12)}
-            write_png(args.sheets / f"{name}.png", contact_sheet(chosen, columns=6, width=128))
+            write_png(args.sheets / f"{name}.png", contact_sheet(chosen, columns=6, width=112))
 
 
 if __name__ == "__main__":

@@ -126,6 +126,15 @@ def writable_folder(folder: Path) -> Path:
     return folder
 
 
+def check_target(folder: Path) -> Path:
+    """``folder`` may be replaced by a new environment: empty, or an environment already (venv
+    --clear empties it). Anything else is refused, so a wrong Engine Folder deletes nothing."""
+    folder = Path(folder)
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "pyvenv.cfg").is_file():
+        raise InstallError(f"{folder} holds other files; choose an empty folder for the engine")
+    return folder
+
+
 def install_steps(python: str, folder: Path, wheel: Path, pip_args: tuple[str, ...] = ()) -> list[Step]:
     engine = str(venv_python(folder))
     return [
@@ -192,7 +201,7 @@ class EngineInstall:
             raise InstallError("the add-on has no engine wheel; install the zip made by "
                                "blender_addon/build.py")
         python, _ = find_python(python)
-        folder = writable_folder(folder)
+        folder = writable_folder(check_target(folder))
         return cls(install_steps(python, folder, Path(wheel), pip_args), folder=folder,
                    log_path=log_path)
 

@@ -17,15 +17,19 @@ DEFAULT_NOISE_SIZE = (640, 360)
 GUIDE_MAX_SIDE = 512
 
 
-def backbone_for(preset: Preset) -> Backbone:
-    """The backbone in ``model.precision`` (``auto`` resolved for this machine), for dreaming and
-    style transfer alike: both measured ~0.55x the float32 time per step, same progress per step."""
+def backbone_for(preset: Preset, *, dreaming: bool = False) -> Backbone:
+    """The backbone in ``model.precision``. ``auto`` is resolved for this machine when dreaming;
+    style transfer keeps float32 under ``auto`` and runs bfloat16 only when asked (README:
+    Precision — faster per iteration, but short optimisations land differently)."""
     model = preset.model
-    return load_backbone(model.backbone, model.weights, model.pooling, resolve_precision(model.precision))
+    precision = model.precision
+    if precision == "auto":
+        precision = resolve_precision(precision) if dreaming else "float32"
+    return load_backbone(model.backbone, model.weights, model.pooling, precision)
 
 
 def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
-    backbone = backbone or backbone_for(preset)
+    backbone = backbone or backbone_for(preset, dreaming=True)
 
     def guide_features(layer: str, path: Path) -> np.ndarray:
         image = read_image(path)
@@ -38,17 +42,17 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
-def flow_for(source, method: str):
+def flow_for(source, method: str, *, upscale: float = 1.0):
     """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
     ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
-    choice of ``dis`` / ``farneback``)."""
+    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale``."""
     from .flow import OpenCVFlow
 
     config = getattr(source, "config", None)
     chosen = getattr(config, "flow", None)
     if hasattr(source, "flow_pair") and chosen == "vector":
         return source
-    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method)
+    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale)
 
 
 def source_for(preset: Preset):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     farm = render.add_mutually_exclusive_group()
     farm.add_argument("--workers", type=_positive_int, metavar="N",
                       help="render on a Dask cluster of N worker processes on this machine")
-    farm.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+    farm.add_argument("--scheduler", metavar="tcp://HOST:PORT", type=_scheduler_address,
                       help="render on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue)")
 
     dream = commands.add_parser("dream", help="dream a single image")
@@ -87,12 +88,20 @@ def run_render(args) -> int:
     else:
         from .engine import render
 
-        outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode), keep_work=args.keep_work)
-                   for _, preset in presets]
+        several = len(presets) > 1
+        outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode, job=name if several else None),
+                          keep_work=args.keep_work) for name, preset in presets]
     if mode not in ("none", "json"):
         for output in outputs:
             print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+def _scheduler_address(text: str) -> str:
+    host_port = text.split("://", 1)[-1]
+    if not re.fullmatch(r"[^/:\s]+(:[^/\s]+)*:\d+", host_port):
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT, got {text!r}")
+    return text
 
 
 def _positive_int(text: str) -> int:

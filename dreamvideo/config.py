@@ -27,6 +27,14 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 PresetPath = Annotated[Path, AfterValidator(_resolve)]
 
 
+def _resolve_spec(spec: str, info: ValidationInfo) -> str:
+    """A folder, glob or ``%05d`` pattern, relative to the preset's folder like any path."""
+    return str(_resolve(Path(spec), info))
+
+
+PresetSpec = Annotated[str, AfterValidator(_resolve_spec)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,7 +95,7 @@ class SourceConfig(Section):
     image: PresetPath | None = None
     noise: NoiseSourceConfig | None = None
     video: PresetPath | None = None
-    sequence: str | None = None
+    sequence: PresetSpec | None = None
     blender: BlenderSourceConfig | None = None
 
     @model_validator(mode="after")
@@ -123,7 +131,7 @@ class ModelConfig(Section):
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(
-        default="auto", description="network arithmetic (dream and style); auto: bfloat16 where the CPU has it natively")
+        default="auto", description="network arithmetic; auto: bfloat16 for dreaming where the CPU has it natively, float32 for style")
 
 
 class NeuronConfig(Section):
@@ -229,7 +237,8 @@ class StyleConfig(Section):
     content_weight: Animatable = 1.0
     style_weight: Animatable = 10.0
     tv_weight: Animatable = 1.0
-    temporal_weight: Animatable = Field(default=50.0, description="0 turns temporal coherence off")
+    temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence "
+                                        "off; default 200 (optimize), 50 (network)")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
@@ -245,16 +254,33 @@ class StyleConfig(Section):
     preserve_colors: bool = Field(default=False, description="transfer luminance only (keep the "
                                   "content's chroma)")
     flow: Literal["dis", "farneback"] = "dis"
+    flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
+                                "frames enlarged by this factor (sub-pixel accuracy)")
     long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")
     resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
                              "level) to full size, for frames optimised from scratch")
+    passes: int = Field(default=1, ge=1, le=16, description="multi-pass (Ruder et al. 2016): "
+                        "alternate forward and backward passes over the clip; 1 = one forward pass")
+    pass_blend: float = Field(default=0.5, ge=0, le=1, description="share of the warped neighbour "
+                              "in the start image of a frame in a later pass (Ruder's delta)")
     method: Literal["optimize", "network"] = Field(
         default="optimize", description="optimize each frame (Gatys), or run a style network made "
         "by `dreamvideo train-style` (style.network)")
     network: PresetPath | None = Field(default=None, description="the .keras file of "
                                        "`dreamvideo train-style`, for method: network")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _temporal_default(cls, data: Any) -> Any:
+        """The two methods use ``temporal_weight`` differently: the optimiser's temporal loss
+        holds flicker to 0.07x the independent render's and noise to 0.56x at 200 (50: 0.10x,
+        0.79x; bench/bench_style.py), the network's blend keeps a third of the previous frame
+        at 50."""
+        if isinstance(data, dict) and "temporal_weight" not in data and data.get("method") == "network":
+            return {**data, "temporal_weight": 50.0}
+        return data
 
     @model_validator(mode="after")
     def _network_given(self):
@@ -313,6 +339,9 @@ class Preset(Section):
         if value is not None and info.data.get("effect") == "dream_zoom":
             raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
                              "several jobs still render in parallel")
+        style = info.data.get("style")
+        if value is not None and info.data.get("effect") == "style" and style is not None and style.passes > 1:
+            raise ValueError("not with style.passes > 1 (a later pass runs over the whole clip); render it whole")
         return value
 
 

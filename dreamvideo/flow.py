@@ -37,6 +37,7 @@ _DIS_PRESETS = {
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
 _METHODS = ("dis", "farneback")
+_INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
 
 
 @runtime_checkable
@@ -55,9 +56,14 @@ class OpenCVFlow:
     """Flow estimated by OpenCV on grayscale frames: DIS (default) or Farneback.
 
     ``preset`` only applies to DIS: ``"medium"`` (default, best), ``"fast"``, ``"ultrafast"``.
+    ``upscale`` > 1 estimates on frames enlarged by that factor (bicubic) and scales the flow
+    back: on a realistic camera clip at 320 px, 2 halves DIS's end-point error (0.19 -> 0.11 px
+    mean, 0.25 -> 0.09 px at the 90th percentile; ``bench/bench_style.py``) for ~3.5x its time,
+    but follows sensor noise more on a still shot (mean flow 0.054 instead of 0.036 px).
     """
 
-    def __init__(self, method: str = "dis", *, preset: str = "medium") -> None:
+    def __init__(self, method: str = "dis", *, preset: str = "medium",
+                 upscale: float = 1.0) -> None:
         method, preset = method.lower(), preset.lower()
         if method not in _METHODS:
             raise UserError(
@@ -67,12 +73,15 @@ class OpenCVFlow:
             raise UserError(
                 f"unknown DIS optical flow preset {preset!r}; use one of {', '.join(_DIS_PRESETS)}"
             )
+        if not 1 <= upscale <= 4:
+            raise UserError(f"optical flow upscale must be between 1 and 4, got {upscale:g}")
         self.method = method
         self.preset = preset
+        self.upscale = float(upscale)
         self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset]) if method == "dis" else None
 
     def __repr__(self) -> str:
-        return f"OpenCVFlow({self.method!r}, preset={self.preset!r})"
+        return f"OpenCVFlow({self.method!r}, preset={self.preset!r}, upscale={self.upscale:g})"
 
     def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
         """Forward flow a->b and backward flow b->a; ``index`` is unused."""
@@ -81,8 +90,22 @@ class OpenCVFlow:
                 f"frame {index} is {_size(frame_a)} but frame {index + 1} is {_size(frame_b)}; "
                 "all frames of a clip must have the same size"
             )
-        gray_a, gray_b = _gray_u8(frame_a), _gray_u8(frame_b)
-        return self._flow(gray_a, gray_b), self._flow(gray_b, gray_a)
+        gray_a, gray_b = self._enlarged(_gray_u8(frame_a)), self._enlarged(_gray_u8(frame_b))
+        return (self._back(self._flow(gray_a, gray_b), frame_a),
+                self._back(self._flow(gray_b, gray_a), frame_a))
+
+    def _enlarged(self, gray: np.ndarray) -> np.ndarray:
+        if self.upscale == 1:
+            return gray
+        return cv2.resize(gray, None, fx=self.upscale, fy=self.upscale,
+                          interpolation=cv2.INTER_CUBIC)
+
+    def _back(self, flow: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        if self.upscale == 1:
+            return flow
+        size = (frame.shape[1], frame.shape[0])
+        ratio = np.array([size[0] / flow.shape[1], size[1] / flow.shape[0]], np.float32)
+        return np.ascontiguousarray(cv2.resize(flow, size, interpolation=cv2.INTER_AREA) * ratio)
 
     def _flow(self, gray_a: np.ndarray, gray_b: np.ndarray) -> np.ndarray:
         if self._dis is not None:
@@ -121,10 +144,12 @@ class PrecomputedFlow:
                 _checked_flow(bw, frame_a, index, "backward"))
 
 
-def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate") -> np.ndarray:
+def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate",
+         interpolation: Literal["linear", "cubic"] = "linear") -> np.ndarray:
     """Backward-warp ``image`` by ``flow``: ``out[y, x] = image[y + flow[y,x,1], x + flow[y,x,0]]``.
 
-    Bilinear (``cv2.remap``; sub-pixel positions are quantised to 1/32 px). To bring frame t
+    Bilinear (``cv2.remap``; sub-pixel positions are quantised to 1/32 px), or bicubic, which
+    blurs less at sub-pixel shifts (and may overshoot the input's range). To bring frame t
     into frame t+1's geometry pass the backward flow (t+1 -> t). ``image`` is (H, W) or
     (H, W, C) with any C, dtype uint8, uint16, float32 or float64 (result has the same dtype and
     shape); bool masks are warped as float32 and returned as float32 in [0, 1].
@@ -138,7 +163,8 @@ def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate") -
     map_x, map_y = _sample_maps(flow)
 
     def remap(channels: np.ndarray) -> np.ndarray:
-        out = cv2.remap(np.ascontiguousarray(channels), map_x, map_y, cv2.INTER_LINEAR,
+        out = cv2.remap(np.ascontiguousarray(channels), map_x, map_y,
+                        _INTERPOLATIONS[interpolation],
                         borderMode=_BORDERS[border], borderValue=0)
         return out.reshape(channels.shape)
 
@@ -165,7 +191,11 @@ def consistency_mask(
       - the forward/backward check fails (disocclusion):
         ``|w~ + w_bw|^2 > 0.01 (|w~|^2 + |w_bw|^2) + 0.5``,
       - it lies on a motion boundary: ``|grad u_bw|^2 + |grad v_bw|^2 > 0.01 |w_bw|^2 + 0.002``
-        (central differences),
+        (central differences), the gradient taken **relative to its median over the image**:
+        Ruder's test on the raw gradient marks the centre of any camera roll of 2 degrees per
+        frame or more as a boundary (a rotation's gradient is that large everywhere, and the
+        flow is ~0 at its centre), while a camera's pan, zoom or roll has one constant
+        gradient (its Jacobian) that the median recovers,
       - and, if ``mark_outside``, its source ``x + w_bw(x)`` falls outside frame t;
     1 elsewhere.
     """
@@ -175,8 +205,7 @@ def consistency_mask(
     fw_warped = warp(flow_fw.astype(np.float32, copy=False), bw)
     bw_sq = _sq_norm(bw)
     disoccluded = _sq_norm(fw_warped + bw) > 0.01 * (_sq_norm(fw_warped) + bw_sq) + 0.5
-    grads = np.gradient(bw, axis=(0, 1))
-    boundary = _sq_norm(grads[0]) + _sq_norm(grads[1]) > 0.01 * bw_sq + 0.002
+    boundary = _boundary_strength(bw) > 0.01 * bw_sq + 0.002
     reliable = ~(disoccluded | boundary)
     if mark_outside:
         reliable &= source_inside(bw)
@@ -236,6 +265,15 @@ def _sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     map_x = np.arange(w, dtype=np.float32)[None, :] + flow[..., 0].astype(np.float32, copy=False)
     map_y = np.arange(h, dtype=np.float32)[:, None] + flow[..., 1].astype(np.float32, copy=False)
     return map_x, map_y
+
+
+def _boundary_strength(flow: np.ndarray) -> np.ndarray:
+    """``|grad u|^2 + |grad v|^2`` of the flow minus the camera's part: the gradient's median
+    over the image (the Jacobian of a global pan, zoom or roll, which the moving objects,
+    a minority of pixels, do not shift). Zero on a camera-only motion, large where objects
+    move (including the smooth ramps an estimator draws around them)."""
+    grads = np.concatenate(np.gradient(flow, axis=(0, 1)), axis=2)  # du/dy dv/dy du/dx dv/dx
+    return np.sum((grads - np.median(grads, axis=(0, 1))) ** 2, axis=2)
 
 
 def _sq_norm(vectors: np.ndarray) -> np.ndarray:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from .config import Preset, StyleImage
 from .errors import UserError
+from .videoio.images import IMAGE_SUFFIXES
+from .videoio.sequences import list_frame_files
 
 
 def named_files(preset: Preset) -> list[tuple[str, Path]]:
@@ -41,6 +43,9 @@ def check_inputs(preset: Preset, *, name: str | None = None) -> None:
     prefix = f"{name}: " if name else ""
     if preset.effect == "style" and preset.style.method == "optimize" and not preset.style.images:
         raise UserError(f"{prefix}style.images: give at least one style image (a path or {{path, weight}})")
+    spec = preset.source.sequence
+    if spec is not None and not list_frame_files(spec, IMAGE_SUFFIXES):
+        raise UserError(f"{prefix}source.sequence: no images found for {spec}")
     for key, path in named_files(preset):
         if not path.exists():
             raise UserError(f"{prefix}{key}: not found: {path}")

@@ -282,6 +282,7 @@ def probe_install(addon, args):
 
     prefs = bpy.context.preferences.addons[MODULE].preferences
     prefs.engine_folder = args.folder
+    prefs.install_python = args.python
     try:
         result = sorted(bpy.ops.dreamvideo.install_engine())
         error = ""
@@ -328,6 +329,7 @@ def main():
     parser.add_argument("--work", default="")
     parser.add_argument("--preset", default="")
     parser.add_argument("--folder", default="")
+    parser.add_argument("--python", default="")
     args = parser.parse_args()
     if args.mode not in ("register", "install"):  # first: loading factory settings would reset the preferences
         blender_scene.build_scene(6, (96, 54), 16)

@@ -169,6 +169,15 @@ def test_install_python_is_checked_before_anything_runs(tmp_path):
     assert inst.fits(version) and os.access(python, os.X_OK)
     with pytest.raises(inst.InstallError, match="cannot write to /proc/dreamvideo_engine"):
         inst.writable_folder(Path("/proc/dreamvideo_engine"))  # unwritable, even for root
+    full = tmp_path / "documents"
+    (full / "thesis.txt").parent.mkdir()
+    (full / "thesis.txt").write_text("keep me")
+    with pytest.raises(inst.InstallError, match="holds other files; choose an empty folder"):
+        inst.EngineInstall.start(python="", folder=full, wheel=Path(__file__), log_path=tmp_path / "log")
+    assert (full / "thesis.txt").read_text() == "keep me"
+    (tmp_path / "old_env").mkdir()
+    (tmp_path / "old_env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert inst.check_target(tmp_path / "old_env") == tmp_path / "old_env"  # replaced by --clear
     with pytest.raises(inst.InstallError, match="no engine wheel"):
         inst.EngineInstall.start(python="", folder=tmp_path / "env", wheel=None,
                                  log_path=tmp_path / "log")
@@ -254,9 +263,13 @@ def engine_wheel(tmp_path_factory):
     return build.build_wheel(tmp_path_factory.mktemp("wheel"), build.manifest_version())
 
 
-def test_real_venv_without_the_network_fails_in_one_line(tmp_path, engine_wheel):
-    """The real steps (venv, pip install of the add-on's wheel, check) with the package index
-    switched off: pip cannot get TensorFlow, and the message says so."""
+def test_real_venv_without_the_network_fails_in_one_line(tmp_path, engine_wheel, monkeypatch):
+    """The real steps (venv, pip install of the add-on's wheel, check) with every package source
+    switched off (index, local mirrors, pip's configuration): pip cannot get TensorFlow, and the
+    message says so."""
+    for name in [n for n in os.environ if n.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     log = tmp_path / "install.log"
     job = inst.EngineInstall.start(python=sys.executable, folder=tmp_path / "env", wheel=engine_wheel,
                                    log_path=log, pip_args=("--no-index",))

@@ -204,17 +204,27 @@ class TestInBlender:
         previewed = [s.rsplit(" ", 1)[1] for s in info["statuses"] if " | preview: frame " in s]
         assert previewed and previewed == sorted(previewed, key=int)
 
-    def test_failed_install_reports_one_line(self, addon_zip, tmp_path):
-        """Install Engine into a folder nobody can write (not even root): one line, with the log."""
-        info = _probe(addon_zip, tmp_path, "install", folder="/proc/dreamvideo_engine")
+    @pytest.mark.parametrize("case", ["unwritable", "wrong_python"])
+    def test_failed_install_reports_one_line(self, addon_zip, tmp_path, case):
+        """Install Engine into a folder nobody can write (not even root), or with a Python the
+        engine cannot use: one line naming the cause, with the log's path."""
+        if case == "unwritable":
+            options, cause = {"folder": "/proc/dreamvideo_engine"}, \
+                "cannot write to /proc/dreamvideo_engine"
+        else:
+            old = tmp_path / "python3.9"
+            old.write_text("#!/bin/sh\necho 3 9 18\n")
+            old.chmod(0o755)
+            options, cause = {"python": old}, f"{old} is Python 3.9.18; the engine needs Python 3.10-3.12"
+        info = _probe(addon_zip, tmp_path, "install", **options)
         assert info["result"] == ["CANCELLED"] and info["engine_python"] == ""
         error = info["error"].strip().splitlines()
         assert len(error) == 1, info["error"]
-        assert "Install Engine failed: cannot write to /proc/dreamvideo_engine" in error[0]
+        assert f"Install Engine failed: {cause}" in error[0]
         assert error[0].endswith(f"(log: {info['install_log']})")
         assert Path(info["install_log"]).parent == Path(info["user_folder"])
         assert str(tmp_path / "blender_user") in info["user_folder"]  # the add-on's user folder
-        assert "cannot write to /proc/dreamvideo_engine" in Path(info["install_log"]).read_text()
+        assert cause in Path(info["install_log"]).read_text()
 
 
 @pytest.mark.slow

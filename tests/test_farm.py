@@ -80,7 +80,7 @@ def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
     try:
@@ -116,7 +116,7 @@ def dask_processes(tmp_path):
             stop(process)
 
 
-def test_scheduler_processes_take_a_job_survive_kill_9_and_refuse_a_second_submission(tmp_path, dask_processes):
+def test_scheduler_processes_take_a_job_refuse_a_concurrent_one_and_survive_kill_9(tmp_path, dask_processes):
     from distributed import Client
 
     frames, segment, overlap = 15, 5, 2
@@ -124,20 +124,21 @@ def test_scheduler_processes_take_a_job_survive_kill_9_and_refuse_a_second_submi
     preset.write_text(preset.read_text().replace("next: 6", "next: 12"))  # slow enough to interrupt
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "dreamvideo", "render", str(preset), "--scheduler", dask_processes]
-    submit = subprocess.Popen(command + ["--progress", "json", "--keep-work"], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [sys.executable, "-m", "dreamvideo", "render", str(preset), "--scheduler", dask_processes,
+               "--progress", "json", "--keep-work"]
+    submissions = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, start_new_session=True) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "out.work.lock").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        second = subprocess.run(command + ["--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                timeout=120)
-        assert second.returncode == 2
-        assert f"is being rendered by pid {submit.pid} on " in second.stderr
-
         with Client(dask_processes, timeout="30s") as client:
             victim = sorted(client.run(os.getpid).values())[0]  # a worker process (its nanny restarts it)
+        deadline = time.monotonic() + 120
+        while all(s.poll() is None for s in submissions) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        refused = next(s for s in submissions if s.poll() is not None)  # the same preset, at the same time
+        submit = next(s for s in submissions if s is not refused)
+        assert refused.returncode == 2
+        assert f"is being rendered by pid {submit.pid} on " in refused.stderr.read()
+
         total = sum(s.length for s in plan_segments(frames, SegmentsConfig(frames=segment, overlap=overlap)))
         records = []
         for line in submit.stdout:
@@ -153,7 +154,8 @@ def test_scheduler_processes_take_a_job_survive_kill_9_and_refuse_a_second_submi
         records += [json.loads(line) for line in submit.stdout]
         assert submit.wait(timeout=300) == 0, submit.stderr.read()
     finally:
-        stop(submit)
+        for submission in submissions:
+            stop(submission)
     assert records[-1]["stage"] == "done" and records[-1]["frame"] == total
     output = read_frames(tmp_path / "out")
     assert len(output) == frames and {f.shape for f in output} == {(SIZE[1], SIZE[0], 3)}

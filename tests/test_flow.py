@@ -16,7 +16,7 @@ from dreamvideo.flow import (
     warp,
     warping_error,
 )
-from synthetic import moving_square_clip, textured_image, translating_clip
+from synthetic import Camera, camera_clip, moving_square_clip, textured_image, translating_clip
 
 SIZE = (96, 64)
 SHIFT = (3, -2)
@@ -102,6 +102,18 @@ def test_opencv_flow_recovers_translation(translation, method, preset):
         assert estimated.dtype == np.float32 and estimated.shape == (64, 96, 2)
         error = np.linalg.norm(estimated - true, axis=2)[INTERIOR]
         assert np.median(error) < 0.5
+
+
+def test_flow_on_enlarged_frames_is_more_accurate_on_a_camera_move():
+    clip = camera_clip((96, 64), 2)  # sub-pixel pan, zoom and roll, two moving objects
+    errors = {}
+    for upscale in (1, 2):
+        _, bw = OpenCVFlow(upscale=upscale).flow_pair(0, *clip.frames)
+        assert bw.shape == (64, 96, 2) and bw.dtype == np.float32
+        errors[upscale] = np.linalg.norm(bw - clip.flows_bw[0], axis=2)[~clip.disoccluded[0]].mean()
+    assert errors[2] < 0.85 * errors[1]
+    with pytest.raises(UserError, match="upscale"):
+        OpenCVFlow(upscale=8)
 
 
 def test_opencv_flow_accepts_float_frames(translation):
@@ -207,3 +219,28 @@ def test_warping_error_is_zero_for_a_perfect_pair_and_large_for_unrelated(square
     unrelated = textured_image(SIZE, seed=99)
     assert warping_error(a, unrelated, flow, mask) > 0.02
     assert warping_error(a, b, flow, np.zeros((64, 96), np.float32)) == 0.0
+
+
+@pytest.mark.parametrize("estimated", [False, True])
+def test_consistency_mask_on_a_camera_roll_is_on_at_the_centre(estimated):
+    # a roll has no occlusion; its flow gradient (~0.05 px/px at 3 deg) is the same everywhere
+    # and the flow ~0 at the centre, where Ruder's raw gradient test called it a boundary
+    clip = camera_clip((96, 64), 2, camera=Camera(zoom=0.01, rotation=3.0, pan=(0.4, 0.2)),
+                       sprites=(), lighting=0)
+    fw, bw = (OpenCVFlow("dis").flow_pair(0, *clip.frames) if estimated
+              else (clip.flows_fw[0], clip.flows_bw[0]))
+    mask = consistency_mask(fw, bw)
+    assert mask[20:44, 32:64].mean() > 0.9
+    assert mask.mean() > 0.85
+
+
+def test_cubic_warp_blurs_less_than_bilinear_at_half_pixel_shifts():
+    image = textured_image((64, 48), seed=5).astype(np.float32)
+    there, back = np.full((48, 64, 2), 0.5, np.float32), np.full((48, 64, 2), -0.5, np.float32)
+    detail = {}
+    for interpolation in ("linear", "cubic"):
+        moved = warp(warp(image, there, interpolation=interpolation), back, interpolation=interpolation)
+        detail[interpolation] = np.abs(cv2.Laplacian(moved[8:-8, 8:-8], cv2.CV_32F)).mean()
+    original = np.abs(cv2.Laplacian(image[8:-8, 8:-8], cv2.CV_32F)).mean()
+    assert detail["linear"] < detail["cubic"] < 1.05 * original
+    assert detail["cubic"] > 0.8 * original

@@ -44,6 +44,7 @@ def test_style_image_typo_fails_before_tensorflow_and_leaves_no_work_folder(fold
 @pytest.mark.parametrize("raw, key", [
     ({"source": {"image": "nope.png"}}, "source.image"),
     ({"source": {"video": "nope.mp4"}}, "source.video"),
+    ({"source": {"sequence": "nope/%04d.png"}}, "source.sequence"),
     ({"model": {"weights": "nope.h5"}}, "model.weights"),
     ({"dream": {"objective": [{"layer": "block3_conv1"}, {"layer": "block3_conv1", "guide": "nope.png"}]}},
      "dream.objective[1].guide"),
@@ -52,7 +53,7 @@ def test_style_image_typo_fails_before_tensorflow_and_leaves_no_work_folder(fold
 ])
 def test_each_named_input_is_checked_with_its_key_path(folder, raw, key):
     preset = parse_preset(raw, base_dir=folder)
-    with pytest.raises(UserError, match=f"^{re.escape(key)}: not found: .*nope"):
+    with pytest.raises(UserError, match=f"^{re.escape(key)}: (not found:|no images found for) .*nope"):
         check_inputs(preset)
 
 
@@ -63,6 +64,9 @@ def test_style_without_images_and_folder_instead_of_file(folder):
         check_inputs(parse_preset({"source": {"image": "."}}, base_dir=folder))
     check_inputs(parse_preset({"effect": "style", "style": {"images": ["style.png"]},
                                "source": {"image": "in.png"}}, base_dir=folder))  # all present: fine
+    relative = parse_preset({"source": {"sequence": "*.png"}}, base_dir=folder)  # like every path
+    assert relative.source.sequence == str(folder / "*.png")
+    check_inputs(relative)
 
 
 def test_work_folder_without_frames_is_taken_over(folder, capsys):

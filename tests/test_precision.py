@@ -98,7 +98,13 @@ def test_bad_precision_is_one_line_exit_2(tmp_path):
 def test_dream_and_style_follow_model_precision(precision):
     preset = parse_preset({"model": {"precision": precision}, "dream": {"objective": [{"layer": LAYER}]}})
     assert dreamer_for(preset).extractor.backbone.precision == precision
-    assert backbone_for(preset).precision == precision
+    assert backbone_for(preset).precision == precision  # style
+
+
+def test_auto_dreams_in_the_machines_best_precision_and_styles_in_float32():
+    preset = parse_preset({"dream": {"objective": [{"layer": LAYER}]}})
+    assert dreamer_for(preset).extractor.backbone.precision == resolve_precision("auto")
+    assert backbone_for(preset).precision == "float32"
 
 
 def test_bfloat16_style_lowers_the_float32_loss_like_float32():
@@ -142,3 +148,25 @@ def test_resume_is_exact_in_each_precision(tmp_path, precision):
     resumed = [cv2.imread(str(p)) for p in sorted((tmp_path / "frames").glob("*.png"))]
     for mine, theirs in zip(resumed, reference, strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_keras_application_graphs_convert_too():
+    """vgg19 / inception_v3 go through the same conversion (their weights are not on this machine):
+    a small graph with batch norm and a softmax classifier gives the same answers in bfloat16."""
+    from dreamvideo._tf import tf
+    from dreamvideo.models import _outputs, in_precision
+
+    keras = tf.keras
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same", name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="norm")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    network = keras.Model(inputs, keras.layers.Dense(5, activation="softmax", name="predictions")(x))
+    network.get_layer("norm").set_weights([np.full(8, 1.5), np.full(8, 0.1), np.full(8, 0.2), np.full(8, 2.0)])
+    new_inputs, outputs = in_precision(network.input, _outputs(network), "bfloat16")
+    assert [outputs[name].dtype for name in ("conv", "predictions")] == ["bfloat16", "bfloat16"]
+    converted = keras.Model(new_inputs, outputs["predictions"])
+    image = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    ours = tf.cast(converted(image), tf.float32).numpy()
+    np.testing.assert_allclose(ours, network(image).numpy(), atol=0.02)
+    assert converted.get_layer("norm").get_weights()[3][0] == 2.0  # weights copied

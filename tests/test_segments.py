@@ -49,6 +49,8 @@ def test_segment_settings_are_checked():
         parse_preset({"segments": {"frames": 8, "overlap": 2}})
     with pytest.raises(UserError, match="^segments: overlap must be smaller than frames"):
         parse_preset({"effect": "style", "segments": {"frames": 4, "overlap": 4}})
+    with pytest.raises(UserError, match=r"^segments: not with style.passes > 1"):
+        parse_preset({"effect": "style", "style": {"passes": 2}, "segments": {"frames": 8, "overlap": 2}})
 
 
 def test_bad_preset_in_a_batch_stops_it_before_any_work(tmp_path, capsys):
@@ -68,3 +70,9 @@ def test_workers_must_be_positive(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["render", "p.yaml", "--workers", "0"])
     assert exit_.value.code == 2 and "must be a whole number >= 1" in capsys.readouterr().err
+
+
+def test_scheduler_address_is_checked_before_work(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["render", "p.yaml", "--scheduler", "nonsense"])
+    assert exit_.value.code == 2 and "expected tcp://HOST:PORT, got 'nonsense'" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 Tiny images (<= 64 px) and shallow layers keep this file fast on two CPU cores.
 """
 
+import json
+import shutil
 from types import SimpleNamespace
 
 import cv2
@@ -16,7 +18,10 @@ from dreamvideo.effects.base import FrameContext
 from dreamvideo.effects.dream_video import build as build_dream
 from dreamvideo.effects.style import StyleEffect, build
 from dreamvideo.errors import UserError
-from dreamvideo.flow import OpenCVFlow, consistency_mask, source_inside, warp, warping_error
+from dreamvideo.engine import WorkFolder, render_frames
+from dreamvideo.flow import (OpenCVFlow, PrecomputedFlow, consistency_mask, source_inside, warp,
+                             warping_error)
+from dreamvideo.progress import Progress
 from dreamvideo.style import (MIN_ITERATIONS, Evaluation, Stylizer, TemporalTarget, blend_grams,
                               level_sizes, minimize_lbfgs, param, should_stop, style_size,
                               stylize_image, temporal_loss, tv_loss)
@@ -373,3 +378,83 @@ def test_dream_start_image_uses_the_input_where_the_flow_fails():
     np.testing.assert_allclose(start[unreliable], clip.frames[1][unreliable])
     np.testing.assert_allclose(start[~unreliable], 0.75 * 200 + 0.25 * clip.frames[1][~unreliable],
                                atol=0.5)
+
+
+# --- multi-pass (Ruder et al. 2016, section 3.3) ---------------------------------------------
+
+class RecordingStylizer(Stylizer):
+    """A real stylizer that remembers what each call started from."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = []
+
+    def stylize(self, content, *, init, **kwargs):
+        self.calls.append({"content": np.asarray(content).copy(), "init": np.asarray(init).copy(),
+                           "temporal": kwargs.get("temporal")})
+        return super().stylize(content, init=init, **kwargs)
+
+
+def render_passes(clip, work, passes=3, start_with=None):
+    """Run the engine's frame loop over ``clip`` into ``work`` with an exact-flow style effect."""
+    cfg = config(iterations={"first": 3, "next": 2}, tolerance=0, passes=passes)
+    stylizer = RecordingStylizer([(stripes(), 1.0)], cfg)
+    source = ListSource(clip.frames)
+    effect = StyleEffect(stylizer, PrecomputedFlow(list(zip(clip.flows_fw, clip.flows_bw))),
+                         source=source, frame_size=source.size)
+    total, order = effect.render_plan(len(clip.frames))
+    work.prepare({"test": 1}, overwrite=False)
+    work.describe(effect.describe_frames(len(clip.frames)))
+    render_frames(effect, source, work, 0, total=total, frames=len(clip.frames),
+                  progress=Progress("none"))
+    return stylizer, total, order
+
+
+@pytest.fixture(scope="module")
+def three_passes(tmp_path_factory):
+    clip = translating_clip(SIZE, 3, shift=(2, 1), seed=21)
+    work = WorkFolder(tmp_path_factory.mktemp("passes") / "out.work")
+    stylizer, total, order = render_passes(clip, work)
+    return clip, work, stylizer, total, order
+
+
+def test_passes_alternate_direction_and_blend_with_the_warped_neighbour(three_passes):
+    clip, work, stylizer, total, order = three_passes
+    assert (total, order) == (9, [6, 7, 8])
+    plan = json.loads((work.root / "plan.json").read_text())
+    assert [(p["pass"], p["frame"]) for p in plan] == [
+        (0, 0), (0, 1), (0, 2), (1, 2), (1, 1), (1, 0), (2, 0), (2, 1), (2, 2)]
+    assert [p["direction"] for p in plan[3:6]] == ["backward"] * 3
+    expected_content = [clip.frames[p["frame"]] for p in plan]
+    for call, content in zip(stylizer.calls, expected_content):
+        np.testing.assert_array_equal(call["content"], content)
+    out = [work.read(i).astype(np.float32) for i in range(total)]
+    # the first frame of a pass starts from where the previous pass ended (same clip frame)
+    np.testing.assert_array_equal(stylizer.calls[3]["init"], out[2])
+    # work 4 = frame 1 going backward: half its pass-0 self, half frame 2 of this pass (work 3)
+    # moved back along the true motion (content moves by (2, 1) per frame)
+    blend = 0.5 * out[1][:-1, :-2] + 0.5 * out[3][1:, 2:]
+    np.testing.assert_allclose(stylizer.calls[4]["init"][:-1, :-2], blend, atol=1e-3)
+    # its temporal loss looks both ways: frame 2 (this pass) and frame 0 (previous pass)
+    target = stylizer.calls[4]["temporal"]
+    np.testing.assert_allclose(target.warped[0][:-1, :-2], out[3][1:, 2:], atol=1e-3)
+    np.testing.assert_allclose(target.warped[1][1:, 2:], out[0][:-1, :-2], atol=1e-3)
+    assert target.weights[:, 8:-8, 8:-8].min() == 1  # exact flow: reliable inside
+
+
+def test_resume_in_a_backward_pass_gives_the_same_frames(three_passes, tmp_path):
+    clip, work, _, total, _ = three_passes
+    resumed = WorkFolder(tmp_path / "out.work")
+    (resumed.root / "frames").mkdir(parents=True)
+    for index in range(4):  # stopped after the first frame of the backward pass
+        shutil.copy(work.frame_path(index), resumed.frame_path(index))
+    render_passes(clip, resumed)
+    for index in range(4, total):
+        np.testing.assert_array_equal(resumed.read(index), work.read(index))
+
+
+def test_temporal_weight_default_depends_on_the_method():
+    assert StyleConfig().temporal_weight == 200  # optimisation: bench_style.py's choice
+    network = StyleConfig(method="network", network="x.keras")
+    assert network.temporal_weight == 50  # the network's blend keeps a third of the previous frame
+    assert StyleConfig(method="network", network="x.keras", temporal_weight=7).temporal_weight == 7

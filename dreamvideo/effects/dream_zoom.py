@@ -75,7 +75,7 @@ class DreamZoom:
         moved = camera.apply(previous)
         new = self.entering(phase, (width, height))
         if zoom.border == "dream" and new.any():
-            moved = S.fill_entering(moved, new, ctx.rng, sigma=zoom.flatten_sigma, rms=zoom.detail)
+            moved = S.fill_entering(moved, new, ctx.rng, rms=zoom.detail)
         moved = S.match_spectrum(moved, self.reference(ctx)[1], zoom.spectrum_match)
         moved = S.counter_scale_shift(moved, camera.scale, zoom.flatten, zoom.flatten_sigma)
         moved = S.add_detail(moved, ctx.rng, zoom.detail, camera.scale)

@@ -13,6 +13,11 @@ A frame whose ``style_weight`` is 0 is the content frame itself; below the clip'
 stylised frame is mixed with the content by weight / peak, so a keyframed weight fades smoothly
 (the next frame's warped start and temporal target undo that mix, so the style is not faded twice).
 
+``style.passes: N`` > 1 renders the clip N times, alternating forward and backward (Ruder et
+al. 2016, section 3.3; :mod:`dreamvideo.style.passes`): the engine renders ``frames x N`` work
+frames (the work folder's ``plan.json`` says which pass and clip frame each one is) and encodes
+the last pass. A later pass reads its source frames itself (``ctx.source`` follows the first).
+
 Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
 flows of the last few frames are cached only to save time; after a resume they are read back
 from the source and recomputed, giving the same frames.
@@ -30,8 +35,11 @@ from ..errors import UserError
 from ..flow import (FlowPair, FlowProvider, chain_flows, consistency_mask,
                     long_term_weights, warp)
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
+from ..style import passes as multipass
 from ..videoio import fit_to_size, read_image, to_uint8
 from .base import FrameContext
+
+SOURCE_BLOCK = 16  # source frames read at once when a backward pass needs earlier frames
 
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
@@ -44,10 +52,17 @@ def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None)
         from .style_network import build as build_network
 
         return build_network(preset, source, frame_size=frame_size)
-    flow = flow_for(source, config.flow)
+    flow = flow_for(source, config.flow, upscale=config.flow_upscale)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
     return StyleEffect(stylizer, flow, source=source, frame_size=frame_size)
+
+
+def warp_output(output: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """An earlier output warped into this frame, float32 [0, 255]. Bicubic: every warm start
+    resamples the painting, and bilinear's blur adds up over frames (bench_style.py: sharpness
+    0.62x the independent render's after 7 frames, 0.74x bicubic, for E_warp 0.073x -> 0.079x)."""
+    return np.clip(warp(output.astype(np.float32), flow, interpolation="cubic"), 0, 255)
 
 
 def read_styles(config: StyleConfig) -> list[tuple[np.ndarray, float]]:
@@ -86,7 +101,18 @@ class StyleEffect:
     def config(self) -> StyleConfig:
         return self.stylizer.config
 
+    def render_plan(self, frames: int) -> tuple[int, list[int]]:
+        """All passes are rendered; the last one is the output (see :mod:`..style.passes`)."""
+        return multipass.plan(frames, self.config.passes)
+
+    def describe_frames(self, frames: int) -> list[dict]:
+        """Which pass and clip frame each work frame is, for the work folder."""
+        return multipass.describe(frames, self.config.passes)
+
     def render(self, ctx: FrameContext) -> np.ndarray:
+        if self.config.passes > 1 and ctx.index >= ctx.total // self.config.passes:
+            where = multipass.locate(ctx.index, ctx.total, self.config.passes)
+            return self._render_later_pass(where, ctx)
         content = self._take_sources(ctx)
         config, frame = self.config, ctx.index
         fade = self.fade(frame)
@@ -122,17 +148,19 @@ class StyleEffect:
     def _unfaded(self, ctx: FrameContext) -> FrameContext:
         """``ctx`` whose earlier outputs are their stylisations before the fade toward the content
         (content + (output - content) / fade), so a fading weight does not fade twice."""
-        def unfade(index: int, output: np.ndarray) -> np.ndarray:
-            fade = self.fade(index)
-            if fade <= 0 or fade >= 1:
-                return output
-            content = self._source_frame(index).astype(np.float32)
-            return to_uint8(content + (self._fit(output).astype(np.float32) - content) / fade)
-
+        unfade = self._unfade
         if all(self.fade(i) >= 1 for i in range(max(0, ctx.index - self._reach()), ctx.index)):
             return ctx
         return replace(ctx, previous=unfade(ctx.index - 1, ctx.previous),
                        history=lambda index: unfade(index, ctx.history(index)))
+
+    def _unfade(self, frame: int, output: np.ndarray) -> np.ndarray:
+        """The stylisation of clip ``frame`` before its fade toward the content."""
+        fade = self.fade(frame)
+        if fade <= 0 or fade >= 1:
+            return output
+        content = self._source_frame(frame).astype(np.float32)
+        return to_uint8(content + (self._fit(output).astype(np.float32) - content) / fade)
 
     def temporal_target(self, ctx: FrameContext) -> TemporalTarget:
         """Earlier outputs warped into frame ``ctx.index``, nearest first, with their weights
@@ -147,7 +175,7 @@ class StyleEffect:
             bw_chain = bw if j == 1 else chain_flows(bw_chain, bw)  # t -> t-j
             if j in offsets:
                 earlier = ctx.previous if j == 1 else ctx.history(ctx.index - j)
-                warped.append(warp(self._fit(earlier).astype(np.float32), bw_chain))
+                warped.append(warp_output(self._fit(earlier), bw_chain))
                 masks.append(consistency_mask(fw_chain, bw_chain))
         weights = long_term_weights(masks)
         for _ in range(len(self.config.long_term) + 1 - len(offsets)):  # same K every frame:
@@ -155,7 +183,55 @@ class StyleEffect:
             weights.append(np.zeros_like(weights[0]))
         return TemporalTarget(np.stack(warped), np.stack(weights))
 
+    def _render_later_pass(self, where: multipass.PassFrame, ctx: FrameContext) -> np.ndarray:
+        """Frame ``where.frame`` in pass >= 1: start from the previous pass's frame blended
+        with the warped neighbour done in this pass; temporal loss toward both neighbours."""
+        config, frame, d = self.config, where.frame, where.direction
+        self._forget_far_from(frame)
+        content = self._source_frame(frame)
+        fade = self.fade(frame)
+        if fade == 0:  # style weight 0: the content frame, untouched (as in the first pass)
+            self.last = None
+            return np.array(content, np.uint8)
+        previous_pass = self._fit(ctx.history(where.work_index(where.pass_ - 1, frame)))
+        previous_pass = self._unfade(frame, previous_pass).astype(np.float32)
+        warped, masks = [], []
+        for neighbour, index in ((frame - d, ctx.index - 1), (frame + d, None)):
+            if not 0 <= neighbour < where.frames:  # a pass starts at an end of the clip
+                warped.append(np.zeros_like(previous_pass))  # same K every frame: no retracing
+                masks.append(np.zeros(previous_pass.shape[:2], np.float32))
+                continue
+            if index is None:  # the frame ahead, from the previous pass
+                index = where.work_index(where.pass_ - 1, neighbour)
+            to_neighbour, from_neighbour = self._flows_between(frame, neighbour)
+            earlier = self._unfade(neighbour, self._fit(ctx.history(index)))
+            warped.append(warp_output(earlier, to_neighbour))
+            masks.append(consistency_mask(from_neighbour, to_neighbour))
+        init = previous_pass if where.first_of_pass else \
+            multipass.blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
+        temporal_on = value_at(config.temporal_weight, frame) > 0
+        self.last = self.stylizer.stylize(
+            content, init=init, frame=frame, iterations=config.iterations.next, levels=1,
+            temporal=TemporalTarget(np.stack(warped), np.stack(masks)) if temporal_on else None)
+        if fade < 1:
+            return to_uint8(content + fade * (self.last.image.astype(np.float32) - content))
+        return self.last.image
+
     # -- source frames and flows (cached; rebuilt from the source after a resume)
+
+    def _flows_between(self, frame: int, neighbour: int) -> FlowPair:
+        """(flow frame -> neighbour, flow neighbour -> frame) for adjacent frames."""
+        if neighbour == frame - 1:
+            fw, bw = self._pair(neighbour)
+            return bw, fw
+        return self._pair(frame)
+
+    def _forget_far_from(self, frame: int) -> None:
+        """Later passes run both ways: keep cached frames and flows near ``frame`` only."""
+        reach = self._reach()
+        for cache, keep in ((self._frames, SOURCE_BLOCK + reach), (self._pairs, reach)):
+            for old in [i for i in cache if abs(i - frame) > keep]:
+                del cache[old]
 
     def _reach(self) -> int:
         return max((1, *self.config.long_term))
@@ -184,18 +260,23 @@ class StyleEffect:
             self._read_source(index)
         return self._frames[index]
 
-    def _read_source(self, start: int) -> None:
-        """Read source frames from ``start`` up to the first one already cached."""
+    def _read_source(self, needed: int) -> None:
+        """Read source frame ``needed`` and its neighbours up to SOURCE_BLOCK frames away: before
+        it when going backward (a video decodes from its start), after it otherwise, stopping
+        at frames already cached."""
         if self.source is None:
-            raise UserError(f"style: source frame {start} is needed for temporal consistency "
+            raise UserError(f"style: source frame {needed} is needed for temporal consistency "
                             "but the effect has no frame source")
+        backward = needed + 1 in self._frames
+        start = max(0, needed - SOURCE_BLOCK) if backward else needed
         frames, index = self.source.frames(start), start
         try:
-            while index not in self._frames:
+            while index <= needed or (index not in self._frames and index < needed + SOURCE_BLOCK
+                                      and not backward):
                 self._frames[index] = self._fit(next(frames))
                 index += 1
         except StopIteration:
-            raise UserError(f"style: the source ended before frame {index}") from None
+            if index <= needed:
+                raise UserError(f"style: the source ended before frame {index}") from None
         finally:
             getattr(frames, "close", lambda: None)()
-

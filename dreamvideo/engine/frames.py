@@ -70,8 +70,8 @@ def stop_requests() -> Iterator[list[bool]]:
 
 def source_pairs(source, start: int, frames: int):
     """(previous source frame, current source frame) from ``start`` on; the last frame of a
-    finite source repeats once it runs out (stills repeat by nature)."""
-    stream = source.frames(max(0, start - 1))
+    finite source repeats once it runs out (stills repeat by nature), also when resuming past it."""
+    stream = source.frames(max(0, min(start, frames) - 1))
     previous, last = None, None
     if start > 0:
         previous = last = next(stream, None)

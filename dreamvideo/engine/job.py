@@ -81,7 +81,10 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
 
 
 def plan_frames(job: Job, effect) -> tuple[int, list[int]]:
+    """(frames to render, output order), recorded in the work folder's ``plan.json`` when the
+    effect describes its frames (multi-pass style)."""
     total, order = render_plan(effect, job.frames)
+    job.work.describe(getattr(effect, "describe_frames", lambda frames: None)(job.frames))
     if job.preset.segments and (total, order) != (job.frames, list(range(job.frames))):
         raise UserError("segments: this effect renders extra frames (a loop or passes); render it whole")
     return total, order

@@ -53,6 +53,11 @@ class WorkFolder:
             raise OSError(f"could not write {temporary}")
         os.replace(temporary, path)
 
+    def describe(self, frames: list[dict] | None) -> None:
+        """``plan.json``: what each work frame is (e.g. its pass, for multi-pass style)."""
+        if frames is not None:
+            (self.root / "plan.json").write_text(json.dumps(frames, indent=0))
+
     def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
         """Create the folder, or check that an existing one holding frames was made with the same
         settings (a folder without frames is simply taken over)."""

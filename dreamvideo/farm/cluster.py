@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -17,15 +18,17 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None) -> 
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise UserError(f"--scheduler {scheduler}: cannot connect ({err})") from None
         try:
             yield client
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    with warnings.catch_warnings():  # "port 8787 in use": its status page moves, nothing to act on
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
     try:
         with Client(cluster) as client:
             yield client

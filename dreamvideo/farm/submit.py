@@ -30,9 +30,9 @@ def render_jobs(presets: list[tuple[str, Preset]], *, workers: int | None = None
     with ExitStack() as stack:
         for (_, job), progress in zip(jobs, progresses):
             stack.enter_context(WorkLock.for_work(job.work.root).held(progress.message))
-        for _, job in jobs:
-            job.work.prepare(job.fingerprint, overwrite=overwrite)
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler))
+        for _, job in jobs:  # work folders only once the cluster is there
+            job.work.prepare(job.fingerprint, overwrite=overwrite)
         finals = [submit_job(client, job, overwrite=overwrite) for _, job in jobs]
         try:
             watch([job for _, job in jobs], finals, progresses)
@@ -95,9 +95,12 @@ def watch(jobs: list[Job], finals: list, progresses: list[Progress]) -> None:
 
 def expected_total(job: Job) -> int:
     """Frames the job renders: its segments' (with warm-ups), or the clip's (a dream_zoom loop
-    renders its closing frames too, as ``DreamZoom.render_plan`` says)."""
+    renders its closing frames too, multi-pass style every frame once a pass, as the effects'
+    ``render_plan`` say)."""
     if job.preset.segments:
         return sum(segment.length for segment in job.segments)
+    if job.preset.effect == "style":
+        return job.frames * job.preset.style.passes
     output = job.preset.output
     if job.preset.effect == "dream_zoom" and output.loop:
         return job.frames + min(output.loop_frames, job.frames - 1)

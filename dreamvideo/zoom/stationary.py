@@ -21,8 +21,8 @@ that speeds up is counteracted in proportion, and a pure pan or rotation is left
   so saturated areas keep a gradient and never freeze at 0 / 255.
 
 A zoom out brings in a border the previous frame never had: ``entering`` finds it and
-``fill_entering`` fills it with dreamt structure taken from elsewhere in the frame over the
-local colours, for the dream to stitch in, instead of mirrored or stretched edge pixels.
+``fill_entering`` fills it with dreamt content taken from elsewhere in the frame, for the
+dream to stitch in, instead of mirrored or stretched edge pixels.
 """
 
 from __future__ import annotations
@@ -188,22 +188,19 @@ def entering(matrices: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
 
 
 def fill_entering(image: np.ndarray, new: np.ndarray, rng: np.random.Generator, *,
-                  sigma: float, rms: float) -> np.ndarray:
+                  rms: float) -> np.ndarray:
     """Replace the entering border (``new`` == 1 on pixels outside the previous frame) with
     other dreamt content of the same picture — the frame moved by a random offset of at least a
-    quarter of its size (wrapping around) — over a blurred continuation of the colours, plus
-    a little noise of ``rms`` levels, for the dream to stitch into new content. Edge pixels are
-    never stretched or mirrored into it."""
+    quarter of its size, wrapping around — plus a little noise of ``rms`` levels, for the dream
+    to stitch in. Neither edge pixels nor the edge's colour are stretched into it (that would
+    grow ever larger areas of one colour from the edges inward)."""
     outside = (new >= 0.999).astype(np.float32)
     if not outside.any():
         return image
     height, width = image.shape[:2]
     dy = int(rng.integers(height // 4, height - height // 4 + 1))
     dx = int(rng.integers(width // 4, width - width // 4 + 1))
-    elsewhere = np.roll(image, (dy, dx), axis=(0, 1))
-    continuation = blur(image, sigma)
-    patch = elsewhere - blur(elsewhere, sigma) + continuation  # its structure, the local colour
-    noise = rng.standard_normal(image.shape).astype(np.float32)
-    patch = patch + blur(noise, 1.0) * (rms / 4)
+    patch = np.roll(image, (dy, dx), axis=(0, 1))
+    patch = patch + blur(rng.standard_normal(image.shape).astype(np.float32), 1.0) * (rms / 4)
     soft = blur(outside, 1.5)[..., None]
     return (image * (1 - soft) + patch * soft).astype(np.float32)
