@@ -97,9 +97,12 @@ def build_job(scene, *, frames: str, output: str, ocio_config: str | None) -> di
     if "style" in sections:
         images = [{"path": _abspath(item.path), "weight": _f32(item.weight)}
                   for item in settings.style_images if item.path.strip()]
+        network = getattr(settings, "style_network", "").strip()
+        if network:  # a network from `dreamvideo train-style`: no style images needed
+            sections["style"].update(method="network", network=_abspath(network))
         if images:
             sections["style"]["images"] = images
-        elif not settings.preset_path.strip():
+        elif not network and not settings.preset_path.strip():
             raise JobError("add a style image (Output Properties > dreamvideo > Style Images)")
     return job
 

@@ -23,6 +23,7 @@ class DREAMVIDEO_PT_main(bpy.types.Panel):
 
         if settings.effect == "STYLE":
             self._style_images(layout, settings)
+            layout.prop(settings, "style_network")
             layout.prop(settings, "style_weight")
         else:
             layout.prop(settings, "dream_strength")

@@ -34,6 +34,10 @@ class DreamvideoSettings(bpy.types.PropertyGroup):
         description="Optional dreamvideo preset (YAML) for settings not shown here; the panel's "
                     "values replace the preset's")
     style_images: CollectionProperty(type=DreamvideoStyleImage)
+    style_network: StringProperty(
+        name="Style Network", subtype="FILE_PATH",
+        description="A style network made by `dreamvideo train-style` (.keras): one fast pass per "
+                    "frame instead of optimising each frame; empty = optimise")
     style_weight: FloatProperty(name="Style Weight", default=1000.0, min=0.0, soft_max=100000.0,
                                 description="How strongly the style is imposed (animatable)")
     dream_strength: FloatProperty(name="Dream Strength", default=1.5, min=0.0, soft_max=5.0,

@@ -8,6 +8,7 @@ from pathlib import Path
 from .config import Preset, StyleImage
 from .errors import UserError
 from .videoio.images import IMAGE_SUFFIXES
+from .videoio.outputs import choose_codec
 from .videoio.sequences import list_frame_files
 
 
@@ -51,3 +52,14 @@ def check_inputs(preset: Preset, *, name: str | None = None) -> None:
             raise UserError(f"{prefix}{key}: not found: {path}")
         if not path.is_file():
             raise UserError(f"{prefix}{key}: not a file: {path}")
+    check_output(preset, prefix=prefix)
+
+
+def check_output(preset: Preset, *, prefix: str = "") -> None:
+    """Raise a UserError, before any frame is rendered, when ``output.path`` and
+    ``output.codec`` do not fit together (the sink would only find out at encode time)."""
+    try:
+        choose_codec(Path(preset.output.path), preset.output.codec)
+    except UserError as err:
+        key = "output.codec" if preset.output.codec is not None else "output.path"
+        raise UserError(f"{prefix}{key}: {err}") from err

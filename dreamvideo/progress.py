@@ -24,14 +24,16 @@ class Progress:
         self._started = time.monotonic()
         self._done_at_start = 0
         self._last_plain = -1
+        self.unit = "frame"
 
-    def start(self, total: int, done: int, stage: str = "render") -> None:
+    def start(self, total: int, done: int, stage: str = "render", unit: str = "frame") -> None:
         self.total, self._done_at_start, self._started = total, done, time.monotonic()
+        self.unit = unit
         if self.mode == "bar":
             from tqdm import tqdm
 
             self._close_bar()
-            self._bar = tqdm(total=total, initial=done, unit="frame", file=self.stream, dynamic_ncols=True,
+            self._bar = tqdm(total=total, initial=done, unit=unit, file=self.stream, dynamic_ncols=True,
                              desc=stage if self.job is None else f"{self.job} {stage}", position=self.position)
         self.update(done, stage)
 
@@ -52,7 +54,7 @@ class Progress:
             self._last_plain = done * 10 // self.total
             eta_text = "" if eta is None else f", {eta:.0f} s left"
             name = "" if self.job is None else f"{self.job}: "
-            print(f"{name}{stage}: {done}/{self.total} frames{eta_text}", file=self.stream, flush=True)
+            print(f"{name}{stage}: {done}/{self.total} {self.unit}s{eta_text}", file=self.stream, flush=True)
 
     def message(self, text: str) -> None:
         if self.mode == "json":

@@ -61,9 +61,11 @@ def stylize_image_file(content: Path, styles: list[Path], output: Path, *, prese
         raise UserError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(content, preset.output.size)
     if preset.style.method == "network":  # a trained network: no style images needed
+        from .effects.style_network import network_dtype
         from .style.network import load_network
 
-        network = load_network(preset.style.network, backbone=preset.model.backbone)
+        network = load_network(preset.style.network, backbone=preset.model.backbone,
+                               dtype=network_dtype(preset))
         write_image(output, network.stylize(picture), overwrite=overwrite)
         return Path(output)
     if not styles:

@@ -19,8 +19,8 @@ def add_train_style_parser(commands) -> None:
                         help="a video, image sequence or folder, Blender EXR folder, or a preset (its source)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the network file, NET.keras")
     parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
-    parser.add_argument("--steps", type=int, default=600, help="training steps (default 600)")
-    parser.add_argument("--batch", type=int, default=2, help="frame pairs per step (default 2)")
+    parser.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
+    parser.add_argument("--batch", type=int, default=1, help="frame pairs per step (default 1)")
     parser.add_argument("--preset", type=Path,
                         help="preset whose model and style: weights, layers, scale, preserve_colors are the targets")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",

@@ -76,10 +76,11 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
 def test_render_with_the_network_method(clip_folder, tmp_path):
     from dreamvideo.engine import render
     from dreamvideo.progress import Progress
-    from dreamvideo.style.network import Architecture, build_transform_net, save_network
+    from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, save_network
 
-    network = save_network(tmp_path / "untrained.keras", build_transform_net(Architecture(blocks=1)),
-                           {"backbone": "vgg16-hed", "styles": [], "architecture": {}})
+    arch = Architecture(blocks=1)
+    network = save_network(tmp_path / "untrained.keras", build_transform_net(arch),
+                           {"backbone": "vgg16-hed", "styles": [], "architecture": architecture_dict(arch)})
     preset = parse_preset({"effect": "style", "source": {"sequence": str(clip_folder / "frames")},
                            "output": {"path": str(tmp_path / "out"), "codec": "png", "size": [40, 30]},
                            "style": {"method": "network", "network": str(network)}})
@@ -177,3 +178,50 @@ def test_network_method_needs_a_network_file(tmp_path):
     with pytest.raises(UserError, match=r"style.network: not found"):
         check_inputs(preset)
     assert ModelConfig().backbone == "vgg16-hed"
+
+
+def test_blender_addon_style_network_field_makes_a_network_job():
+    import importlib.util
+    from types import SimpleNamespace as NS
+
+    spec = importlib.util.spec_from_file_location("addon_job", Path(__file__).parent.parent / "blender_addon" / "job.py")
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)  # the pure part of the add-on: no bpy needed
+    settings = NS(effect="STYLE", style_images=[], preset_path="", style_network="/nets/ink.keras",
+                  style_weight=10.0, use_mask=False, output_format="PNG", output_name="x")
+    scene = NS(dreamvideo=settings, frame_start=1, frame_end=3, frame_current=1, animation_data=None,
+               render=NS(resolution_x=64, resolution_y=48, resolution_percentage=100, fps=24, fps_base=1.0),
+               view_settings=NS(view_transform="Standard", look="None", exposure=0.0, gamma=1.0),
+               display_settings=NS(display_device="sRGB"))
+    made = job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
+    preset = parse_preset(made)
+    assert (preset.style.method, str(preset.style.network)) == ("network", "/nets/ink.keras")
+    settings.style_network = ""
+    with pytest.raises(job.JobError, match="add a style image"):
+        job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
+
+
+def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
+    from dreamvideo.blender_source import BlenderSource
+    from dreamvideo.style.content import load_pairs, open_content
+    from test_blender_source import DX, DY, N, _write_frame
+
+    for t in range(N):
+        _write_frame(tmp_path / f"frame_{t + 1:04d}.exr", t)
+    source, flow = open_content(tmp_path)
+    assert isinstance(source, BlenderSource) and flow is source  # Blender's own flow, not OpenCV
+    pairs = load_pairs(source, flow)
+    assert len(pairs) == N - 1
+    np.testing.assert_allclose(pairs[0].flow_ba[12, 20], (-DX, -DY), atol=1e-5)
+
+
+def test_bfloat16_network_stays_close_to_float32(tmp_path):
+    from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, load_network, save_network
+
+    arch = Architecture(blocks=1)
+    path = save_network(tmp_path / "n.keras", build_transform_net(arch),
+                        {"backbone": "vgg16-hed", "architecture": architecture_dict(arch)})
+    frame = textured_image((44, 36), seed=4)
+    f32 = load_network(path).stylize_float(frame)
+    bf16 = load_network(path, dtype="mixed_bfloat16").stylize_float(frame)
+    assert np.abs(f32 - bf16).mean() < 2.0 and np.abs(f32 - bf16).max() > 0  # bfloat16 really ran

@@ -78,3 +78,21 @@ def test_work_folder_without_frames_is_taken_over(folder, capsys):
     (work / "settings.json").write_text(json.dumps({"left": "behind by a failed run"}))
     assert main(["render", str(preset), "--quiet"]) == 0, capsys.readouterr().err
     assert (folder / "out.mp4").is_file()
+
+
+@pytest.mark.parametrize("output, key, says", [
+    ({"path": "clip", "codec": "h264"}, "output.codec", "has no suffix"),
+    ({"path": "clip.mp4", "codec": "prores"}, "output.codec", "cannot be written to .mp4"),
+    ({"path": "clip.avi"}, "output.path", "cannot write 'clip.avi'"),
+    ({"path": "frames_%05d.jpg"}, "output.path", "must end in .png or .exr"),
+])
+def test_output_path_and_codec_that_do_not_fit_fail_before_work(folder, output, key, says, capsys):
+    raw = {"source": {"image": "in.png"}, "output": {**output, "frames": 2, "size": [32, 32]}}
+    with pytest.raises(UserError, match=f"^{re.escape(key)}: .*{re.escape(says)}"):
+        check_inputs(parse_preset(raw, base_dir=folder))
+    preset = folder / "p.yaml"
+    preset.write_text(f"source: {{image: in.png}}\noutput: {json.dumps({**output, 'frames': 2})}\n")
+    assert main(["render", str(preset), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"dreamvideo: error: {key}: ")
+    assert not list(folder.glob("*.work"))

@@ -35,10 +35,18 @@ FLOW_SIDE = 960  # flow for the blend is estimated at most this wide
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> NetworkStyleEffect:
     config = preset.style
-    network = load_network(config.network, backbone=preset.model.backbone)
+    network = load_network(config.network, backbone=preset.model.backbone, dtype=network_dtype(preset))
     check_styles(network.metadata, config)
     return NetworkStyleEffect(network, flow_for(source, config.flow), config=config,
                               frame_size=frame_size)
+
+
+def network_dtype(preset: Preset) -> str:
+    """bfloat16 where ``model.precision`` resolves to it (``auto``: a CPU with native bfloat16;
+    measured 0.84x the CPU time of float32 at 1920x1080, 0.6 levels mean difference)."""
+    from ..models import resolve_precision
+
+    return "mixed_bfloat16" if resolve_precision(preset.model.precision) == "bfloat16" else "float32"
 
 
 def check_styles(metadata: dict, config: StyleConfig) -> None:

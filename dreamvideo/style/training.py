@@ -40,8 +40,8 @@ import keras  # noqa: E402  (Keras 3, as tf.keras is)
 @dataclass(frozen=True)
 class TrainSettings:
     size: int = 256
-    steps: int = 600
-    batch: int = 2
+    steps: int = 300
+    batch: int = 1
     seed: int = 0
     learning_rate: float = 2e-3
     noise_weight: float = 50.0
@@ -194,7 +194,7 @@ def train(trainer: Trainer, pairs: Sequence[Pair], output: Path, metadata: dict,
     if ckpt.exists():
         trainer.load_checkpoint(ckpt, key)
     if progress is not None:
-        progress.start(settings.steps, min(trainer.step, settings.steps), stage="train")
+        progress.start(settings.steps, min(trainer.step, settings.steps), stage="train", unit="step")
     report_every = max(1, settings.steps // 10)
     try:
         while trainer.step < settings.steps:
@@ -228,7 +228,7 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
                 model, settings: TrainSettings = TrainSettings(), overwrite: bool = False,
                 progress=None) -> Path:
     """``dreamvideo train-style``: check inputs, load content, train (or continue), save."""
-    from ..models import load_backbone
+    from ..models import load_backbone, resolve_precision
     from ..videoio import read_image
     from .content import load_pairs, open_content
     from .network import architecture_dict, file_sha256
@@ -241,11 +241,12 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
         raise UserError(f"{output} exists; pass --overwrite to replace it")
     if not styles:
         raise UserError("give at least one style image")
+    precision = resolve_precision(model.precision)
     images = []
     for path in styles:
         images.append((read_image(path), 1.0))
     metadata = {
-        "backbone": model.backbone, "pooling": model.pooling,
+        "backbone": model.backbone, "pooling": model.pooling, "precision": precision,
         "backbone_weights": None if model.weights is None else file_sha256(model.weights),
         "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0} for p in styles],
         "weights": {n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv", "temporal")},
@@ -255,7 +256,7 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
     }
     source, flow = open_content(content)
     pairs = load_pairs(source, flow)
-    backbone = load_backbone(model.backbone, model.weights, model.pooling)
+    backbone = load_backbone(model.backbone, model.weights, model.pooling, precision)
     from ..engine.tfsetup import configure_tensorflow
 
     configure_tensorflow()
