@@ -19,6 +19,7 @@ import numpy as np
 from ._tf import tf
 
 from .objectives import Objective
+from .pyramid import laplacian_bands, merge_bands
 
 NEUTRAL = 127.5
 
@@ -187,16 +188,5 @@ def normalize_gradient(grad: np.ndarray, mode: str, levels: int = 4) -> np.ndarr
 
 def laplacian_normalize(grad: np.ndarray, levels: int) -> np.ndarray:
     """Split into a Laplacian pyramid, give every band unit RMS, merge (as in TF's deepdream)."""
-    bands, low = [], grad
-    for _ in range(levels - 1):
-        if min(low.shape[:2]) < 4:
-            break
-        smaller = cv2.pyrDown(low)
-        bands.append(low - cv2.pyrUp(smaller, dstsize=(low.shape[1], low.shape[0])))
-        low = smaller
-    bands.append(low)
-    merged = bands[-1] / (np.sqrt(np.mean(bands[-1] ** 2)) + 1e-8)
-    for band in reversed(bands[:-1]):
-        merged = cv2.pyrUp(merged, dstsize=(band.shape[1], band.shape[0]))
-        merged = merged + band / (np.sqrt(np.mean(band ** 2)) + 1e-8)
-    return merged.astype(np.float32)
+    bands = [band / (np.sqrt(np.mean(band ** 2)) + 1e-8) for band in laplacian_bands(grad, levels)]
+    return merge_bands(bands).astype(np.float32)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..pyramid import laplacian_bands, merge_bands
+
 # Rows: light, red-blue, green-magenta (orthogonal, so stats per row are independent axes).
 OPPONENT = np.array([[1 / 3, 1 / 3, 1 / 3], [1 / 2, 0.0, -1 / 2], [-1 / 4, 1 / 2, -1 / 4]], np.float32)
 FROM_OPPONENT = np.linalg.inv(OPPONENT).astype(np.float32)
@@ -76,21 +78,7 @@ def soft_limit(image: np.ndarray, knee: float) -> np.ndarray:
 
 def bands(image: np.ndarray, levels: int) -> list[np.ndarray]:
     """Laplacian pyramid, fine to coarse; the last entry is the low-pass residual."""
-    out, low = [], np.asarray(image, np.float32)
-    for _ in range(levels - 1):
-        if min(low.shape[:2]) < 8:
-            break
-        smaller = cv2.pyrDown(low)
-        out.append(low - cv2.pyrUp(smaller, dstsize=(low.shape[1], low.shape[0])))
-        low = smaller
-    return out + [low]
-
-
-def merge(pyramid: list[np.ndarray]) -> np.ndarray:
-    image = pyramid[-1]
-    for band in reversed(pyramid[:-1]):
-        image = cv2.pyrUp(image, dstsize=(band.shape[1], band.shape[0])) + band
-    return image
+    return laplacian_bands(image, levels, min_side=8)
 
 
 def band_energy(image: np.ndarray, levels: int = 5) -> tuple[float, ...]:
@@ -112,7 +100,7 @@ def match_spectrum(image: np.ndarray, target: tuple[float, ...], strength: float
         rms = float(np.sqrt(np.mean(pyramid[level] ** 2)))
         gain = np.clip((goal / (rms + 1e-6)) ** strength, 1 / max_gain, max_gain)
         pyramid[level] = pyramid[level] * gain
-    return merge(pyramid).astype(np.float32)
+    return merge_bands(pyramid).astype(np.float32)
 
 
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
