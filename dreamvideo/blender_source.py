@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from .colour import DisplayTransform
 from .errors import UserError
 from .exr import read_passes, require_pass
-from .flow import consistency_mask, warp
+from .flow import consistency_mask, resize_flow, warp
 from .videoio import list_frame_files
 
 
@@ -199,11 +199,7 @@ class BlenderSource:
         return cv2.resize(image, self.size, interpolation=interpolation)
 
     def _resize_flow(self, flow: np.ndarray) -> np.ndarray:
-        if self.size == self.render_size:
-            return np.ascontiguousarray(flow, dtype=np.float32)
-        scale = np.array([self.size[0] / self.render_size[0], self.size[1] / self.render_size[1]],
-                         np.float32)
-        return cv2.resize(flow, self.size, interpolation=cv2.INTER_LINEAR) * scale
+        return resize_flow(flow, self.size)
 
 
 def object_mask(object_index: np.ndarray, indices: list[int], *, feather_px: float = 2.0,

@@ -103,9 +103,7 @@ class OpenCVFlow:
     def _back(self, flow: np.ndarray, frame: np.ndarray) -> np.ndarray:
         if self.upscale == 1:
             return flow
-        size = (frame.shape[1], frame.shape[0])
-        ratio = np.array([size[0] / flow.shape[1], size[1] / flow.shape[0]], np.float32)
-        return np.ascontiguousarray(cv2.resize(flow, size, interpolation=cv2.INTER_AREA) * ratio)
+        return resize_flow(flow, (frame.shape[1], frame.shape[0]), interpolation=cv2.INTER_AREA)
 
     def _flow(self, gray_a: np.ndarray, gray_b: np.ndarray) -> np.ndarray:
         if self._dis is not None:
@@ -171,6 +169,16 @@ def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate",
     if src.ndim == 3 and src.shape[2] > 4:  # cv2 mishandles very many channels: 4 at a time
         return np.concatenate([remap(src[..., i:i + 4]) for i in range(0, src.shape[2], 4)], axis=2)
     return remap(src)
+
+
+def resize_flow(flow: np.ndarray, size: tuple[int, int], *,
+                interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """A flow field resized to ``size`` (width, height), its vectors scaled with it; float32."""
+    flow = np.asarray(flow, np.float32)
+    if flow.shape[1::-1] == tuple(size):
+        return np.ascontiguousarray(flow)
+    ratio = np.array([size[0] / flow.shape[1], size[1] / flow.shape[0]], np.float32)
+    return np.ascontiguousarray(cv2.resize(flow, tuple(size), interpolation=interpolation) * ratio)
 
 
 def source_inside(flow: np.ndarray) -> np.ndarray:

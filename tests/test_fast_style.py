@@ -225,3 +225,30 @@ def test_bfloat16_network_stays_close_to_float32(tmp_path):
     f32 = load_network(path).stylize_float(frame)
     bf16 = load_network(path, dtype="mixed_bfloat16").stylize_float(frame)
     assert np.abs(f32 - bf16).mean() < 2.0 and np.abs(f32 - bf16).max() > 0  # bfloat16 really ran
+
+
+def test_training_temporal_and_noise_terms_have_gradients_where_they_act(clip_folder):
+    """The output-level temporal term moves the network only where the mask is on; the
+    noise-stability term moves it whenever there is input noise."""
+    import tensorflow as tf
+
+    trainer, pairs = _trainer(clip_folder, steps=1)
+    batch, noise = trainer.batch(pairs, step=0)
+
+    def gradient_norm(mask, noise, term):
+        with tf.GradientTape() as tape:
+            criterion, stability = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)
+            value = criterion if term == "criterion" else stability
+        return sum(float(tf.reduce_sum(tf.square(g))) for g in tape.gradient(value, trainer.variables))
+
+    def temporal_gradient(mask):  # criterion with the mask minus without: the temporal term's part
+        with tf.GradientTape() as tape:
+            on, _ = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)
+            off, _ = trainer._losses_py(batch.a, batch.b, batch.flow_ba, np.zeros_like(mask), noise)
+            value = on - off
+        return sum(float(tf.reduce_sum(tf.square(g))) for g in tape.gradient(value, trainer.variables))
+
+    assert temporal_gradient(np.ones_like(batch.mask)) > 0
+    assert temporal_gradient(np.zeros_like(batch.mask)) == 0
+    assert gradient_norm(batch.mask, noise, "stability") > 0
+    assert gradient_norm(batch.mask, np.zeros_like(noise), "stability") == 0

@@ -244,3 +244,15 @@ def test_cubic_warp_blurs_less_than_bilinear_at_half_pixel_shifts():
     original = np.abs(cv2.Laplacian(image[8:-8, 8:-8], cv2.CV_32F)).mean()
     assert detail["linear"] < detail["cubic"] < 1.05 * original
     assert detail["cubic"] > 0.8 * original
+
+
+def test_resize_flow_scales_the_vectors_with_the_size():
+    from dreamvideo.flow import resize_flow
+
+    flow = np.zeros((20, 40, 2), np.float32)
+    flow[..., 0], flow[..., 1] = 3.0, -2.0
+    big = resize_flow(flow, (80, 60))
+    assert big.shape == (60, 80, 2) and big.dtype == np.float32
+    np.testing.assert_allclose(big[..., 0], 6.0)
+    np.testing.assert_allclose(big[..., 1], -6.0)
+    assert np.array_equal(resize_flow(flow, (40, 20)), flow)

@@ -24,7 +24,7 @@ import numpy as np
 from ..builders import flow_for
 from ..config import Preset, StyleConfig, StyleImage, value_at
 from ..errors import UserError
-from ..flow import FlowProvider, OpenCVFlow, consistency_mask, warp
+from ..flow import FlowProvider, OpenCVFlow, consistency_mask, resize_flow, warp
 from ..style.network import StyleNetwork, file_sha256, load_network
 from ..videoio import fit_to_size, to_uint8
 from .base import FrameContext
@@ -83,14 +83,7 @@ def flow_at(flow: FlowProvider, index: int, a: np.ndarray, b: np.ndarray,
         size = (round(width * factor), round(height * factor))
         a, b = (cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in (a, b))
     pair = flow.flow_pair(index, a, b)
-    return tuple(_fit_flow(f, (width, height)) for f in pair)
-
-
-def _fit_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if flow.shape[1::-1] == tuple(size):
-        return flow
-    scale = np.array([size[0] / flow.shape[1], size[1] / flow.shape[0]], np.float32)
-    return cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR) * scale
+    return tuple(resize_flow(f, (width, height)) for f in pair)
 
 
 class NetworkStyleEffect:

@@ -11,10 +11,10 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
 - a noise-stability term: ``noise_weight * mean(((net(b + n) - net(b)) / 255)^2)``, n Gaussian
   with ``noise_sigma`` pixel levels, so small input changes (grain, compression) do not flicker.
 
-Adam on the network's weights. Everything random is drawn from ``(seed, step)``, weights start
-from ``seed``, and TensorFlow runs deterministic ops: a checkpoint (every ``checkpoint_every``
-steps and on Ctrl-C) holds the weights, Adam's moments and the step, so a re-run continues to the
-very network an uninterrupted run makes.
+Keras's Adam on the network's weights. Everything random is drawn from ``(seed, step)``, weights
+start from ``seed``, and TensorFlow runs deterministic ops: a checkpoint (every
+``checkpoint_every`` steps and on Ctrl-C) holds the weights, Adam's state and the step, so a
+re-run continues to the very network an uninterrupted run makes.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class Trainer:
         keras.utils.set_random_seed(settings.seed)
         self.model = build_transform_net(settings.architecture)
         self.variables = self.model.trainable_variables
-        self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
-        self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.variables]
+        self.optimizer = keras.optimizers.Adam(settings.learning_rate)
+        self.optimizer.build(self.variables)
         self.step = 0
         backbone = stylizer.backbone
         self._content_layers = tuple(stylizer.terms["content"].layers)
@@ -119,17 +119,11 @@ class Trainer:
         stability = tf.reduce_mean(tf.square((out_n - out_b) / 255.0))
         return criterion, stability
 
-    def _train_step_py(self, a, b, flow_ba, mask, noise, step):
+    def _train_step_py(self, a, b, flow_ba, mask, noise):
         with tf.GradientTape() as tape:
             criterion, stability = self._losses_py(a, b, flow_ba, mask, noise)
             total = criterion + self.settings.noise_weight * stability
-        grads = tape.gradient(total, self.variables)
-        b1, b2, rate = 0.9, 0.999, self.settings.learning_rate
-        for var, grad, m, v in zip(self.variables, grads, self.m, self.v):
-            m.assign(b1 * m + (1 - b1) * grad)
-            v.assign(b2 * v + (1 - b2) * tf.square(grad))
-            m_hat, v_hat = m / (1 - b1**step), v / (1 - b2**step)
-            var.assign_sub(rate * m_hat / (tf.sqrt(v_hat) + 1e-8))
+        self.optimizer.apply_gradients(zip(tape.gradient(total, self.variables), self.variables))
         return total
 
     # -- steps, batches, evaluation
@@ -144,8 +138,7 @@ class Trainer:
     def train_step(self, pairs: Sequence[Pair]) -> float:
         batch, noise = self.batch(pairs, self.step)
         self.step += 1
-        loss = self._train_step(batch.a, batch.b, batch.flow_ba, batch.mask, noise,
-                                tf.constant(float(self.step)))
+        loss = self._train_step(batch.a, batch.b, batch.flow_ba, batch.mask, noise)
         return float(loss)
 
     def loss(self, batch: Batch, noise: np.ndarray) -> float:
@@ -155,10 +148,13 @@ class Trainer:
 
     # -- checkpoints
 
+    def _state(self) -> list:
+        """Everything a continued run needs: the weights and Adam's state (moments, iterations)."""
+        return [*self.variables, *self.optimizer.variables]
+
     def save_checkpoint(self, path: Path, fingerprint: str) -> None:
         arrays = {"step": np.array(self.step), "fingerprint": np.array(fingerprint)}
-        for i, (var, m, v) in enumerate(zip(self.variables, self.m, self.v)):
-            arrays[f"w{i}"], arrays[f"m{i}"], arrays[f"v{i}"] = var.numpy(), m.numpy(), v.numpy()
+        arrays.update({f"s{i}": np.asarray(var.numpy()) for i, var in enumerate(self._state())})
         partial = path.with_name(f".{path.name}.partial.npz")
         np.savez(partial, **arrays)
         partial.replace(path)
@@ -168,8 +164,8 @@ class Trainer:
             if str(data["fingerprint"]) != fingerprint:
                 raise UserError(f"{path} is the checkpoint of a training with other settings; "
                                 "delete it to start over, or run with the settings it was made with")
-            for i, (var, m, v) in enumerate(zip(self.variables, self.m, self.v)):
-                var.assign(data[f"w{i}"]), m.assign(data[f"m{i}"]), v.assign(data[f"v{i}"])
+            for i, var in enumerate(self._state()):
+                var.assign(data[f"s{i}"])
             self.step = int(data["step"])
 
 
