@@ -1,0 +1,93 @@
+"""The whole preset and how it is read: YAML file, ``--set`` overrides, validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from ..errors import UserError
+from .dream import DreamConfig, DreamVideoConfig, ZoomConfig
+from .media import ModelConfig, NoiseSourceConfig, OutputConfig, SourceConfig
+from .messages import format_validation_error
+from .style import StyleConfig
+from .values import Section
+
+
+class SegmentsConfig(Section):
+    """`segments:` split a long shot into segments rendered in parallel (``render --workers``).
+    Each segment starts ``overlap`` frames early (warm-up, made as frame 0 would be); where two
+    segments overlap their frames are cross-faded so the seam does not show."""
+
+    frames: int = Field(ge=2, description="frames each segment owns")
+    overlap: int = Field(default=8, ge=0, description="warm-up frames, cross-faded with the previous segment")
+
+    @model_validator(mode="after")
+    def _overlap_shorter(self):
+        if self.overlap >= self.frames:
+            raise ValueError(f"overlap must be smaller than frames, got {self.overlap} >= {self.frames}")
+        return self
+
+
+class Preset(Section):
+    effect: Literal["dream_zoom", "dream", "style"] = "dream_zoom"
+    source: SourceConfig = SourceConfig(noise=NoiseSourceConfig())
+    output: OutputConfig = OutputConfig()
+    model: ModelConfig = ModelConfig()
+    dream: DreamConfig = DreamConfig()
+    zoom: ZoomConfig = ZoomConfig()
+    style: StyleConfig = StyleConfig()
+    video: DreamVideoConfig = DreamVideoConfig()
+    seed: int = 0
+    segments: SegmentsConfig | None = None
+
+    @field_validator("segments")
+    @classmethod
+    def _segmentable(cls, value: SegmentsConfig | None, info: ValidationInfo):
+        if value is not None and info.data.get("effect") == "dream_zoom":
+            raise ValueError("dream_zoom cannot be segmented (each frame is the previous one moved); "
+                             "several jobs still render in parallel")
+        style = info.data.get("style")
+        if value is not None and info.data.get("effect") == "style" and style is not None and style.passes > 1:
+            raise ValueError("not with style.passes > 1 (a later pass runs over the whole clip); render it whole")
+        return value
+
+
+def load_preset(path: Path, overrides: list[str] = ()) -> Preset:
+    """Read, override and validate a preset file; any problem is one UserError line."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise UserError(f"preset not found: {path}") from None
+    except yaml.YAMLError as err:
+        raise UserError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: a preset is a mapping of keys (effect, source, output, ...)")
+    for item in overrides:
+        apply_override(raw, item)
+    return parse_preset(raw, base_dir=path.resolve().parent)
+
+
+def parse_preset(raw: dict, base_dir: Path | None = None) -> Preset:
+    try:
+        return Preset.model_validate(raw, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise UserError(format_validation_error(err, Preset)) from None
+
+
+def apply_override(raw: dict, item: str) -> None:
+    """Apply ``a.b.c=value`` (value parsed as YAML) to the raw preset mapping."""
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise UserError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. output.frames=48")
+    *parents, leaf = key.strip().split(".")
+    node = raw
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise UserError(f"--set {key}: '{part}' is not a section")
+        node = child
+    node[leaf] = yaml.safe_load(text)

@@ -1,0 +1,94 @@
+"""`style:` Gatys style transfer (optimised or by a trained network) and its video coherence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .values import Animatable, PresetPath, Section
+
+
+class StyleImage(Section):
+    path: PresetPath
+    weight: float = Field(default=1.0, gt=0, description="blend weight; Gram targets are the weighted mean")
+
+
+class StyleLayer(Section):
+    layer: str
+    weight: float = Field(default=1.0, ge=0, description="share of this layer in the style loss")
+
+
+class IterationsConfig(Section):
+    first: int = Field(default=300, ge=1, description="frames optimised from scratch (content or noise)")
+    next: int = Field(default=100, ge=1, description="frames that start from the warped previous output")
+
+
+def _long_term_offsets(offsets: list[int]) -> list[int]:
+    if len(set(offsets)) != len(offsets):
+        raise ValueError("long_term offsets must be distinct")
+    return sorted(offsets)
+
+
+class StyleConfig(Section):
+    """`effect: style` and `dreamvideo stylize`: Gatys style transfer, made coherent with flow.
+
+    Losses are normalised (content and style as relative feature/Gram errors, tv and temporal on
+    pixels scaled to [0, 1]) so the weights below do not depend on frame size.
+    """
+
+    images: list[Union[PresetPath, StyleImage]] = Field(default_factory=list)
+    content_weight: Animatable = 1.0
+    style_weight: Animatable = 10.0
+    tv_weight: Animatable = 1.0
+    temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence "
+                                        "off; default 200 (optimize), 50 (network)")
+    content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
+    style_layers: list[Union[str, StyleLayer]] = Field(
+        default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+                                 "block5_conv1"], min_length=1)
+    init: Literal["content", "noise", "warped"] = "warped"
+    iterations: IterationsConfig = IterationsConfig()
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    learning_rate: float = Field(default=4.0, gt=0, le=255, description="Adam step, in pixel levels")
+    tolerance: float = Field(default=1e-3, ge=0, description="stop when the loss falls by less than "
+                             "this fraction per iteration (after at least 10 iterations)")
+    scale: float = Field(default=1.0, gt=0, le=8, description="style image seen with its long side "
+                         "at scale x 512 px of the output, whatever the frame or style file size")
+    preserve_colors: bool = Field(default=False, description="transfer luminance only (keep the "
+                                  "content's chroma)")
+    flow: Literal["dis", "farneback"] = "dis"
+    flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
+                                "frames enlarged by this factor (sub-pixel accuracy)")
+    long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
+        Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
+              "constrain each frame; the previous frame always does")
+    resolutions: int = Field(default=1, ge=1, le=4, description="pyramid levels, coarse (1/2 per "
+                             "level) to full size, for frames optimised from scratch")
+    passes: int = Field(default=1, ge=1, le=16, description="multi-pass (Ruder et al. 2016): "
+                        "alternate forward and backward passes over the clip; 1 = one forward pass")
+    pass_blend: float = Field(default=0.5, ge=0, le=1, description="share of the warped neighbour "
+                              "in the start image of a frame in a later pass (Ruder's delta)")
+    method: Literal["optimize", "network"] = Field(
+        default="optimize", description="optimize each frame (Gatys), or run a style network made "
+        "by `dreamvideo train-style` (style.network)")
+    network: PresetPath | None = Field(default=None, description="the .keras file of "
+                                       "`dreamvideo train-style`, for method: network")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _temporal_default(cls, data: Any) -> Any:
+        """The two methods use ``temporal_weight`` differently: the optimiser's temporal loss
+        holds flicker to 0.07x the independent render's and noise to 0.56x at 200 (50: 0.10x,
+        0.79x; bench/bench_style.py), the network's blend keeps a third of the previous frame
+        at 50."""
+        if isinstance(data, dict) and "temporal_weight" not in data and data.get("method") == "network":
+            return {**data, "temporal_weight": 50.0}
+        return data
+
+    @model_validator(mode="after")
+    def _network_given(self):
+        if self.method == "network" and self.network is None:
+            raise ValueError("method 'network' needs network: PATH.keras (made by "
+                             "`dreamvideo train-style`)")
+        return self
