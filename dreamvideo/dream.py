@@ -48,8 +48,11 @@ class DreamSettings:
     views: str = "rotate"
 
     @classmethod
-    def from_config(cls, config, step_size: float) -> "DreamSettings":
+    def from_config(cls, config, step_size: float, *, auto_views: str = "rotate") -> "DreamSettings":
+        """``auto_views``: what ``views: auto`` means for the caller (``none`` for a video)."""
         fields = {name: getattr(config, name) for name in cls.__dataclass_fields__ if name != "step_size"}
+        if fields["views"] == "auto":
+            fields["views"] = auto_views
         return cls(step_size=step_size, **fields)
 
     def for_first_frame(self, config) -> "DreamSettings":

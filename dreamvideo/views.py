@@ -12,9 +12,10 @@ The cure is transformation robustness (as in lucid's ``transform.py``): every st
 sees the frame turned and mirrored at random, and the gradient is turned back, so on average no
 orientation is favoured and the patterns keep every orientation.
 
-``dream.views``:
+``dream.views`` (``auto``: ``rotate``, but ``none`` for ``effect: dream``, whose carried dream is
+mixed with each new frame, so nothing builds up, and flickered more with random views):
 
-* ``rotate`` (default): a random quarter turn and mirror (exact: transposes and flips), then a
+* ``rotate``: a random quarter turn and mirror (exact: transposes and flips), then a
   random turn of up to ±45° about the centre (bicubic, mirrored border), so every angle is as
   likely. The frame's corners turn out of the view in some steps; their gradient is scaled up
   by how often they are in it (``turn_coverage``), so on average they move like the middle.

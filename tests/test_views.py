@@ -49,7 +49,11 @@ def test_views_are_drawn_from_the_rng_only_when_asked():
     views = [draw("rotate", np.random.default_rng(seed)) for seed in range(64)]
     assert {v.code for v in views} == set(range(8)) and all(abs(v.angle) <= 45 for v in views)
     assert all(v.angle == 0 for v in (draw("flip", np.random.default_rng(s)) for s in range(8)))
-    assert parse_preset({}).dream.views == "rotate" == DreamSettings().views
+    config = parse_preset({}).dream
+    assert config.views == "auto" and DreamSettings.from_config(config, 1.0).views == "rotate" == DreamSettings().views
+    from dreamvideo.effects.dream_video import AUTO_VIEWS  # a video's carried dream: no views
+    assert DreamSettings.from_config(config, 1.0, auto_views=AUTO_VIEWS).views == "none"
+    assert DreamSettings.from_config(parse_preset({"dream": {"views": "flip"}}).dream, 1.0, auto_views="none").views == "flip"
 
 
 def test_a_neuron_stays_where_it_was_put_in_every_view(backbone):
