@@ -9,8 +9,9 @@ early and the last frames and its drift, the worst clipped-pixel share, the drif
 saturation and of fine detail, the border detail ratio (what a zoom out brings in, vs. the
 interior: ~1 = dreamt like the rest, << 1 = smeared), the orientation anisotropy of the early and
 the last frames (0 = every orientation alike, 1 = parallel stripes; the worst frame after the
-early window in brackets), the loop seam ratio for looping presets, and seconds per frame (only
-comparable within one run: the machine is shared).
+early window in brackets) and, to check it, the structure-tensor orientation order of the early
+and the last frames (stripes ~0.4 and up), the loop seam ratio for looping presets, and seconds
+per frame (only comparable within one run: the machine is shared).
 
 ``--cost PRESET`` instead times the preset at its own size with the zoom controls on (its
 values) and off (``PLAIN``: hard clip, reflected border), frame by frame interleaved, and
@@ -81,7 +82,8 @@ def row(name: str, preset, frames: list[np.ndarray], seconds: float) -> str:
             f"(x{numbers['scale_drift']:.2f}) | {100 * numbers['clipped_max']:.1f} % | "
             f"x{numbers['saturation_drift']:.2f} | x{numbers['detail_drift']:.2f} | "
             f"{numbers['border_min']:.2f} | {numbers['anisotropy_early']:.2f} -> "
-            f"{numbers['anisotropy_late']:.2f} ({numbers['anisotropy_max']:.2f}) | {seam} | {seconds:.2f} |")
+            f"{numbers['anisotropy_late']:.2f} ({numbers['anisotropy_max']:.2f}); order "
+            f"{numbers['order_early']:.2f} -> {numbers['order_late']:.2f} | {seam} | {seconds:.2f} |")
 
 
 def controls_cost(name: str, frames: int) -> float:
@@ -121,7 +123,8 @@ def main() -> None:
         return
 
     print("| preset | frames | pattern scale early -> last (drift) | max clipped | saturation drift "
-          f"| detail drift | border detail (min) | anisotropy early -> last (max; target last <= {ANISOTROPY_TARGET}) "
+          f"| detail drift | border detail (min) | anisotropy early -> last (max; target last <= {ANISOTROPY_TARGET}); "
+          "orientation order early -> last "
           "| loop seam | s/frame |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.presets:

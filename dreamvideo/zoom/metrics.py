@@ -11,8 +11,9 @@
   orientation wins (issue 8, ``dream.views``). Power spectrum, octave by octave of wavelength
   (2-4, 2.8-5.7, 4-8 ... px, up to half the short side): ``|sum P(k) e^(2i theta_k)| / sum P(k)``
   over each ring, less what isotropic texture shows by chance in a ring that size, the largest
-  of them (so stripes at one scale are not diluted by isotropic eye-dots at another). ``orientation_order`` is a second, independent estimator
-  (local structure tensors, their orientations' agreement) to check it against.
+  of them (so stripes at one scale are not diluted by isotropic eye-dots at another);
+  ``orientation_order`` is a second, independent estimator (local structure tensors, how well
+  their orientations agree) to check it against.
 
 ``drift`` compares the early frames of a clip with its last frames (ratio of medians, >= 1).
 """
@@ -170,7 +171,7 @@ def anisotropy(frame: np.ndarray) -> float:
 
 def stripe_angle(frame: np.ndarray) -> float:
     """Direction (degrees, -90..90, image y down, counter-clockwise on screen is negative) along
-    which the most anisotropic octave's stripes run."""
+    which the stripes of the most anisotropic ring run."""
     rings = [(abs(z) - chance_anisotropy(n), z) for z, n in spectral_orientation(frame)]
     z = max(rings, key=lambda ring: ring[0])[1] if rings else 0j
     return float((np.degrees(np.angle(z)) / 2 + 180) % 180 - 90)
@@ -204,11 +205,12 @@ class FrameStats:
     detail: float
     border: float
     anisotropy: float
+    order: float
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "FrameStats":
         return cls(pattern_scale(frame), clipped_share(frame), mean_saturation(frame), detail(frame),
-                   border_detail_ratio(frame), anisotropy(frame))
+                   border_detail_ratio(frame), anisotropy(frame), orientation_order(frame))
 
 
 def clip_stats(frames) -> dict[str, np.ndarray]:
@@ -266,4 +268,6 @@ def summary(stats: dict[str, np.ndarray]) -> dict[str, float]:
         "anisotropy_early": float(np.median(stats["anisotropy"][early])),
         "anisotropy_late": float(np.median(stats["anisotropy"][late])),
         "anisotropy_max": float(np.max(stats["anisotropy"][early.start:])),
+        "order_early": float(np.median(stats["order"][early])),
+        "order_late": float(np.median(stats["order"][late])),
     }
