@@ -28,6 +28,17 @@ def backbone_for(preset: Preset, *, dreaming: bool = False) -> Backbone:
     return load_backbone(model.backbone, model.weights, model.pooling, precision)
 
 
+def run_precision(preset: Preset) -> str:
+    """The precision the preset's effect computes in on this machine, ``auto`` resolved as
+    :func:`backbone_for` (and the fast-style network, ``effects/style_network.py``) resolve it:
+    for dreaming and the style network by :func:`resolve_precision`, for style transfer by
+    optimisation float32. Stored in the resume fingerprint, so frames rendered where ``auto``
+    meant bfloat16 are not continued where it means float32."""
+    precision = preset.model.precision
+    optimising = preset.effect == "style" and preset.style.method != "network"
+    return "float32" if precision == "auto" and optimising else resolve_precision(precision)
+
+
 def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     backbone = backbone or backbone_for(preset, dreaming=True)
 
