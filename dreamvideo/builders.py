@@ -28,6 +28,17 @@ def backbone_for(preset: Preset, *, dreaming: bool = False) -> Backbone:
     return load_backbone(model.backbone, model.weights, model.pooling, precision)
 
 
+def run_precision(preset: Preset) -> str:
+    """The precision the preset's effect computes in on this machine, ``auto`` resolved as
+    :func:`backbone_for` (and the fast-style network, ``effects/style_network.py``) resolve it:
+    for dreaming and the style network by :func:`resolve_precision`, for style transfer by
+    optimisation float32. Stored in the resume fingerprint, so frames rendered where ``auto``
+    meant bfloat16 are not continued where it means float32."""
+    precision = preset.model.precision
+    optimising = preset.effect == "style" and preset.style.method != "network"
+    return "float32" if precision == "auto" and optimising else resolve_precision(precision)
+
+
 def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     backbone = backbone or backbone_for(preset, dreaming=True)
 
@@ -42,17 +53,19 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
-def flow_for(source, method: str, *, upscale: float = 1.0):
+def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 0.0):
     """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
     ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
-    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale``."""
+    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale`` and snapping
+    to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`)."""
     from .flow import OpenCVFlow
 
     config = getattr(source, "config", None)
     chosen = getattr(config, "flow", None)
     if hasattr(source, "flow_pair") and chosen == "vector":
         return source
-    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale)
+    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale,
+                      camera_snap=camera_snap)
 
 
 def source_for(preset: Preset):

@@ -4,10 +4,12 @@ Images are float32 (H, W, 3) RGB in [0, 255]. One ``Dreamer`` is built per run (
 the traced gradient function are reused for every frame); ``dream`` is a pure function of the
 image, the settings and the random generator, so the same seed gives the same frames.
 
-A step: random roll (jitter) -> gradient tile by tile (each tile sees a margin of context that
+A step: random view (``views``: the frame turned and mirrored at random, so no orientation wins,
+see views.py) -> random roll (jitter) -> gradient tile by tile (each tile sees a margin of context that
 is cut away afterwards, so tiles meet without seams) -> optional percentile clip and blur of the
 gradient -> normalisation (global std, or per band of a Laplacian pyramid) -> ascent step ->
-optional decay toward grey, blur of the image, clip to [0, 255].
+optional decay toward grey, blur of the image, clip to [0, 255]. The gradient is turned back from
+the view before it is shaped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ._tf import tf
 
 from .objectives import Objective
 from .pyramid import laplacian_bands, merge_bands
+from .views import IDENTITY, View, draw
 
 NEUTRAL = 127.5
 
@@ -42,10 +45,14 @@ class DreamSettings:
     clip_pixels: bool = True
     tile_size: int = 1024
     jitter: int = 32
+    views: str = "rotate"
 
     @classmethod
-    def from_config(cls, config, step_size: float) -> "DreamSettings":
+    def from_config(cls, config, step_size: float, *, auto_views: str = "rotate") -> "DreamSettings":
+        """``auto_views``: what ``views: auto`` means for the caller (``none`` for a video)."""
         fields = {name: getattr(config, name) for name in cls.__dataclass_fields__ if name != "step_size"}
+        if fields["views"] == "auto":
+            fields["views"] = auto_views
         return cls(step_size=step_size, **fields)
 
     def for_first_frame(self, config) -> "DreamSettings":
@@ -89,7 +96,7 @@ class Dreamer:
         self.tile_margin = tile_margin
         self._gradient = tf.function(
             self._tile_gradient,
-            input_signature=[tf.TensorSpec((None, None, 3), tf.float32), tf.TensorSpec((6,), tf.float32)],
+            input_signature=[tf.TensorSpec((None, None, 3), tf.float32), tf.TensorSpec((12,), tf.float32)],
             reduce_retracing=True,
         )
 
@@ -99,34 +106,39 @@ class Dreamer:
             score = self.objective(self.extractor(image[None]), window)
         return tape.gradient(score, image), score
 
-    def gradient(self, image: np.ndarray, tile_size: int, shift: tuple[int, int]) -> np.ndarray:
-        """Gradient of the objective w.r.t. the image, rolled by ``shift`` and computed tile by tile."""
-        height, width = image.shape[:2]
-        rolled = np.roll(image, shift, axis=(0, 1))
+    def gradient(self, image: np.ndarray, tile_size: int, shift: tuple[int, int],
+                 view: View = IDENTITY) -> np.ndarray:
+        """Gradient of the objective w.r.t. the image, seen through ``view``, rolled by ``shift``
+        and computed tile by tile, carried back to the image."""
+        seen = view.apply(image)
+        height, width = seen.shape[:2]
+        locate = view.locate((image.shape[1], image.shape[0])).ravel()
+        rolled = np.roll(seen, shift, axis=(0, 1))
         grad = np.zeros_like(rolled)
         margin = 0 if max(height, width) <= tile_size else self.tile_margin
         for tile in tile_grid(height, width, tile_size, margin):
             patch = rolled[tile.in_y0:tile.in_y1, tile.in_x0:tile.in_x1]
             area = patch.shape[0] * patch.shape[1] / (height * width)
             window = np.array([(tile.in_x0 - shift[1]) % width, (tile.in_y0 - shift[0]) % height,
-                               patch.shape[1], patch.shape[0], width, height], np.float32)
+                               patch.shape[1], patch.shape[0], width, height, *locate], np.float32)
             tile_grad, _ = self._gradient(tf.constant(patch), tf.constant(window))
             core = tile_grad.numpy()[tile.y0 - tile.in_y0:tile.y1 - tile.in_y0,
                                      tile.x0 - tile.in_x0:tile.x1 - tile.in_x0]
             grad[tile.y0:tile.y1, tile.x0:tile.x1] = core * area
-        return np.roll(grad, (-shift[0], -shift[1]), axis=(0, 1))
+        return view.restore(np.roll(grad, (-shift[0], -shift[1]), axis=(0, 1)))
 
     def score(self, image: np.ndarray) -> float:
         """The objective's value for a whole image (for tests and inspection)."""
         height, width = image.shape[:2]
-        window = tf.constant([0, 0, width, height, width, height], tf.float32)
+        window = tf.constant([0, 0, width, height, width, height, *IDENTITY.locate((width, height)).ravel()],
+                             tf.float32)
         return float(self._gradient(tf.constant(np.asarray(image, np.float32)), window)[1])
 
     def step(self, image: np.ndarray, settings: DreamSettings, rng: np.random.Generator,
              step_index: int) -> np.ndarray:
         shift = tuple(int(v) for v in rng.integers(-settings.jitter, settings.jitter + 1, size=2)) \
             if settings.jitter else (0, 0)
-        grad = self.gradient(image, settings.tile_size, shift)
+        grad = self.gradient(image, settings.tile_size, shift, draw(settings.views, rng))
         blur_now = settings.blur_sigma > 0 and step_index % settings.blur_every == 0
         if settings.grad_clip_percentile is not None:
             grad = clip_by_percentile(grad, settings.grad_clip_percentile)

@@ -1,9 +1,12 @@
 """Dream objectives as values that compose: ``0.7 * channel("block4_conv3", 12) - layer("block3_conv1")``.
 
 An objective maps ``(features, window)`` to a scalar to *maximise*. ``features`` is the dict a
-``FeatureExtractor`` returns; ``window`` is a float tensor ``[x0, y0, width, height, frame_w,
-frame_h]`` telling where the network's input lies in the full frame (tiles see part of a frame),
-so position-dependent terms (neurons) stay where the user put them.
+``FeatureExtractor`` returns; ``window`` is a float tensor ``[x0, y0, width, height, view_w,
+view_h, m00, m01, m02, m10, m11, m12]``: where the network's input lies in the (possibly turned
+or mirrored, see views.py) view of the frame — tiles see part of it, and the jitter rolls it, so
+positions wrap around the view's size — and the 2x3 matrix taking a point of the frame, as
+fractions (x, y, 1), to its pixel position in that view; so position-dependent terms (neurons)
+stay where the user put them.
 
 Terms average over space, so a tile's value is comparable to the whole frame's; the dreamer
 weighs tiles by area.
@@ -63,18 +66,23 @@ def neuron(name: str, index: int, x: float, y: float) -> Objective:
     def fn(features, window):
         act = features[name][0, ..., index]
         rows, cols = tf.shape(act)[0], tf.shape(act)[1]
-        x0, y0, width, height, frame_w, frame_h = tf.unstack(window)
+        x0, y0, width, height, view_w, view_h, m00, m01, m02, m10, m11, m12 = tf.unstack(window)
         cell_w = width / tf.cast(cols, tf.float32)
         cell_h = height / tf.cast(rows, tf.float32)
         centre_x = x0 + (tf.range(cols, dtype=tf.float32) + 0.5) * cell_w
         centre_y = y0 + (tf.range(rows, dtype=tf.float32) + 0.5) * cell_h
-        hit_x = tf.cast(tf.abs(centre_x - x * frame_w) <= cell_w / 2, tf.float32)
-        hit_y = tf.cast(tf.abs(centre_y - y * frame_h) <= cell_h / 2, tf.float32)
+        hit_x = tf.cast(wrapped_distance(centre_x, m00 * x + m01 * y + m02, view_w) <= cell_w / 2, tf.float32)
+        hit_y = tf.cast(wrapped_distance(centre_y, m10 * x + m11 * y + m12, view_h) <= cell_h / 2, tf.float32)
         mask = hit_y[:, None] * hit_x[None, :]
         # Scale like a spatial mean, so it is weighed like the other terms after tiling.
         return tf.reduce_sum(act * mask) / tf.cast(rows * cols, tf.float32)
 
     return Objective(fn, frozenset([name]), f"neuron({name}, {index}, {x:.2f}, {y:.2f})")
+
+
+def wrapped_distance(a, b, period):
+    """|a - b| on a circle of circumference ``period`` (positions in a rolled view wrap around)."""
+    return tf.abs(tf.math.floormod(a - b + period / 2, period) - period / 2)
 
 
 def guide(name: str, guide_features: np.ndarray) -> Objective:

@@ -150,6 +150,28 @@ def test_resume_is_exact_in_each_precision(tmp_path, precision):
         np.testing.assert_array_equal(mine, theirs)
 
 
+def test_resume_fingerprint_holds_the_resolved_precision(tmp_path, monkeypatch, capsys):
+    """``auto`` is stored as what it meant on the machine that rendered; resuming where it means
+    the other precision is refused (the frames would differ), not silently mixed."""
+    import dreamvideo.builders as builders
+    from dreamvideo.engine import fingerprint
+
+    here = resolve_precision("auto")
+    assert fingerprint(parse_preset({}), None)["model"]["precision"] == here
+    assert fingerprint(parse_preset({"effect": "style"}), None)["model"]["precision"] == "float32"
+    preset = tmp_path / "p.yaml"
+    preset.write_text(PRESET.replace("PRECISION", "auto").replace("frames: 4", "frames: 2"))
+    assert main(["render", str(preset), "--quiet", "--keep-work"]) == 0
+    shutil.rmtree(tmp_path / "frames")
+    assert main(["render", str(preset), "--quiet", "--keep-work"]) == 0  # same machine: resumes
+    shutil.rmtree(tmp_path / "frames")
+    other = "float32" if here == "bfloat16" else "bfloat16"
+    monkeypatch.setattr(builders, "resolve_precision", lambda precision: other if precision == "auto" else precision)
+    capsys.readouterr()
+    assert main(["render", str(preset), "--quiet", "--keep-work"]) == 2
+    assert "rendered with other settings" in capsys.readouterr().err
+
+
 def test_keras_application_graphs_convert_too():
     """vgg19 / inception_v3 go through the same conversion (their weights are not on this machine):
     a small graph with batch norm and a softmax classifier gives the same answers in bfloat16."""

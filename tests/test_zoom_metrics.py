@@ -6,8 +6,9 @@ import pytest
 
 from dreamvideo.zoom import ZoomStep
 from dreamvideo.zoom import stationary as S
-from dreamvideo.zoom.metrics import (border_detail_ratio, clipped_share, drift, mean_saturation,
-                                     pattern_scale, summary, worst_drift, clip_stats)
+from dreamvideo.zoom.metrics import (anisotropy, border_detail_ratio, clipped_share, drift, mean_saturation,
+                                     orientation_order, pattern_scale, stripe_angle, summary, worst_drift,
+                                     clip_stats)
 from synthetic import textured_image
 
 
@@ -81,6 +82,49 @@ def test_summary_of_a_clip():
     frames = [textured_image((48, 32), seed=i) for i in range(20)]
     numbers = summary(clip_stats(frames))
     assert numbers["clipped_max"] > 0 and numbers["scale_drift"] < 1.3
+
+
+def stripes(size, period, angle, contrast=60.0):
+    """Grey sinusoidal stripes running at ``angle`` degrees (image y down), float (H, W, 3)."""
+    width, height = size
+    ys, xs = np.mgrid[:height, :width]
+    normal = np.radians(angle + 90)
+    wave = np.sin(2 * np.pi * (xs * np.cos(normal) + ys * np.sin(normal)) / period)
+    return np.repeat((127 + contrast * wave)[..., None], 3, axis=2).astype(np.float32)
+
+
+def eye_dots(size, count, seed=0):
+    """Isotropic blobs at random places (like a dream's eyes), float (H, W, 3)."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    dots = np.zeros((height, width), np.float32)
+    dots[rng.integers(0, height, count), rng.integers(0, width, count)] = 1
+    return np.repeat(cv2.GaussianBlur(dots, (0, 0), 1.5)[..., None] * 2000, 3, axis=2)
+
+
+@pytest.mark.parametrize("period, angle", [(6, -30), (10, 40), (14, 0), (5, 90)])
+def test_anisotropy_flags_stripes_at_any_angle(period, angle):
+    picture = stripes((96, 64), period, angle)
+    assert anisotropy(picture) > 0.9 and orientation_order(picture) > 0.8
+    assert abs((stripe_angle(picture) - angle + 90) % 180 - 90) < 4
+
+
+def test_anisotropy_passes_isotropic_noise_and_eye_dots_but_not_stripes_under_dots():
+    size = (96, 64)
+    for seed, sigma in enumerate((0.7, 1.5, 3.0)):
+        noise = blurred_noise(96, sigma, seed)[:64, :, None].repeat(3, axis=2) * 60 * sigma + 127
+        assert anisotropy(noise) < 0.25 and orientation_order(noise) < 0.3, sigma
+    dots = eye_dots(size, 120)
+    assert anisotropy(dots) < 0.2 and orientation_order(dots) < 0.3
+    # Stripes with a quarter of the dots' power among them: flagged.
+    striped = dots + stripes(size, 8, 35, contrast=40) - 127
+    assert anisotropy(striped) > 0.35 and orientation_order(striped) > 0.25
+
+
+def test_summary_reports_anisotropy_early_and_late():
+    frames = [stripes((64, 48), 8, 30) if i >= 10 else textured_image((64, 48), seed=i) for i in range(20)]
+    numbers = summary(clip_stats(frames))
+    assert numbers["anisotropy_early"] < 0.3 and numbers["anisotropy_late"] > 0.9
 
 
 # ----- stationarity controls ----------------------------------------------------------------

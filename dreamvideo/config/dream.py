@@ -55,6 +55,10 @@ class DreamConfig(Section):
     clip_pixels: bool = True
     tile_size: int = Field(default=1024, ge=32, le=8192)
     jitter: int = Field(default=32, ge=0, le=1024)
+    views: Literal["auto", "rotate", "flip", "none"] = Field(
+        default="auto", description="each step the network sees the frame turned (any angle) and "
+        "mirrored at random, so no orientation wins (flip: quarter turns and mirrors only; none: as "
+        "is; auto: rotate, but none for effect: dream, where the carried dream would flicker)")
 
 
 class ZoomConfig(Section):

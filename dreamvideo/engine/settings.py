@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..builders import run_precision
 from ..config import Preset
 from ..errors import UserError
 
@@ -14,8 +15,11 @@ DEFAULT_FPS = 24.0
 def fingerprint(preset: Preset, source) -> dict:
     """What frames depend on: the settings — changing codec, fps or path (or the clip length,
     unless it loops) keeps finished frames usable — and the input files' sizes and times, so
-    re-rendered Blender passes or an edited video are never mixed with old frames."""
+    re-rendered Blender passes or an edited video are never mixed with old frames.
+    ``model.precision`` is stored as resolved (``auto`` means bfloat16 on one machine and float32
+    on another, and the frames differ)."""
     data = preset.model_dump(mode="json")
+    data["model"]["precision"] = run_precision(preset)
     output = data.pop("output")
     data["output"] = {"size": output["size"]}
     if output["loop"]:

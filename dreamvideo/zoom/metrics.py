@@ -6,6 +6,14 @@
 * **saturation**: the mean HSV saturation (0..1);
 * **detail**: the mean absolute Laplacian of the luminance (fine structure), also measured on a
   band along the border (what a zoom out brings in) against the interior.
+* **anisotropy**: how much of the structure lies along one orientation (0: every orientation
+  alike, 1: parallel stripes) — the stripes a dream settles into when the network's favourite
+  orientation wins (issue 8, ``dream.views``). Power spectrum, octave by octave of wavelength
+  (2-4, 2.8-5.7, 4-8 ... px, up to half the short side): ``|sum P(k) e^(2i theta_k)| / sum P(k)``
+  over each ring, less what isotropic texture shows by chance in a ring that size, the largest
+  of them (so stripes at one scale are not diluted by isotropic eye-dots at another);
+  ``orientation_order`` is a second, independent estimator (local structure tensors, how well
+  their orientations agree) to check it against.
 
 ``drift`` compares the early frames of a clip with its last frames (ratio of medians, >= 1).
 """
@@ -106,6 +114,89 @@ def border_detail_ratio(frame: np.ndarray, band: float = 0.08) -> float:
     return float(across.mean() / (interior + 1e-6))
 
 
+MIN_RING_BINS = 32  # fewer frequencies say too little
+MIN_RING_SHARE = 0.02  # below, a ring holds mostly the window's leakage from other frequencies
+
+
+def octave_rings(height: int, width: int, shortest: float = 2.0) -> list[tuple[float, float]]:
+    """Rings of wavelengths (px) one octave wide, every half octave from ``shortest`` on, up to
+    half the short side."""
+    rings, low = [], shortest
+    while 2 * low <= min(height, width) / 2:
+        rings.append((low, 2 * low))
+        low *= np.sqrt(2)
+    return rings
+
+
+def spectral_orientation(frame: np.ndarray) -> list[tuple[complex, int]]:
+    """Per ring of wavelengths (:func:`octave_rings`) that holds at least ``MIN_RING_SHARE`` of
+    the power and ``MIN_RING_BINS`` frequencies: the power-weighted mean of e^(2i theta) over
+    the ring of the Hann-windowed, mean-removed power spectrum (colour channels summed), and the
+    ring's number of frequencies. The mean's modulus is the ring's anisotropy; half its argument
+    the direction of the wave vector (degrees from +x, image y down; the stripes run at right
+    angles to it)."""
+    image = np.asarray(frame, np.float64)
+    image = image[..., None] if image.ndim == 2 else image
+    height, width = image.shape[:2]
+    window = np.outer(np.hanning(height), np.hanning(width))[..., None]
+    centred = (image - image.mean(axis=(0, 1))) * window
+    power = np.sum(np.abs(np.fft.rfft2(centred, axes=(0, 1))) ** 2, axis=2)
+    fy, fx = np.fft.fftfreq(height)[:, None], np.fft.rfftfreq(width)[None, :]
+    radius, phase = np.hypot(fx, fy), np.exp(2j * np.arctan2(fy, fx))
+    total = power[radius > 0].sum() + 1e-12
+    out = []
+    for short, long in octave_rings(height, width):
+        ring = (radius > 1 / long) & (radius <= 1 / short)
+        bins = int(ring.sum())
+        if bins >= MIN_RING_BINS and power[ring].sum() >= MIN_RING_SHARE * total:
+            out.append((complex((power * phase)[ring].sum() / power[ring].sum()), bins))
+    return out
+
+
+def chance_anisotropy(bins: int) -> float:
+    """What isotropic texture measures in a ring of ``bins`` frequencies by chance (about its
+    95th percentile on blurred noise, 192x108 to 320x180): few independent patterns fit in a
+    small frame at a coarse scale, and some line up."""
+    return min(0.9, 2 / np.sqrt(bins))
+
+
+def anisotropy(frame: np.ndarray) -> float:
+    """0 (structure in every orientation alike) .. 1 (parallel stripes): over the rings of the
+    power spectrum (:func:`spectral_orientation`), the largest anisotropy beyond chance —
+    ``(|z| - c) / (1 - c)`` with ``c`` = :func:`chance_anisotropy` — at least 0. Isotropic noise
+    and dreams measure ~0-0.15, stripes 0.3 and up."""
+    return float(max([0.0] + [(abs(z) - chance_anisotropy(n)) / (1 - chance_anisotropy(n))
+                              for z, n in spectral_orientation(frame)]))
+
+
+def stripe_angle(frame: np.ndarray) -> float:
+    """Direction (degrees, -90..90, image y down, counter-clockwise on screen is negative) along
+    which the stripes of the most anisotropic ring run."""
+    rings = [(abs(z) - chance_anisotropy(n), z) for z, n in spectral_orientation(frame)]
+    z = max(rings, key=lambda ring: ring[0])[1] if rings else 0j
+    return float((np.degrees(np.angle(z)) / 2 + 180) % 180 - 90)
+
+
+def orientation_order(frame: np.ndarray, levels: int = 4) -> float:
+    """A second estimator of :func:`anisotropy`: per Laplacian-pyramid level of the luminance
+    (levels 1.. : wavelengths ~4 px and up), the structure tensor in Gaussian windows (sigma 2 px
+    of the level), each window's coherence times e^(2i angle), averaged over the frame; the
+    largest modulus over the levels. Windows that agree on one orientation add up (stripes: ~1),
+    isotropic or locally oriented but randomly turned structure cancels (~0.1-0.2)."""
+    low = luminance(frame)
+    best = 0.0
+    for level in range(levels):
+        smaller = cv2.pyrDown(low)
+        band = low - cv2.pyrUp(smaller, dstsize=(low.shape[1], low.shape[0]))
+        if level and min(band.shape) >= 12:
+            gx, gy = cv2.Sobel(band, cv2.CV_32F, 1, 0), cv2.Sobel(band, cv2.CV_32F, 0, 1)
+            jxx, jyy, jxy = (cv2.GaussianBlur(a, (0, 0), 2.0) for a in (gx * gx, gy * gy, gx * gy))
+            local = (jxx - jyy + 2j * jxy) / (jxx + jyy + 1e-6)
+            best = max(best, float(abs(local.mean())))
+        low = smaller
+    return best
+
+
 @dataclass(frozen=True)
 class FrameStats:
     scale: float
@@ -113,11 +204,13 @@ class FrameStats:
     saturation: float
     detail: float
     border: float
+    anisotropy: float
+    order: float
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "FrameStats":
         return cls(pattern_scale(frame), clipped_share(frame), mean_saturation(frame), detail(frame),
-                   border_detail_ratio(frame))
+                   border_detail_ratio(frame), anisotropy(frame), orientation_order(frame))
 
 
 def clip_stats(frames) -> dict[str, np.ndarray]:
@@ -172,4 +265,9 @@ def summary(stats: dict[str, np.ndarray]) -> dict[str, float]:
         "detail_drift": drift(stats["detail"]),
         "clipped_max": float(np.max(stats["clipped"])),
         "border_min": float(np.min(stats["border"][1:])) if len(scale) > 1 else float("nan"),
+        "anisotropy_early": float(np.median(stats["anisotropy"][early])),
+        "anisotropy_late": float(np.median(stats["anisotropy"][late])),
+        "anisotropy_max": float(np.max(stats["anisotropy"][early.start:])),
+        "order_early": float(np.median(stats["order"][early])),
+        "order_late": float(np.median(stats["order"][late])),
     }
