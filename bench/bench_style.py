@@ -5,20 +5,25 @@ that zooms, rolls and pans by fractions of a pixel per frame, with two textured 
 across it (occlusion and disocclusion, also of each other) under slowly changing light; its flow
 is known exactly. ``pan`` (the old sanity case) pans by whole pixels, where warping is exact.
 
-The independent render starts every frame from the content (``iterations.first``, temporal loss
-off); the coherent one is the effect as configured (defaults unless flags say otherwise). The
-coherent/independent ratio of Lai et al.'s warping error E_warp is printed three times, so the
-render cannot fit its own metric: with the exact flow and occlusions of the generator (the
-headline), with the render's own flow (DIS medium + consistency mask), and with a different
-estimator (Farneback + its consistency mask). Also: content+style loss ratio (target <= 1.10),
-sharpness ratio (blur lowers E_warp, so it is watched),
-time per following frame (absolute seconds are unreliable on a shared machine), and the noise
-stability (Gupta et al. 2017): mean output change over mean input change between frames of a
-still clip with sensor noise (``--noise`` grey levels).
+Baselines: the independent render starts every frame from the content (``iterations.first``,
+temporal loss off; Lai et al.'s per-frame baseline); ``--baselines both`` adds a stricter one,
+the coherent settings with the temporal loss off (each frame still starts from the warped
+previous output: what a user gets from ``temporal_weight: 0``). The coherent render is the
+effect as configured (defaults unless ``--set`` says otherwise). The ratio of Lai et al.'s
+warping error E_warp is printed with several references, so the render cannot fit its own
+metric: the exact flow and occlusions of the generator (the headline), no mask, the render's
+own flow (DIS + consistency mask), a different estimator (Farneback + its consistency mask),
+Lai's literal formula, and at disocclusions (:mod:`style_measures`). Also: content+style loss
+ratio (target <= 1.10), sharpness ratio (blur lowers E_warp, so it is watched) and, for clips
+of 8 frames or more, both at the start and the end of the clip (drift), time per following
+frame in process CPU seconds and wall seconds, and the noise stability (Gupta et al. 2017) on
+``--clip still``: mean output change over mean input change between frames of a still clip
+with sensor noise (``--noise`` grey levels).
 
-Run: ``python bench/bench_style.py [--size 320x180] [--frames 8] [--passes N] ...``; ``--sheet
-PNG`` writes a contact sheet of the coherent frames. Independent renders are cached in
-``--cache`` (they do not depend on the coherent settings).
+Run: ``python bench/bench_style.py [--size 320x180] [--frames 8] [--set passes=2] ...``;
+``--sheet PNG`` writes a contact sheet of up to 12 coherent frames spread over the clip,
+``--save NPZ`` the outputs (``--measure NPZ`` re-measures them without rendering). Baseline
+renders are cached in ``--cache`` (keyed by their settings and the clip).
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from style_measures import (e_warp, e_warp_after_reveal, e_warp_lai,  # noqa: E402
+                            e_warp_since_hidden, flow_masks, sharpness, stability)
 from synthetic import Camera, camera_clip, translating_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style import StyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow, consistency_mask, warp, warping_error  # noqa: E402
+from dreamvideo.flow import OpenCVFlow, PrecomputedFlow  # noqa: E402
 from dreamvideo.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 
@@ -62,30 +69,32 @@ def stroke_style(size: int = 384, seed: int = 1) -> np.ndarray:
 # ----- rendering (the engine's frame loop, without the disk) ---------------------------------
 
 def render(config: StyleConfig, frames: list[np.ndarray], style: np.ndarray, name: str, *,
-           first: np.ndarray | None = None) -> dict:
+           first: np.ndarray | None = None, flow=None) -> dict:
     """Every frame of the plan (all passes); returns outputs in clip order, time and losses.
     ``first``: the first frame when it is known (from scratch, as the independent render's)."""
     size = (frames[0].shape[1], frames[0].shape[0])
     stylizer = Stylizer([(style, 1.0)], config, backbone=load_backbone())
     source = ListSource(frames)
-    flow = render_flow(config)
+    flow = flow or render_flow(config)
     effect = StyleEffect(stylizer, flow, source=source, frame_size=size)
     total, order = effect.render_plan(len(frames)) if hasattr(effect, "render_plan") \
         else (len(frames), list(range(len(frames))))
     work: list[np.ndarray] = []
-    seconds = []
+    seconds, cpu = [], []  # wall and process CPU seconds per work frame
     for index in range(total):
         current = frames[min(index, len(frames) - 1)]
         ctx = FrameContext(index, total, work[-1] if index else None, current,
                            frames[min(index - 1, len(frames) - 1)] if index else None,
                            np.random.default_rng([0, index]), lambda i: work[i])
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         if index == 0 and first is not None:
             work.append(first)
             seconds.append(float("nan"))
+            cpu.append(float("nan"))
             continue
         work.append(effect.render(ctx))
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         print(f"  {name:12s} {index:3d}/{total}: {seconds[-1]:6.1f} s "
               f"{sum(effect.last.iterations):4d} it ({effect.last.stopped})", flush=True)
     outputs = [work[i] for i in order]
@@ -93,12 +102,11 @@ def render(config: StyleConfig, frames: list[np.ndarray], style: np.ndarray, nam
     for index, (out, frame) in enumerate(zip(outputs, frames)):
         values = stylizer.evaluate(out.astype(np.float32), stylizer.inputs(frame, frame=index))
         losses.append(values["content"] + values["style"])
-    return {"outputs": outputs, "seconds": seconds, "losses": losses}
+    return {"outputs": outputs, "seconds": seconds, "cpu": cpu, "losses": losses}
 
 
 def render_flow(config: StyleConfig) -> OpenCVFlow:
-    upscale = getattr(config, "flow_upscale", 1)  # (absent before it existed: the "before" runs)
-    return OpenCVFlow(config.flow, **({"upscale": upscale} if upscale != 1 else {}))
+    return OpenCVFlow(config.flow, upscale=config.flow_upscale, camera_snap=config.flow_camera_snap)
 
 
 class ListSource:
@@ -109,65 +117,26 @@ class ListSource:
         yield from self._frames[start:]
 
 
-def cached_render(config, frames, style, name, cache: Path, *, wait: bool = False) -> dict:
+def cached_render(config, frames, style, name, cache: Path) -> dict:
     settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True), sort_keys=True)
     key = hashlib.sha1(settings.encode()
                        + b"".join(f.tobytes() for f in frames) + style.tobytes()).hexdigest()[:16]
     path = cache / f"{name}-{key}.npz"
-    while wait and not path.is_file():
-        time.sleep(10)
     if path.is_file():
         data = np.load(path)
         print(f"  {name}: cached ({path.name})")
         return {"outputs": list(data["outputs"]), "seconds": list(data["seconds"]),
+                "cpu": list(data["cpu"]) if "cpu" in data else [float("nan")] * len(data["seconds"]),
                 "losses": list(data["losses"])}
     result = render(config, frames, style, name)
     cache.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp.npz")
     np.savez(temporary, **{k: np.asarray(v) for k, v in result.items()})
-    temporary.replace(path)  # whole, for a parallel run waiting for it
+    temporary.replace(path)
     return result
 
 
 # ----- measures ------------------------------------------------------------------------------
-
-def flows(frames, estimator: OpenCVFlow):
-    pairs = [estimator.flow_pair(t, frames[t], frames[t + 1]) for t in range(len(frames) - 1)]
-    return [(bw, consistency_mask(fw, bw)) for fw, bw in pairs]
-
-
-def e_warp(outputs, flow_masks) -> float:
-    return float(np.mean([warping_error(outputs[t], outputs[t + 1], bw, mask)
-                          for t, (bw, mask) in enumerate(flow_masks)]))
-
-
-def e_warp_lai(outputs, flows_bw, masks) -> float:
-    """Lai et al. (2018) to the letter: per pair, the sum over pixels of mask x squared RGB
-    distance (RGB in [0, 1], summed over channels) over the number of pixels; summed over
-    pairs. ``e_warp`` divides by the mask's sum and averages channels and pairs instead: the
-    same ratio to within the pairs' mask coverage (kept here to show it)."""
-    total = 0.0
-    for t, (bw, mask) in enumerate(zip(flows_bw, masks)):
-        warped = warp(outputs[t].astype(np.float32), bw) / 255.0
-        sq = ((outputs[t + 1].astype(np.float32) / 255.0 - warped) ** 2).sum(axis=2)
-        total += float((mask * sq).mean(dtype=np.float64))
-    return total
-
-
-def stability(outputs, frames) -> float:
-    """Mean absolute change between consecutive outputs over that of the inputs."""
-    def change(seq):
-        return np.mean([np.abs(seq[t + 1].astype(np.float32) - seq[t]).mean()
-                        for t in range(len(seq) - 1)])
-
-    return float(change(outputs) / change(frames))
-
-
-def sharpness(outputs) -> float:
-    """Mean absolute Laplacian of the grey following frames (blur lowers it, and E_warp too)."""
-    grey = [cv2.cvtColor(o, cv2.COLOR_RGB2GRAY).astype(np.float32) for o in outputs[1:]]
-    return float(np.mean([np.abs(cv2.Laplacian(g, cv2.CV_32F)).mean() for g in grey]))
-
 
 def contact_sheet(frames, path: Path, columns: int = 4) -> None:
     rows = [np.concatenate(frames[i:i + columns] + [np.zeros_like(frames[0])] *
@@ -176,21 +145,37 @@ def contact_sheet(frames, path: Path, columns: int = 4) -> None:
     cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
 
 
-def report_e_warp(clip, coherent, independent, coherent_cfg) -> None:
-    """E_warp ratios, coherent over independent, with every reference flow and mask."""
+def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
+    """E_warp of the coherent render over each baseline's (name -> outputs), with every
+    reference flow and mask, and at disocclusions."""
+    size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
     ones = [np.ones(d.shape, np.float32) for d in clip.disoccluded]
     truth_masks = [(~occluded).astype(np.float32) for occluded in clip.disoccluded]
-    truth = list(zip(clip.flows_bw, truth_masks))
-    print("results (coherent / independent)")
-    for label, flow_masks in (("exact flow", truth),
-                              ("exact, no mask", list(zip(clip.flows_bw, ones))),
-                              ("render's flow", flows(clip.frames, render_flow(coherent_cfg))),
-                              ("Farneback", flows(clip.frames, OpenCVFlow("farneback")))):
-        c, i = e_warp(coherent, flow_masks), e_warp(independent, flow_masks)
-        print(f"  E_warp {label:15s} {c:.5f} / {i:.5f} = {c / i:.3f}   (target <= 0.35)")
-    c, i = (e_warp_lai(run, clip.flows_bw, truth_masks) for run in (coherent, independent))
-    print(f"  E_warp Lai et al. to the letter (exact flow, RGB summed, all-pixel mean, pairs "
-          f"summed) {c:.5f} / {i:.5f} = {c / i:.3f}")
+    measures = {
+        "exact flow": lambda run, fm=list(zip(clip.flows_bw, truth_masks)): e_warp(run, fm),
+        "exact, no mask": lambda run, fm=list(zip(clip.flows_bw, ones)): e_warp(run, fm),
+        "render's flow": lambda run, fm=flow_masks(clip.frames, render_flow(coherent_cfg)):
+            e_warp(run, fm),
+        "Farneback": lambda run, fm=flow_masks(clip.frames, OpenCVFlow("farneback")):
+            e_warp(run, fm),
+        "Lai, literal": lambda run: e_warp_lai(run, clip.flows_bw, truth_masks),
+        "disoccluded": lambda run, fm=list(zip(clip.flows_bw, clip.disoccluded)): e_warp(
+            run, [(f, m.astype(np.float32)) for f, m in fm]),
+        "revealed, t+1": lambda run: e_warp_after_reveal(run, clip, size),
+        "revealed, seen": lambda run: e_warp_since_hidden(run, clip, size)[0],
+    }
+    names = list(baselines)
+    print("results: E_warp, coherent / " + " and / ".join(names) + "   (target <= 0.35)")
+    for label, measure in measures.items():
+        c = measure(coherent)
+        ratios = "   ".join(f"/ {measure(run):.5f} = {c / measure(run):.3f}"
+                           for run in baselines.values())
+        print(f"  {label:15s} {c:.5f} {ratios}")
+    share = e_warp_since_hidden(coherent, clip, size)[1]
+    print("  (Lai, literal: exact flow, RGB summed, all-pixel mean, pairs summed. disoccluded: "
+          "exact flow into what hid them, the object's or the edge's colour, not flicker. "
+          "revealed, t+1: uncovered background, frame t+1 -> t+2. revealed, seen: against the "
+          f"last frame it was seen in before it was covered, {100 * share:.0f} % of it)")
 
 
 # ----- main ----------------------------------------------------------------------------------
@@ -210,11 +195,13 @@ def parse_args(argv):
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dreamvideo-bench-style"))
     parser.add_argument("--no-reuse-first", dest="reuse_first", action="store_false",
                         help="render the coherent first frame too (it equals the independent one)")
-    parser.add_argument("--independent-last", action="store_true",
-                        help="render the coherent clip first, then wait for the independent one "
-                        "in the cache (rendered by a parallel run)")
+    parser.add_argument("--baselines", choices=("independent", "both"), default="independent",
+                        help="both: also against the warm start kept with the temporal loss off")
+    parser.add_argument("--exact-flow", action="store_true",
+                        help="the coherent render uses the clip's exact flow (a diagnostic: how "
+                        "much of its warping error is the estimated flow's)")
     parser.add_argument("--sheet", type=Path, help="contact sheet PNG of the coherent frames")
-    parser.add_argument("--save", type=Path, help="NPZ of the coherent and independent outputs")
+    parser.add_argument("--save", type=Path, help="NPZ of the coherent and baseline outputs")
     parser.add_argument("--measure", type=Path, help="measure E_warp on a --save NPZ, no render")
     return parser.parse_args(argv)
 
@@ -237,37 +224,64 @@ def main(argv: list[str] | None = None) -> None:
                   iterations={"first": args.first, "next": args.next})
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     coherent_cfg = StyleConfig(**common, **extra)
-    independent_cfg = StyleConfig(**common, temporal_weight=0, init="content")
+    configs = {"independent": StyleConfig(**common, temporal_weight=0, init="content")}
+    if args.baselines == "both":  # the warm start kept, temporal loss off: a stricter baseline
+        configs["warm start"] = StyleConfig(**common, **{**extra, "temporal_weight": 0,
+                                                         "passes": 1, "long_term": []})
     print(f"{args.clip} clip {width}x{height}, {args.frames} frames, iterations first {args.first}"
           f" / next {args.next}; coherent settings: {extra or 'defaults'}")
     if args.measure:  # outputs of an earlier run (--save): the E_warp lines only
         saved = np.load(args.measure)
-        report_e_warp(clip, list(saved["coherent"]), list(saved["independent"]), coherent_cfg)
+        baselines = {name: list(saved[name.replace(" ", "_")]) for name in configs
+                     if name.replace(" ", "_") in saved}
+        report_e_warp(clip, list(saved["coherent"]), baselines, coherent_cfg)
         return
-    if args.independent_last:  # another run is rendering it for the cache
-        coherent = render(coherent_cfg, clip.frames, style, "coherent")
-        independent = cached_render(independent_cfg, clip.frames, style, "independent", args.cache,
-                                    wait=True)
-    else:
-        independent = cached_render(independent_cfg, clip.frames, style, "independent", args.cache)
-        # frame 0 is optimised from scratch with the same settings in both renders: reuse it
-        coherent = render(coherent_cfg, clip.frames, style, "coherent",
-                          first=independent["outputs"][0] if args.reuse_first else None)
+    runs = {name: cached_render(config, clip.frames, style, name.replace(" ", "_"), args.cache)
+            for name, config in configs.items()}
+    independent = runs["independent"]
+    # frame 0 is optimised from scratch with the same settings in both renders: reuse it
+    exact = PrecomputedFlow(list(zip(clip.flows_fw, clip.flows_bw))) if args.exact_flow else None
+    coherent = render(coherent_cfg, clip.frames, style, "coherent",
+                      first=independent["outputs"][0] if args.reuse_first else None, flow=exact)
     if args.sheet:
-        contact_sheet(coherent["outputs"][:12], args.sheet)
+        picks = np.linspace(0, args.frames - 1, min(12, args.frames)).round().astype(int)
+        contact_sheet([coherent["outputs"][i] for i in picks], args.sheet)
     if args.save:
         np.savez_compressed(args.save, coherent=np.asarray(coherent["outputs"]),
-                            independent=np.asarray(independent["outputs"]))
-    report_e_warp(clip, coherent["outputs"], independent["outputs"], coherent_cfg)
-    loss_ratio = np.mean(coherent["losses"][1:]) / np.mean(independent["losses"][1:])
-    print(f"  content+style loss (following) ratio {loss_ratio:.3f}   (target <= 1.10)")
+                            **{name.replace(" ", "_"): np.asarray(run["outputs"])
+                               for name, run in runs.items()})
+    report_e_warp(clip, coherent["outputs"], {n: r["outputs"] for n, r in runs.items()},
+                  coherent_cfg)
+    report_rest(args, clip, coherent, runs)
+
+
+def report_rest(args, clip, coherent, runs) -> None:
+    """Loss, sharpness (and its drift over the clip), time, noise stability."""
+    for name, run in runs.items():
+        loss_ratio = np.mean(coherent["losses"][1:]) / np.mean(run["losses"][1:])
+        print(f"  content+style loss (following) / {name} {loss_ratio:.3f}   (target <= 1.10)")
+    independent = runs["independent"]
     print(f"  sharpness (mean |Laplacian|, following) ratio "
           f"{sharpness(coherent['outputs']) / sharpness(independent['outputs']):.3f}   "
           "(warm starts blur what they resample)")
-    # all work frames after the first (every pass) per following clip frame
-    per_frame = lambda run: float(np.nansum(run["seconds"][1:])) / (len(clip.frames) - 1)  # noqa: E731
-    print(f"  time per following frame: {per_frame(coherent):.1f} s vs {per_frame(independent):.1f}"
-          f" s (independent may be from the cache: another run, other load)")
+    if args.frames >= 8:  # does the warm start blur more and more along the clip?
+        quarter = max(2, args.frames // 4)
+        ends = [(coherent["outputs"][:quarter + 1], independent["outputs"][:quarter + 1]),
+                (coherent["outputs"][-quarter - 1:], independent["outputs"][-quarter - 1:])]
+        first, last = (sharpness(c) / sharpness(i) for c, i in ends)
+        print(f"  sharpness ratio, first {quarter} following frames {first:.3f}, last {quarter} "
+              f"{last:.3f}")
+        losses = [c / i for c, i in zip(coherent["losses"], independent["losses"])]
+        print(f"  loss ratio, first {quarter} following frames {np.mean(losses[1:quarter + 1]):.3f}"
+              f", last {quarter} {np.mean(losses[-quarter:]):.3f}")
+
+    def per_frame(run, key):  # all work frames after the first (every pass) per clip frame
+        return float(np.nansum(run[key][1:])) / (len(clip.frames) - 1)
+
+    for key, label in (("cpu", "CPU"), ("seconds", "wall")):
+        c, i = per_frame(coherent, key), per_frame(independent, key)
+        print(f"  time per following frame ({label}): {c:.1f} s / {i:.1f} s = {c / i:.3f}"
+              " (side by side only when the independent render is not from the cache)")
     if args.clip == "still":
         print(f"  noise stability (output change / input change): coherent "
               f"{stability(coherent['outputs'], clip.frames):.3f}, independent "

@@ -53,17 +53,19 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
-def flow_for(source, method: str, *, upscale: float = 1.0):
+def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 0.0):
     """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
     ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
-    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale``."""
+    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale`` and snapping
+    to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`)."""
     from .flow import OpenCVFlow
 
     config = getattr(source, "config", None)
     chosen = getattr(config, "flow", None)
     if hasattr(source, "flow_pair") and chosen == "vector":
         return source
-    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale)
+    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale,
+                      camera_snap=camera_snap)
 
 
 def source_for(preset: Preset):

@@ -37,7 +37,8 @@ _DIS_PRESETS = {
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
 _METHODS = ("dis", "farneback")
-_INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}
+_INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
+                   "lanczos": cv2.INTER_LANCZOS4}
 
 
 @runtime_checkable
@@ -63,7 +64,7 @@ class OpenCVFlow:
     """
 
     def __init__(self, method: str = "dis", *, preset: str = "medium",
-                 upscale: float = 1.0) -> None:
+                 upscale: float = 1.0, camera_snap: float = 0.0) -> None:
         method, preset = method.lower(), preset.lower()
         if method not in _METHODS:
             raise UserError(
@@ -78,10 +79,12 @@ class OpenCVFlow:
         self.method = method
         self.preset = preset
         self.upscale = float(upscale)
+        self.camera_snap = float(camera_snap)  # px; see :mod:`dreamvideo.camera_motion`
         self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset]) if method == "dis" else None
 
     def __repr__(self) -> str:
-        return f"OpenCVFlow({self.method!r}, preset={self.preset!r}, upscale={self.upscale:g})"
+        return (f"OpenCVFlow({self.method!r}, preset={self.preset!r}, upscale={self.upscale:g}, "
+                f"camera_snap={self.camera_snap:g})")
 
     def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
         """Forward flow a->b and backward flow b->a; ``index`` is unused."""
@@ -91,8 +94,13 @@ class OpenCVFlow:
                 "all frames of a clip must have the same size"
             )
         gray_a, gray_b = self._enlarged(_gray_u8(frame_a)), self._enlarged(_gray_u8(frame_b))
-        return (self._back(self._flow(gray_a, gray_b), frame_a),
+        pair = (self._back(self._flow(gray_a, gray_b), frame_a),
                 self._back(self._flow(gray_b, gray_a), frame_a))
+        if self.camera_snap > 0:
+            from .camera_motion import snap_to_camera
+
+            pair = tuple(snap_to_camera(flow, self.camera_snap) for flow in pair)
+        return pair
 
     def _enlarged(self, gray: np.ndarray) -> np.ndarray:
         if self.upscale == 1:
@@ -143,11 +151,12 @@ class PrecomputedFlow:
 
 
 def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate",
-         interpolation: Literal["linear", "cubic"] = "linear") -> np.ndarray:
+         interpolation: Literal["linear", "cubic", "lanczos"] = "linear") -> np.ndarray:
     """Backward-warp ``image`` by ``flow``: ``out[y, x] = image[y + flow[y,x,1], x + flow[y,x,0]]``.
 
-    Bilinear (``cv2.remap``; sub-pixel positions are quantised to 1/32 px), or bicubic, which
-    blurs less at sub-pixel shifts (and may overshoot the input's range). To bring frame t
+    Bilinear (``cv2.remap``; sub-pixel positions are quantised to 1/32 px), bicubic, which
+    blurs less at sub-pixel shifts, or Lanczos (8x8), which blurs least (both may overshoot the
+    input's range). To bring frame t
     into frame t+1's geometry pass the backward flow (t+1 -> t). ``image`` is (H, W) or
     (H, W, C) with any C, dtype uint8, uint16, float32 or float64 (result has the same dtype and
     shape); bool masks are warped as float32 and returned as float32 in [0, 1].
@@ -190,9 +199,10 @@ def source_inside(flow: np.ndarray) -> np.ndarray:
 
 
 def consistency_mask(
-    flow_fw: np.ndarray, flow_bw: np.ndarray, *, mark_outside: bool = True
+    flow_fw: np.ndarray, flow_bw: np.ndarray, *, mark_outside: bool = True,
+    boundary_weight: float = 0.0,
 ) -> np.ndarray:
-    """Reliability weights float32 (H, W) in {0, 1}, in the geometry of frame t+1.
+    """Reliability weights float32 (H, W) in [0, 1], in the geometry of frame t+1.
 
     ``flow_fw`` is t -> t+1 and ``flow_bw`` is t+1 -> t. Following Ruder et al. (2016), with
     ``w~ = warp(flow_fw, flow_bw)`` (forward flow brought into t+1), a pixel gets 0 where
@@ -205,7 +215,8 @@ def consistency_mask(
         flow is ~0 at its centre), while a camera's pan, zoom or roll has one constant
         gradient (its Jacobian) that the median recovers,
       - and, if ``mark_outside``, its source ``x + w_bw(x)`` falls outside frame t;
-    1 elsewhere.
+    1 elsewhere. Pixels that fail only the boundary test get ``boundary_weight`` instead of 0
+    (their flow is off by about half a pixel, not their match: the object's edge smeared).
     """
     _check_flow(flow_bw, flow_fw.shape[:2])
     _check_flow(flow_fw, flow_bw.shape[:2])
@@ -214,10 +225,9 @@ def consistency_mask(
     bw_sq = _sq_norm(bw)
     disoccluded = _sq_norm(fw_warped + bw) > 0.01 * (_sq_norm(fw_warped) + bw_sq) + 0.5
     boundary = _boundary_strength(bw) > 0.01 * bw_sq + 0.002
-    reliable = ~(disoccluded | boundary)
-    if mark_outside:
-        reliable &= source_inside(bw)
-    return reliable.astype(np.float32)
+    unmatched = disoccluded | ~source_inside(bw) if mark_outside else disoccluded
+    weights = np.where(boundary, np.float32(boundary_weight), np.float32(1))
+    return np.where(unmatched, np.float32(0), weights).astype(np.float32)
 
 
 def chain_flows(flow_ab: np.ndarray, flow_bc: np.ndarray) -> np.ndarray:

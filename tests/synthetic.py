@@ -210,8 +210,7 @@ def camera_clip(size: tuple[int, int], frames: int, seed: int = 0, *, camera: Ca
     anti-aliased over about a pixel; a pixel belongs to an object where its coverage is > 0.5)."""
     width, height = size
     unit = width / 320
-    margin = int(0.25 * max(width, height) + unit * frames * (1 + max(map(abs, camera.pan))))
-    canvas_size = (width + 2 * margin, height + 2 * margin)
+    canvas_size = _canvas_size(size, frames, camera)
     canvas = photo_like(canvas_size, seed).astype(np.float32)
     to_canvas = [camera.to_canvas(t, size, canvas_size) for t in range(frames)]
     rng = np.random.default_rng(seed + 99)
@@ -238,6 +237,21 @@ def camera_clip(size: tuple[int, int], frames: int, seed: int = 0, *, camera: Ca
         bw.append(back)
         disoccluded.append(_disoccluded(back, owners[t], owners[t + 1]))
     return SyntheticClip(frames_out, fw, bw, disoccluded, [o > 0 for o in owners])
+
+
+def _canvas_size(size: tuple[int, int], frames: int, camera: Camera) -> tuple[int, int]:
+    unit = size[0] / 320
+    margin = int(0.25 * max(size) + unit * frames * (1 + max(map(abs, camera.pan))))
+    return size[0] + 2 * margin, size[1] + 2 * margin
+
+
+def camera_flow(size: tuple[int, int], frames: int, a: int, b: int, *,
+                camera: Camera = Camera()) -> np.ndarray:
+    """The camera's own flow from frame a to frame b of ``camera_clip(size, frames)`` (what
+    the still background does, also where an object hides it), any distance apart."""
+    canvas = _canvas_size(size, frames, camera)
+    return _layered_flow(camera.to_canvas(a, size, canvas), camera.to_canvas(b, size, canvas),
+                         np.zeros(size[::-1], np.int8), [np.zeros(2)])
 
 
 def _sprite_layer(sprite: Sprite, t: int, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

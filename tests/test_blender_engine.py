@@ -232,6 +232,32 @@ class TestOnBlenderRenders:
             assert change[inside].mean() > 10, f"frame {index}: the cube did not change"
 
 
+    def test_mask_holds_in_every_pass_of_a_multi_pass_style(self, scene, tmp_path):
+        """Multi-pass style on the Cube only: the output is the last (backward) pass, whose work
+        frames come after the clip's; each is masked with its own clip frame's mask (it was
+        not masked at all), so away from the Cube every pixel is the display frame."""
+        cube = scene["objects"]["Cube"]
+        y, x = np.mgrid[0:64, 0:64]
+        stripes = np.stack([(np.sin(x / 3) > 0) * 220 + 20, (np.cos(y / 2.5) > 0) * 180 + 40,
+                            (np.sin((x + y) / 4) > 0) * 200 + 30], -1).astype(np.uint8)
+        cv2.imwrite(str(tmp_path / "stripes.png"), stripes[..., ::-1])
+        style = {"style": {**STYLE, "iterations": {"first": 6, "next": 3}, "passes": 2,
+                           "images": [str(tmp_path / "stripes.png")]}}
+        out = _render(scene, tmp_path / "out", mask={"object_indices": [cube], "feather_px": 2.0},
+                      settings=style, effect="style")
+        source = BlenderSource(_source(scene))
+        ring = np.ones((9, 9), np.uint8)
+        frames = _read_pngs(out)
+        assert len(frames) == scene["frames"]
+        for index, frame in enumerate(frames):
+            on_cube = read_passes(source.files[index])["Object Index"] == cube
+            outside = ~cv2.dilate(on_cube.astype(np.uint8), ring).astype(bool)
+            inside = cv2.erode(on_cube.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+            display = source.frame(index)
+            np.testing.assert_array_equal(frame[outside], display[outside])
+            change = np.abs(frame.astype(np.float32) - display).mean(axis=2)
+            assert change[inside].mean() > 5, f"frame {index}: the cube was not styled"
+
 # ----- strength 0 is Blender's render (keyframed strengths fade in and out) -----------------------
 
 FADE_IN = [{"frame": 0, "value": 0.0}, {"frame": 2, "value": 0.0}, {"frame": 5, "value": 1.5}]

@@ -234,16 +234,18 @@ def test_consistency_mask_on_a_camera_roll_is_on_at_the_centre(estimated):
     assert mask.mean() > 0.85
 
 
-def test_cubic_warp_blurs_less_than_bilinear_at_half_pixel_shifts():
+def test_cubic_and_lanczos_warps_blur_less_than_bilinear_at_half_pixel_shifts():
     image = textured_image((64, 48), seed=5).astype(np.float32)
     there, back = np.full((48, 64, 2), 0.5, np.float32), np.full((48, 64, 2), -0.5, np.float32)
-    detail = {}
-    for interpolation in ("linear", "cubic"):
+    detail, error = {}, {}
+    for interpolation in ("linear", "cubic", "lanczos"):
         moved = warp(warp(image, there, interpolation=interpolation), back, interpolation=interpolation)
         detail[interpolation] = np.abs(cv2.Laplacian(moved[8:-8, 8:-8], cv2.CV_32F)).mean()
+        error[interpolation] = np.abs(moved - image)[8:-8, 8:-8].mean()
     original = np.abs(cv2.Laplacian(image[8:-8, 8:-8], cv2.CV_32F)).mean()
     assert detail["linear"] < detail["cubic"] < 1.05 * original
-    assert detail["cubic"] > 0.8 * original
+    assert detail["cubic"] > 0.8 * original and detail["lanczos"] > 0.8 * original
+    assert error["lanczos"] < 0.5 * error["cubic"] < 0.5 * error["linear"]  # there and back
 
 
 def test_resize_flow_scales_the_vectors_with_the_size():
@@ -256,3 +258,29 @@ def test_resize_flow_scales_the_vectors_with_the_size():
     np.testing.assert_allclose(big[..., 0], 6.0)
     np.testing.assert_allclose(big[..., 1], -6.0)
     assert np.array_equal(resize_flow(flow, (40, 20)), flow)
+
+
+def test_snap_to_camera_recovers_the_camera_and_keeps_moving_objects():
+    from dreamvideo.camera_motion import camera_flow, snap_to_camera
+
+    homography = np.array([[1.008, -0.009, 1.3], [0.009, 1.008, -0.6], [0, 0, 1]])
+    truth = camera_flow(homography, (96, 64))
+    truth[20:40, 30:50] = (3.0, -2.0)  # an object moving its own way
+    rng = np.random.default_rng(0)
+    estimate = truth + rng.normal(0, 0.1, truth.shape).astype(np.float32)  # DIS-like error
+    snapped = snap_to_camera(estimate, 0.5)
+    background = np.ones((64, 96), bool)
+    background[20:40, 30:50] = False
+    error = np.linalg.norm(snapped - truth, axis=2)
+    assert error[background].mean() < 0.05 < 0.4 * np.linalg.norm(estimate - truth, axis=2).mean()
+    np.testing.assert_array_equal(snapped[~background], estimate[~background])
+    chaos = rng.normal(0, 3, truth.shape).astype(np.float32)  # no camera motion to find
+    np.testing.assert_array_equal(snap_to_camera(chaos, 0.5), chaos)
+
+
+def test_camera_snap_makes_a_noisy_still_stiller():
+    clip = camera_clip((96, 64), 3, camera=Camera(0, 0, (0, 0)), sprites=(), lighting=0, noise=3)
+    motion = {snap: np.linalg.norm(OpenCVFlow("dis", upscale=2, camera_snap=snap)
+                                   .flow_pair(0, *clip.frames[:2])[1], axis=2).mean()
+              for snap in (0.0, 0.5)}
+    assert motion[0.5] < 0.5 * motion[0.0]

@@ -60,6 +60,15 @@ class StyleConfig(Section):
     flow: Literal["dis", "farneback"] = "dis"
     flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
                                 "frames enlarged by this factor (sub-pixel accuracy)")
+    flow_camera_snap: float = Field(default=0.0, ge=0, le=2, description="px: where the "
+                                    "estimated flow is this close to the camera's own motion "
+                                    "(one homography fitted to the frame), use the camera's; 0 = off")
+    boundary_weight: float = Field(default=0.0, ge=0, le=1, description="mask weight (temporal "
+                                   "loss and warped start) of pixels that only the motion-boundary "
+                                   "test marks unreliable; 0 = restyle them from the content")
+    warp_interpolation: Literal["linear", "cubic", "lanczos"] = Field(
+        default="lanczos", description="how earlier outputs are resampled along the flow (every "
+        "warm start resamples the painting, and its blur adds up over frames)")
     long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")

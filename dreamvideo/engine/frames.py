@@ -40,7 +40,9 @@ def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, fr
                 history=work.read, first=first,
             )
             frame = check_frame(effect.render(context), source.size, index)
-            work.write(index, apply_mask(source, index, frame, current_source))
+            clip_frame = clip_frame_of(effect, index, total)
+            work.write(index, apply_mask(source, clip_frame, frame,
+                                         current_source if clip_frame == index else None))
             progress.update(index + 1 - first)
             if requested[0] and index + 1 < stop:
                 raise Interrupted(index + 1, total, work.root)
@@ -83,11 +85,21 @@ def source_pairs(source, start: int, frames: int):
         previous = last = current
 
 
-def apply_mask(source, index: int, frame: np.ndarray, original: np.ndarray) -> np.ndarray:
-    """Keep the effect only where the source's mask is (Blender object masks, soft edges)."""
+def clip_frame_of(effect, index: int, total: int) -> int:
+    """The clip frame work frame ``index`` shows (multi-pass style renders each frame once per
+    pass: ``effect.clip_frame``); the index itself for other effects."""
+    clip_frame = getattr(effect, "clip_frame", None)
+    return index if clip_frame is None else clip_frame(index, total)
+
+
+def apply_mask(source, index: int, frame: np.ndarray, original: np.ndarray | None) -> np.ndarray:
+    """Keep the effect only where the source's mask of clip frame ``index`` is (Blender object
+    masks, soft edges); ``original`` is that source frame (None: read from the source)."""
     config = getattr(source, "config", None)
     if getattr(config, "mask", None) is None or index >= source.frame_count:
         return frame
+    if original is None:
+        original = source.frame(index)
     weight = source.mask(index)[..., None]
     mixed = weight * frame.astype(np.float32) + (1 - weight) * original.astype(np.float32)
     return to_uint8(mixed)

@@ -1,0 +1,75 @@
+"""Does a long coherent style clip drift? Blur, loss and flicker at its start and at its end.
+
+Renders the camera clip (``tests/synthetic.py``) coherently with the default settings, and the
+independent render (every frame from the content, no temporal loss) only on a window of frames
+at the start and one at the end: an independent frame depends on its input frame alone, so
+those windows are exactly the frames a whole independent render would give. Per window:
+E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness ratio (mean
+|Laplacian|: every warm start resamples the painting, so blur could add up along the clip).
+``--sheet`` writes a dozen frames spread over the clip.
+
+Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bench_style import contact_sheet, render, stroke_style  # (puts tests/ on the path)
+from style_measures import e_warp, flow_masks, sharpness
+from synthetic import camera_clip  # noqa: E402
+
+from dreamvideo.config import StyleConfig
+from dreamvideo.flow import OpenCVFlow
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="192x108")
+    parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--window", type=int, default=3, help="independent frames at each end")
+    parser.add_argument("--first", type=int, default=40)
+    parser.add_argument("--next", type=int, default=20)
+    parser.add_argument("--sheet", type=Path)
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    clip = camera_clip((width, height), args.frames)
+    style = stroke_style()
+    common = dict(scale=1.0, iterations={"first": args.first, "next": args.next})
+    independent_cfg = StyleConfig(**common, temporal_weight=0, init="content")
+    n, w = args.frames, args.window
+    windows = {"start": range(0, w), "end": range(n - w, n)}
+    independent = {name: render(independent_cfg, clip.frames[r.start:r.stop], style,
+                                f"independent {name}") for name, r in windows.items()}
+    coherent = render(StyleConfig(**common), clip.frames, style, "coherent",
+                      first=independent["start"]["outputs"][0])
+    outputs = coherent["outputs"]
+    if args.sheet:
+        picks = np.linspace(0, n - 1, min(12, n)).round().astype(int)
+        contact_sheet([outputs[i] for i in picks], args.sheet)
+    exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
+    farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
+    print(f"camera clip {width}x{height}, {n} frames, defaults; coherent / independent, "
+          f"windows of {w} frames")
+    for name, r in windows.items():
+        ours, theirs = outputs[r.start:r.stop], independent[name]["outputs"]
+        pairs = slice(r.start, r.stop - 1)
+        ratios = [e_warp(ours, refs[pairs]) / e_warp(theirs, refs[pairs])
+                  for refs in (exact, farneback)]
+        following = [i - r.start for i in r if i > 0]
+        loss = (np.mean([coherent["losses"][r.start + i] for i in following])
+                / np.mean([independent[name]["losses"][i] for i in following]))
+        sharp = (sharpness([ours[0]] + [ours[i] for i in following])
+                 / sharpness([theirs[0]] + [theirs[i] for i in following]))
+        print(f"  frames {r.start}-{r.stop - 1}: E_warp exact flow {ratios[0]:.3f}, Farneback "
+              f"{ratios[1]:.3f}; loss {loss:.3f}; sharpness {sharp:.3f}")
+    print("  coherent sharpness per frame: "
+          + " ".join(f"{sharpness([o, o]):.1f}" for o in outputs))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
