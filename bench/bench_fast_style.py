@@ -19,7 +19,11 @@ CPU seconds (``time.process_time``) are reported beside wall seconds: on a share
 show the work done, whatever the load. Writes ``bench/out/fast_style_compare.png`` (content,
 optimised, network, same frame) and ``bench/out/fast_style.json``.
 
-Run: ``python bench/bench_fast_style.py [--size 640x360] [--frames 3] [--steps 300] [--batch 1]``.
+Both methods are trained on / rendered / scored at ``--size`` with the same style scale: Gram
+losses of a resampled image are not scale-free (an optimised frame reduced 2x scores ~20x its
+style loss), so nothing is resized before scoring. The optimised frames are cached in bench/out.
+
+Run: ``python bench/bench_fast_style.py [--size 456x256] [--frames 3] [--steps 2000] [--network NET.keras]``.
 """
 
 from __future__ import annotations
