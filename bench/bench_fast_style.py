@@ -19,7 +19,11 @@ CPU seconds (``time.process_time``) are reported beside wall seconds: on a share
 show the work done, whatever the load. Writes ``bench/out/fast_style_compare.png`` (content,
 optimised, network, same frame) and ``bench/out/fast_style.json``.
 
-Run: ``python bench/bench_fast_style.py [--size 640x360] [--frames 3] [--steps 300] [--batch 1]``.
+Both methods are trained on / rendered / scored at ``--size`` with the same style scale: Gram
+losses of a resampled image are not scale-free (an optimised frame reduced 2x scores ~20x its
+style loss), so nothing is resized before scoring. The optimised frames are cached in bench/out.
+
+Run: ``python bench/bench_fast_style.py [--size 456x256] [--frames 3] [--steps 2000] [--network NET.keras]``.
 """
 
 from __future__ import annotations
@@ -38,8 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_style import Clip, Renderer, mean_warping_error, scene, stroke_style  # noqa: E402
-from synthetic import textured_image  # noqa: E402
+from fast_style_clip import Clip, Renderer, mean_warping_error, shrink_clip, stroke_style, zoom_clip  # noqa: E402
 
 from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
@@ -51,44 +54,6 @@ from dreamvideo.style.network import (Architecture, StyleNetwork, build_transfor
 from dreamvideo.style.training import TrainSettings, train_style  # noqa: E402
 
 OUT = HERE / "out"
-
-
-# ----- the clip: zoom + rotation + a moving object ------------------------------------------
-
-def camera_matrix(t: int, size: tuple[int, int], zoom: float, turn: float) -> np.ndarray:
-    """3x3: canvas pixel -> frame pixel at time t (zoom about the centre, turning)."""
-    width, height = size
-    m = cv2.getRotationMatrix2D((width / 2, height / 2), turn * t, zoom ** t)
-    return np.vstack([m, [0, 0, 1]])
-
-
-def zoom_clip(size: tuple[int, int], frames: int, seed: int = 0, *, zoom: float = 1.02,
-              turn: float = 0.8) -> Clip:
-    width, height = size
-    canvas = scene(size, seed)
-    side = height // 4
-    square = textured_image((side, side), seed + 1)
-    velocity = np.array([max(2, width // 100), max(1, height // 180)], np.float32)
-    start = np.array([width // 6, height // 2 - side // 2])
-    ys, xs = np.mgrid[:height, :width].astype(np.float32)
-    points = np.stack([xs, ys, np.ones_like(xs)], -1)
-    out, fws, bws, inside = [], [], [], []
-    for t in range(frames):
-        m = camera_matrix(t, size, zoom, turn)
-        frame = cv2.warpAffine(canvas, m[:2], size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-        x, y = (start + velocity * t).astype(int)
-        frame[y:y + side, x:x + side] = square
-        mask = np.zeros((height, width), bool)
-        mask[y:y + side, x:x + side] = True
-        out.append(frame)
-        inside.append(mask)
-    for t in range(frames - 1):
-        a, b = camera_matrix(t, size, zoom, turn), camera_matrix(t + 1, size, zoom, turn)
-        fw = (points @ (b @ np.linalg.inv(a)).T)[..., :2] - points[..., :2]
-        bw = (points @ (a @ np.linalg.inv(b)).T)[..., :2] - points[..., :2]
-        fws.append(np.where(inside[t][..., None], velocity, fw).astype(np.float32))
-        bws.append(np.where(inside[t + 1][..., None], -velocity, bw).astype(np.float32))
-    return Clip(out, fws, bws)
 
 
 # ----- timing --------------------------------------------------------------------------------
@@ -117,8 +82,10 @@ def architectures(frame: np.ndarray) -> list[dict]:
     for label, arch, dtype in [
             ("chosen: 16-32-64, 5 separable blocks, 9x9 in", Architecture(), "float32"),
             ("chosen, bfloat16", Architecture(), "mixed_bfloat16"),
-            ("16-32-64, 5 dense blocks", Architecture(separable=False), "float32"),
-            ("Johnson 32-64-128, 5 dense blocks", Architecture((32, 64, 128), 5, 9, False), "float32")]:
+            ("16-32-64, 5 dense blocks, bfloat16", Architecture(separable=False), "mixed_bfloat16"),
+            ("16-32-96, 5 dense blocks, bfloat16", Architecture((16, 32, 96), 5, 9, False), "mixed_bfloat16"),
+            ("Johnson 32-64-128, 5 dense blocks, bfloat16", Architecture((32, 64, 128), 5, 9, False),
+             "mixed_bfloat16")]:
         model = build_transform_net(arch, dtype=dtype)
         wall, cpu = forward_time(model, frame)
         rows.append({"net": label, "params": model.count_params(), "wall_s": wall, "cpu_s": cpu})
@@ -170,27 +137,18 @@ def compare_picture(content, optimised, network, style, path: Path) -> None:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="640x360")
+    parser.add_argument("--size", default="456x256", help="the clip trained on and compared at")
+    parser.add_argument("--time-size", default="640x360", help="frame size of the per-frame timing")
+    parser.add_argument("--scale", type=float, default=0.5, help="style.scale, for both methods")
     parser.add_argument("--frames", type=int, default=3, help="frames rendered by every method")
     parser.add_argument("--train-frames", type=int, default=24, help="frames of the clip trained on")
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=TrainSettings.steps)
+    parser.add_argument("--batch", type=int, default=TrainSettings.batch)
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
     parser.add_argument("--skip-architectures", action="store_true")
     parser.add_argument("--network", help="use this trained network instead of training one")
-    parser.add_argument("--opt-size", help="size of the optimisation renders compared with the "
-                        "network's (its frames are reduced to it); default --size")
     return parser.parse_args(argv)
-
-
-def shrink_clip(clip: Clip, size: tuple[int, int]) -> Clip:
-    """The clip at a smaller size (INTER_AREA), flows resized and their vectors scaled."""
-    factor = size[0] / clip.frames[0].shape[1]
-    frames = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in clip.frames]
-    flows = [[cv2.resize(f, size, interpolation=cv2.INTER_AREA) * factor for f in group]
-             for group in (clip.flows_fw, clip.flows_bw)]
-    return Clip(frames, *flows)
 
 
 def save(results: dict) -> None:
@@ -198,30 +156,87 @@ def save(results: dict) -> None:
     (OUT / "fast_style.json").write_text(json.dumps(results, indent=1, default=float))
 
 
+def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, net_path: Path) -> dict:
+    folder = OUT / "fast_style_clip"
+    folder.mkdir(exist_ok=True)
+    for index, frame in enumerate(clip.frames):
+        cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(OUT / "fast_style_style.png"), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
+    print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames", flush=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    train_style([OUT / "fast_style_style.png"], str(folder), net_path, style=config, model=ModelConfig(),
+                settings=TrainSettings(steps=args.steps, batch=args.batch), overwrite=True,
+                progress=Progress("plain"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
+            "wall_s_per_step": wall / args.steps, "cpu_s_per_step": cpu / args.steps}
+
+
+def training_precision(clip: Clip, style: np.ndarray, config: StyleConfig, steps: int = 6) -> dict:
+    """CPU seconds per training step with the loss network (VGG) in float32 and in bfloat16,
+    side by side (the transform net's variables are float32 either way)."""
+    from dreamvideo.flow import consistency_mask
+    from dreamvideo.models import load_backbone
+    from dreamvideo.style import Stylizer
+    from dreamvideo.style.content import Pair
+    from dreamvideo.style.training import Trainer
+
+    pairs = [Pair(clip.frames[t], clip.frames[t + 1], clip.flows_bw[t],
+                  consistency_mask(clip.flows_fw[t], clip.flows_bw[t])) for t in range(2)]
+    trainers = {p: Trainer(Stylizer([(style, 1.0)], config, backbone=load_backbone(precision=p)), TrainSettings())
+                for p in ("float32", "bfloat16")}
+    cpu = {p: 0.0 for p in trainers}
+    for trainer in trainers.values():
+        trainer.train_step(pairs)  # trace
+    for _ in range(steps):  # alternating
+        for p, trainer in trainers.items():
+            start = time.process_time()
+            trainer.train_step(pairs)
+            cpu[p] += time.process_time() - start
+    return {f"{p}_cpu_s_per_step": c / steps for p, c in cpu.items()} | {
+        "ratio": cpu["bfloat16"] / cpu["float32"]}
+
+
+def optimised_renders(clip: Clip, style: np.ndarray, config: StyleConfig, args) -> dict:
+    """Independent (from the content, no temporal loss) and coherent (warm start + temporal loss)
+    optimisation of the first ``args.frames`` frames, alternating; cached in bench/out by settings."""
+    key = f"{args.size}_{args.frames}_{args.first}_{args.next}_{args.scale}"
+    cache = OUT / f"fast_style_optimised_{key}.npz"
+    if cache.exists():
+        with np.load(cache) as data:
+            return dict(data)
+    print(f"optimisation at {args.size}: independent and coherent, side by side", flush=True)
+    independent = Renderer("independent", config.model_copy(update={"temporal_weight": 0.0, "init": "content"}),
+                           clip, style)
+    coherent = Renderer("coherent", config, clip, style)
+    for index in range(args.frames):  # alternating, so load changes hit both alike
+        independent.frame(index)
+        if index == 0:  # frame 0 is made the same way by both: not twice
+            for name in ("outputs", "seconds", "iterations"):
+                getattr(coherent.run, name).append(getattr(independent.run, name)[0])
+        else:
+            coherent.frame(index)
+    data = {"independent": np.stack(independent.run.outputs), "coherent": np.stack(coherent.run.outputs),
+            "coherent_iterations": np.array(coherent.run.iterations),
+            "cpu_s": np.array([[c for _, c in r.seconds] for r in (independent.run, coherent.run)])}
+    np.savez(cache, **data)
+    return data
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     size = tuple(int(v) for v in args.size.split("x"))
-    small = tuple(int(v) for v in (args.opt_size or args.size).split("x"))
+    time_size = tuple(int(v) for v in args.time_size.split("x"))
     OUT.mkdir(exist_ok=True)
     results: dict = {"args": vars(args), "load_at_start": os.getloadavg()}
     clip = zoom_clip(size, max(args.train_frames, args.frames))
     style = stroke_style()
-    config = StyleConfig(scale=0.5 * size[0] / 640, iterations={"first": args.first, "next": args.next})
+    config = StyleConfig(scale=args.scale, iterations={"first": args.first, "next": args.next})
     net_path = Path(args.network) if args.network else OUT / "fast_style.keras"
+    optimised = optimised_renders(clip, style, config, args)
+    results["optimised_cpu_s"] = optimised["cpu_s"].tolist()
     if not args.network:
-        folder = OUT / "fast_style_clip"
-        folder.mkdir(exist_ok=True)
-        for index, frame in enumerate(clip.frames):
-            cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        cv2.imwrite(str(OUT / "fast_style_style.png"), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
-        print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames of {size}", flush=True)
-        wall, cpu = time.perf_counter(), time.process_time()
-        train_style([OUT / "fast_style_style.png"], str(folder), net_path, style=config, model=ModelConfig(),
-                    settings=TrainSettings(steps=args.steps, batch=args.batch), overwrite=True,
-                    progress=Progress("plain"))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        results["train"] = {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
-                            "wall_s_per_step": wall / args.steps, "cpu_s_per_step": cpu / args.steps}
+        results["train"] = train(clip, style, config, args, net_path)
         print(f"  {results['train']}", flush=True)
         save(results)
     network = load_network(net_path, backbone="vgg16-hed")
@@ -237,34 +252,25 @@ def main(argv=None) -> None:
     save(results)
     if not args.skip_architectures:
         results["architectures"] = architectures(big)
+        results["training_precision"] = training_precision(clip, style, config)
+        print(f"  {results['training_precision']}", flush=True)
         save(results)
 
-    print(f"network at {size}: {args.frames} frames, alone and with the flow blend", flush=True)
-    net_alone, t_alone = network_render(network, clip, config, args.frames, blend=False)
-    net_blend, t_blend = network_render(network, clip, config, args.frames, blend=True)
-    print(f"optimisation at {size}: one value-and-gradient (an L-BFGS iteration)", flush=True)
+    print(f"{time_size}: network + blend per frame vs one L-BFGS iteration", flush=True)
     from dreamvideo.models import load_backbone
     from dreamvideo.style import Stylizer
 
+    timing_clip = zoom_clip(time_size, 3)
+    _, t_blend = network_render(half, timing_clip, config, 3, blend=True)
     full = Stylizer([(style, 1.0)], config, backbone=load_backbone())
-    inputs, x = full.inputs(clip.frames[1], frame=1), clip.frames[1].astype(np.float32)
+    inputs, x = full.inputs(timing_clip.frames[1], frame=1), timing_clip.frames[1].astype(np.float32)
     per_iteration = timed(lambda: full.value_and_grad(x, inputs))
-    net_frame = timed(lambda: network.stylize_float(clip.frames[1]))
+    net_frame = timed(lambda: half.stylize_float(timing_clip.frames[1]))
 
-    print(f"optimisation at {small}, independent vs coherent, side by side", flush=True)
-    shrunk = shrink_clip(clip, small)
-    small_config = config.model_copy(update={"scale": 0.5 * small[0] / 640})
-    independent = Renderer("independent", small_config.model_copy(update={"temporal_weight": 0.0, "init": "content"}),
-                           shrunk, style, jit=False)
-    coherent = Renderer("coherent", small_config, shrunk, style, jit=False)
-    for index in range(args.frames):  # alternating, so load changes hit both alike
-        independent.frame(index)
-        if index == 0:  # frame 0 is made the same way by both: not twice
-            for name in ("outputs", "seconds", "iterations", "losses"):
-                getattr(coherent.run, name).append(getattr(independent.run, name)[0])
-        else:
-            coherent.frame(index)
-    follow_iterations = float(np.mean(coherent.run.iterations[1:]))
+    print(f"at {size}: network alone and with the flow blend", flush=True)
+    net_alone, _ = network_render(half, clip, config, args.frames, blend=False)
+    net_blend, _ = network_render(half, clip, config, args.frames, blend=True)
+    follow_iterations = float(np.mean(optimised["coherent_iterations"][1:]))
     follow = [per_iteration[i] * follow_iterations for i in (0, 1)]
     net_wall = float(np.mean([w for w, _ in t_blend[1:]]))
     net_cpu = float(np.mean([c for _, c in t_blend[1:]]))
@@ -276,16 +282,17 @@ def main(argv=None) -> None:
         "network_blend_wall_s": net_wall, "network_blend_cpu_s": net_cpu,
         "ratio_wall": net_wall / follow[0], "ratio_cpu": net_cpu / follow[1]}
     print(f"  {results['640']}", flush=True)
-    shrink = [lambda outs: [cv2.resize(o, small, interpolation=cv2.INTER_AREA) for o in outs]][0]
-    runs = {"independent": independent.run.outputs, "coherent": coherent.run.outputs,
-            "network": shrink(net_alone), "network_blend": shrink(net_blend)}
-    errors = {name: mean_warping_error(outs, shrunk) for name, outs in runs.items()}
+    runs = {"independent": list(optimised["independent"]), "coherent": list(optimised["coherent"]),
+            "network": net_alone, "network_blend": net_blend}
+    errors = {name: mean_warping_error(outs, clip) for name, outs in runs.items()}
     results["warping_error"] = {**errors, "ratio": errors["network_blend"] / errors["independent"]}
-    stylizer = coherent.stylizer
-    results["loss"] = {name: losses(stylizer, outs, shrunk) for name, outs in runs.items() if name != "network"}
-    results["loss"]["style_ratio"] = results["loss"]["network_blend"]["style"] / results["loss"]["independent"]["style"]
+    stylizer = Stylizer([(style, 1.0)], config, backbone=load_backbone())
+    results["loss"] = {name: losses(stylizer, outs, clip) for name, outs in runs.items()}
+    for name in ("network", "network_blend"):
+        results["loss"][f"{name}_style_ratio"] = (results["loss"][name]["style"]
+                                                  / results["loss"]["independent"]["style"])
     index = args.frames - 1
-    compare_picture(shrunk.frames[index], coherent.run.outputs[index], runs["network_blend"][index], style,
+    compare_picture(clip.frames[index], runs["coherent"][index], net_blend[index], style,
                     OUT / "fast_style_compare.png")
     save(results)
     print(json.dumps(results, indent=1, default=float))

@@ -18,8 +18,8 @@ values) and off (``PLAIN``: hard clip, reflected border), frame by frame interle
 prints the time ratio.
 
 Targets (issue 8): scale drift <= 1.2, clipped <= 3 % in every frame, saturation drift <= 1.2,
-seam ratio <= 1.2; anisotropy of the last frames <= ANISOTROPY_TARGET (stripes measure 0.3-0.65,
-isotropic dreams 0-0.15 at 192 px; single frames with one large blob reach 0.3).
+seam ratio <= 1.2; anisotropy of the last frames <= ANISOTROPY_TARGET (the stripes measure 0.5-0.65,
+isotropic dreams 0-0.27 at 192 px: a few large magnified blobs that happen to line up).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from contact_sheet import contact_sheet, pick, write_png  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = ["zoom.spectrum_match=0", "zoom.flatten=0", "zoom.detail=0", "zoom.colour_match=0",
          "zoom.soft_range=0", "zoom.border=reflect", "zoom.border_steps=0"]
-ANISOTROPY_TARGET = 0.2
+ANISOTROPY_TARGET = 0.3
 ZOOM_PRESETS = ["quickstart", "zoom_out", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p"]
 
 

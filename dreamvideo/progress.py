@@ -10,8 +10,9 @@ MODES = ("auto", "bar", "plain", "json", "none")
 
 
 class Progress:
-    """Reports finished frames. ``mode``: auto (a bar on a terminal, else plain lines every 10%),
-    bar, plain, json (one object per line on stdout), none (quiet)."""
+    """Reports finished frames (or steps: ``unit``, also the key of the count in JSON lines).
+    ``mode``: auto (a bar on a terminal, else plain lines every 10%), bar, plain, json (one object
+    per line on stdout), none (quiet)."""
 
     def __init__(self, mode: str = "auto", *, output: str = "", stream=None, job: str | None = None,
                  position: int | None = None):
@@ -42,7 +43,7 @@ class Progress:
         made = done - self._done_at_start
         eta = elapsed / made * (self.total - done) if made > 0 else None
         if self.mode == "json":
-            record = {"stage": stage, "frame": done, "total": self.total, "elapsed_s": round(elapsed, 3),
+            record = {"stage": stage, self.unit: done, "total": self.total, "elapsed_s": round(elapsed, 3),
                       "eta_s": None if eta is None else round(eta, 3), "output": self.output}
             if self.job is not None:
                 record["job"] = self.job
@@ -69,7 +70,7 @@ class Progress:
     def finish(self, output: str) -> None:
         self._close_bar()
         if self.mode == "json":
-            record = {"stage": "done", "frame": self.total, "total": self.total,
+            record = {"stage": "done", self.unit: self.total, "total": self.total,
                       "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0, "output": output}
             if self.job is not None:
                 record["job"] = self.job

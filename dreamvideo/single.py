@@ -66,7 +66,8 @@ def stylize_image_file(content: Path, styles: list[Path], output: Path, *, prese
 
         network = load_network(preset.style.network, backbone=preset.model.backbone,
                                dtype=network_dtype(preset))
-        write_image(output, network.stylize(picture), overwrite=overwrite)
+        styled = network.stylize(picture) if value_at(preset.style.style_weight, 0) != 0 else picture
+        write_image(output, styled, overwrite=overwrite)  # style weight 0: the picture, untouched
         return Path(output)
     if not styles:
         raise UserError("stylize: give at least one style image (or --set style.method=network "

@@ -19,8 +19,12 @@ def add_train_style_parser(commands) -> None:
                         help="a video, image sequence or folder, Blender EXR folder, or a preset (its source)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the network file, NET.keras")
     parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
-    parser.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
+    parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
     parser.add_argument("--batch", type=int, default=1, help="frame pairs per step (default 1)")
+    parser.add_argument("--temporal-weight", type=float, default=20.0,
+                        help="weight of the output-level temporal term in training (default 20)")
+    parser.add_argument("--noise-weight", type=float, default=10.0,
+                        help="weight of the noise-stability term (default 10)")
     parser.add_argument("--preset", type=Path,
                         help="preset whose model and style: weights, layers, scale, preserve_colors are the targets")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -46,7 +50,11 @@ def run_train_style(args: argparse.Namespace) -> int:
             raise UserError(f"style image not found: {path}")
     from .style.training import TrainSettings, train_style
 
-    settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed)
+    for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight)):
+        if value < 0:
+            raise UserError(f"{name}: must be >= 0, got {value}")
+    settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed,
+                             temporal_weight=args.temporal_weight, noise_weight=args.noise_weight)
     output = train_style(args.styles, args.content, args.output, style=preset.style, model=preset.model,
                          settings=settings, overwrite=args.overwrite, progress=Progress(args.progress))
     if args.progress not in ("none", "json"):

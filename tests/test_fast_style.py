@@ -196,6 +196,11 @@ def test_blender_addon_style_network_field_makes_a_network_job():
     made = job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
     preset = parse_preset(made)
     assert (preset.style.method, str(preset.style.network)) == ("network", "/nets/ink.keras")
+    settings.style_weight = 0.0  # the panel's Style Weight 0 reaches the network effect: input frames
+    zero = parse_preset(job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None))
+    from dreamvideo.effects.style_network import style_fade
+
+    assert zero.style.method == "network" and style_fade(zero.style, 0) == 0.0
     settings.style_network = ""
     with pytest.raises(job.JobError, match="add a style image"):
         job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)
@@ -252,3 +257,46 @@ def test_training_temporal_and_noise_terms_have_gradients_where_they_act(clip_fo
     assert temporal_gradient(np.zeros_like(batch.mask)) == 0
     assert gradient_norm(batch.mask, noise, "stability") > 0
     assert gradient_norm(batch.mask, np.zeros_like(noise), "stability") == 0
+
+
+def test_training_progress_json_counts_steps(clip_folder, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "n.keras"
+    assert main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
+                 "-o", str(out), "--size", str(SIZE), "--steps", "2", "--progress", "json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    counts = [r for r in records if r["stage"] in ("train", "done")]
+    assert [r["step"] for r in counts] == [0, 1, 2, 2] and not any("frame" in r for r in counts)
+
+
+def test_style_weight_zero_gives_the_input_frame_exactly_with_the_network(clip_folder, tmp_path):
+    from dreamvideo.effects.base import FrameContext
+    from dreamvideo.effects.style_network import NetworkStyleEffect
+    from dreamvideo.flow import OpenCVFlow
+    from dreamvideo.style.network import Architecture, StyleNetwork, architecture_dict, build_transform_net, save_network
+
+    clip = translating_clip((64, 48), 3, shift=(2, 1))
+    network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
+    weights = [{"frame": 0, "value": 10.0}, {"frame": 1, "value": 0.0}, {"frame": 2, "value": 5.0}]
+    config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights)
+    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(64, 48))
+    outputs = []
+    for index in range(3):
+        ctx = FrameContext(index, 3, outputs[-1] if outputs else None, clip.frames[index],
+                           clip.frames[index - 1] if index else None, np.random.default_rng(0),
+                           lambda i: outputs[i])
+        outputs.append(effect.render(ctx))
+    full = network.stylize(clip.frames[0]).astype(float)
+    assert np.abs(outputs[0] - full).max() <= 1 and np.abs(full - clip.frames[0]).mean() > 5
+    np.testing.assert_array_equal(outputs[1], clip.frames[1])  # weight 0: the input, exactly
+    half = (clip.frames[2] + 0.5 * (network.stylize_float(clip.frames[2]) - clip.frames[2]))
+    assert np.abs(outputs[2] - half).mean() < 1.0  # half the peak: halfway (nothing to blend from)
+
+    arch = Architecture(blocks=1)
+    path = save_network(tmp_path / "n.keras", build_transform_net(arch),
+                        {"backbone": "vgg16-hed", "styles": [], "architecture": architecture_dict(arch)})
+    picture = clip_folder / "frames" / "f000.png"
+    assert main(["stylize", str(picture), "-o", str(tmp_path / "same.png"), "--set", "style.method=network",
+                 "--set", f"style.network={path}", "--set", "style.style_weight=0"]) == 0
+    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "same.png")), cv2.imread(str(picture)))

@@ -109,6 +109,11 @@ def test_anisotropy_flags_stripes_at_any_angle(period, angle):
     assert abs((stripe_angle(picture) - angle + 90) % 180 - 90) < 4
 
 
+def test_anisotropy_flags_crossed_stripes_too():
+    crossed = stripes((96, 64), 8, 45) + stripes((96, 64), 8, -45) - 127  # one orientation's sum cancels
+    assert anisotropy(crossed) > 0.9
+
+
 def test_anisotropy_passes_isotropic_noise_and_eye_dots_but_not_stripes_under_dots():
     size = (96, 64)
     for seed, sigma in enumerate((0.7, 1.5, 3.0)):

@@ -7,7 +7,9 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
   (content, style Grams, TV) with the same weights, layers, ``scale`` and style-image targets as
   optimisation-based ``effect: style`` (a :class:`.stylizer.Stylizer` provides them);
 - its temporal term on the *outputs* (ReCoNet): the output of a warped into b by the flow
-  between the input frames, held to the output of b where the consistency mask is on;
+  between the input frames, held to the output of b where the consistency mask is on, with the
+  training's own ``temporal_weight`` (the preset's is the blend at render time, see
+  :mod:`dreamvideo.effects.style_network`);
 - a noise-stability term: ``noise_weight * mean(((net(b + n) - net(b)) / 255)^2)``, n Gaussian
   with ``noise_sigma`` pixel levels, so small input changes (grain, compression) do not flicker.
 
@@ -40,11 +42,13 @@ import keras  # noqa: E402  (Keras 3, as tf.keras is)
 @dataclass(frozen=True)
 class TrainSettings:
     size: int = 256
-    steps: int = 300
+    steps: int = 2000
     batch: int = 1
     seed: int = 0
-    learning_rate: float = 2e-3
-    noise_weight: float = 50.0
+    learning_rate: float = 2e-3  # Adam's, decayed along a cosine to final_rate x it at the last step
+    final_rate: float = 0.05
+    temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
+    noise_weight: float = 10.0
     noise_sigma: float = 8.0
     checkpoint_every: int = 20
     architecture: Architecture = field(default_factory=Architecture)
@@ -88,7 +92,9 @@ class Trainer:
         keras.utils.set_random_seed(settings.seed)
         self.model = build_transform_net(settings.architecture)
         self.variables = self.model.trainable_variables
-        self.optimizer = keras.optimizers.Adam(settings.learning_rate)
+        rate = keras.optimizers.schedules.CosineDecay(settings.learning_rate, max(1, settings.steps),
+                                                      alpha=settings.final_rate)
+        self.optimizer = keras.optimizers.Adam(rate)
         self.optimizer.build(self.variables)
         self.step = 0
         backbone = stylizer.backbone
@@ -98,6 +104,7 @@ class Trainer:
         config = stylizer.config
         self._weights = {f"{n}_weight": tf.constant(value_at(getattr(config, f"{n}_weight"), frame),
                                                     tf.float32) for n in stylizer.terms}
+        self._weights["temporal_weight"] = tf.constant(settings.temporal_weight, tf.float32)
         self._grams = dict(stylizer.grams(1.0))
         self._train_step = tf.function(self._train_step_py)
         self._losses = tf.function(self._losses_py)
@@ -245,7 +252,8 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
         "backbone": model.backbone, "pooling": model.pooling, "precision": precision,
         "backbone_weights": None if model.weights is None else file_sha256(model.weights),
         "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0} for p in styles],
-        "weights": {n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv", "temporal")},
+        "weights": {**{n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv")},
+                    "temporal": settings.temporal_weight},
         "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),
         "scale": style.scale, "preserve_colors": style.preserve_colors,
         "architecture": architecture_dict(settings.architecture), "training": settings_dict(settings),

@@ -1,6 +1,8 @@
 """Regenerate the example assets used by the presets (deterministic; run from anywhere).
 
 - ``guide_petals.png``: rings and petals, a guide image for guided dreams.
+- ``guide_peacock.png``: peacock-feather eyes (dark pupil, blue, teal, gold and green rings on
+  fine radial barbs), a colourful guide image for guided dreams.
 - ``strokes.png``: coloured brush strokes, a style image.
 - ``drift.mp4``: 4 s, 320x180, 24 fps — a camera drifting over a textured landscape while a
   bright disc crosses it: real motion (pan plus an independently moving object) for the video
@@ -22,6 +24,29 @@ def guide_petals(size: int = 256) -> np.ndarray:
     petals = 0.5 + 0.5 * np.cos(12 * angle + radius / 6)
     rings = 0.5 + 0.5 * np.sin(radius / 5)
     image = np.stack([255 * petals, 255 * (0.3 + 0.7 * rings * petals), 255 * (1 - rings) * 0.8], -1)
+    return image.clip(0, 255).astype(np.uint8)
+
+
+def guide_peacock(size: int = 320, seed: int = 4) -> np.ndarray:
+    """Feather eyes of random sizes scattered over green-bronze barbs, each eye's rings
+    (centre out) dark blue, royal blue, teal, gold, bronze; barbs run radially from each eye."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    rings = np.array([(20, 20, 70), (30, 70, 200), (20, 160, 150), (230, 190, 50), (120, 90, 30)], np.float32)
+    image = np.zeros((size, size, 3), np.float32) + (40, 110, 50)
+    nearest = np.full((size, size), np.inf, np.float32)
+    for _ in range(26):
+        cx, cy = rng.uniform(0, size, 2)
+        radius = rng.uniform(18, 40)
+        dx, dy = (x - cx + size / 2) % size - size / 2, (y - cy + size / 2) % size - size / 2  # wraps: tiles
+        r = np.hypot(dx / 1.3, dy) / radius
+        closer = r < nearest
+        nearest = np.where(closer, r, nearest)
+        band = np.clip((r * len(rings)).astype(int), 0, len(rings) - 1)
+        barbs = 0.75 + 0.25 * np.cos(40 * np.arctan2(dy, dx))
+        eye = np.where((r < 1)[..., None], rings[band], (40, 110, 50) + 60 * barbs[..., None] * (0.3, 0.6, 0.1))
+        image = np.where(closer[..., None], eye, image)
+    image = cv2.GaussianBlur(image, (0, 0), 0.8)
     return image.clip(0, 255).astype(np.uint8)
 
 
@@ -67,6 +92,7 @@ def main() -> None:
     from dreamvideo.videoio import open_sink
 
     write_image(HERE / "guide_petals.png", guide_petals(), overwrite=True)
+    write_image(HERE / "guide_peacock.png", guide_peacock(), overwrite=True)
     write_image(HERE / "strokes.png", strokes(), overwrite=True)
     with open_sink(HERE / "drift.mp4", fps=24, size=(320, 180), crf=16, overwrite=True) as sink:
         for frame in drift_frames():
