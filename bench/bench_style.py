@@ -50,20 +50,7 @@ from dreamvideo.effects.style import StyleEffect  # noqa: E402
 from dreamvideo.flow import OpenCVFlow, PrecomputedFlow  # noqa: E402
 from dreamvideo.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
-
-
-def stroke_style(size: int = 384, seed: int = 1) -> np.ndarray:
-    """A 'painting': short thick strokes from a small palette on a warm ground."""
-    rng = np.random.default_rng(seed)
-    image = np.full((size, size, 3), (230, 200, 120), np.uint8)
-    palette = [(20, 40, 120), (200, 60, 30), (240, 220, 60), (30, 120, 160), (250, 250, 240)]
-    for _ in range(size * 3):
-        x, y = (int(v) for v in rng.integers(0, size, 2))
-        angle, length = rng.uniform(0, np.pi), int(rng.integers(size // 40, size // 12))
-        end = (int(x + length * np.cos(angle)), int(y + length * np.sin(angle)))
-        colour = palette[int(rng.integers(len(palette)))]
-        cv2.line(image, (x, y), end, colour, int(rng.integers(2, max(3, size // 80))), cv2.LINE_AA)
-    return image
+from fast_style_clip import stroke_style  # noqa: E402  (the one painted style of both style benches)
 
 
 # ----- rendering (the engine's frame loop, without the disk) ---------------------------------
