@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from ..pyramid import laplacian_bands
+
 
 def luminance(frame: np.ndarray) -> np.ndarray:
     rgb = np.asarray(frame, np.float32)
@@ -186,17 +188,13 @@ def orientation_order(frame: np.ndarray, levels: int = 4) -> float:
     of the level), each window's coherence times e^(2i angle), averaged over the frame; the
     largest modulus over the levels. Windows that agree on one orientation add up (stripes: ~1),
     isotropic or locally oriented but randomly turned structure cancels (~0.1-0.2)."""
-    low = luminance(frame)
     best = 0.0
-    for level in range(levels):
-        smaller = cv2.pyrDown(low)
-        band = low - cv2.pyrUp(smaller, dstsize=(low.shape[1], low.shape[0]))
-        if level and min(band.shape) >= 12:
+    for band in laplacian_bands(luminance(frame), levels + 1)[:-1][1:]:  # band-pass levels 1..
+        if min(band.shape) >= 12:
             gx, gy = cv2.Sobel(band, cv2.CV_32F, 1, 0), cv2.Sobel(band, cv2.CV_32F, 0, 1)
             jxx, jyy, jxy = (cv2.GaussianBlur(a, (0, 0), 2.0) for a in (gx * gx, gy * gy, gx * gy))
             local = (jxx - jyy + 2j * jxy) / (jxx + jyy + 1e-6)
             best = max(best, float(abs(local.mean())))
-        low = smaller
     return best
 
 
