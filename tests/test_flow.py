@@ -284,3 +284,19 @@ def test_camera_snap_makes_a_noisy_still_stiller():
                                    .flow_pair(0, *clip.frames[:2])[1], axis=2).mean()
               for snap in (0.0, 0.5)}
     assert motion[0.5] < 0.5 * motion[0.0]
+
+
+def test_boundary_weight_softens_only_the_motion_boundary_test():
+    """A square moving 3 px right over a still background: pixels failing only the motion-boundary
+    test get ``boundary_weight``; disoccluded ones (behind the square) stay 0."""
+    fw = np.zeros((48, 64, 2), np.float32)
+    bw = np.zeros_like(fw)
+    fw[16:32, 16:32, 0] = 3  # the square in frame t moves right
+    bw[16:32, 19:35, 0] = -3  # where it is in frame t+1, it came from the left
+    hard = consistency_mask(fw, bw)
+    soft = consistency_mask(fw, bw, boundary_weight=0.5)
+    changed = soft != hard
+    assert changed.any() and (hard[changed] == 0).all() and np.allclose(soft[changed], 0.5)
+    disoccluded = (hard == 0) & ~changed
+    assert disoccluded[16:32, 16:19].any()  # uncovered background behind the square stays off
+    np.testing.assert_array_equal(consistency_mask(fw, bw, boundary_weight=0.0), hard)
