@@ -40,8 +40,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from style_measures import (e_warp, e_warp_after_reveal, e_warp_lai,  # noqa: E402
-                            e_warp_since_hidden, flow_masks, sharpness, stability)
+from style_measures import (TVL1Flow, e_warp, e_warp_after_reveal, e_warp_lai,  # noqa: E402
+                            e_warp_since_hidden, flow_masks, has_tvl1, sharpness, stability)
 from synthetic import Camera, camera_clip, translating_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
@@ -93,7 +93,8 @@ def render(config: StyleConfig, frames: list[np.ndarray], style: np.ndarray, nam
 
 
 def render_flow(config: StyleConfig) -> OpenCVFlow:
-    return OpenCVFlow(config.flow, upscale=config.flow_upscale, camera_snap=config.flow_camera_snap)
+    return OpenCVFlow(config.flow, upscale=config.flow_upscale, camera_snap=config.flow_camera_snap,
+                      preset=config.flow_preset, edges=config.flow_edges)
 
 
 class ListSource:
@@ -145,6 +146,8 @@ def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
             e_warp(run, fm),
         "Farneback": lambda run, fm=flow_masks(clip.frames, OpenCVFlow("farneback")):
             e_warp(run, fm),
+        **({"TV-L1": lambda run, fm=flow_masks(clip.frames, TVL1Flow()): e_warp(run, fm)}
+           if has_tvl1() else {}),
         "Lai, literal": lambda run: e_warp_lai(run, clip.flows_bw, truth_masks),
         "disoccluded": lambda run, fm=list(zip(clip.flows_bw, clip.disoccluded)): e_warp(
             run, [(f, m.astype(np.float32)) for f, m in fm]),

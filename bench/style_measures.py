@@ -17,6 +17,23 @@ from dreamvideo.flow import (OpenCVFlow, consistency_mask, source_inside, warp, 
                              warping_error)
 
 
+class TVL1Flow:
+    """TV-L1 optical flow (Zach et al. 2007; OpenCV contrib's ``cv2.optflow``), a third reference
+    estimator: a variational method with sharp motion boundaries, unlike Farneback's windows,
+    and shares no code with the render's DIS."""
+
+    def __init__(self):
+        self._tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
+
+    def flow_pair(self, index, frame_a, frame_b):
+        a, b = (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (frame_a, frame_b))
+        return self._tvl1.calc(a, b, None), self._tvl1.calc(b, a, None)
+
+
+def has_tvl1() -> bool:
+    return hasattr(cv2, "optflow") and hasattr(cv2.optflow, "DualTVL1OpticalFlow_create")
+
+
 def flow_masks(frames, estimator: OpenCVFlow):
     """(backward flow, consistency mask) of every pair, as ``estimator`` sees them."""
     pairs = [estimator.flow_pair(t, frames[t], frames[t + 1]) for t in range(len(frames) - 1)]

@@ -53,11 +53,13 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
     return Dreamer(backbone, objective)
 
 
-def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 0.0):
+def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 0.0,
+             preset: str = "medium", edges: str = "off"):
     """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
     ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
     choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale`` and snapping
-    to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`)."""
+    to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`), with DIS
+    ``preset`` and ``edges`` (:mod:`.flow_edges`)."""
     from .flow import OpenCVFlow
 
     config = getattr(source, "config", None)
@@ -65,7 +67,7 @@ def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 
     if hasattr(source, "flow_pair") and chosen == "vector":
         return source
     return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale,
-                      camera_snap=camera_snap)
+                      camera_snap=camera_snap, preset=preset, edges=edges)
 
 
 def source_for(preset: Preset):
@@ -74,7 +76,7 @@ def source_for(preset: Preset):
     if config.image is not None:
         return ImageSource(config.image, size)
     if config.noise is not None:
-        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE)
+        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE, cell=config.noise.cell)
     if config.video is not None:
         return VideoSource(config.video, size)
     if config.sequence is not None:

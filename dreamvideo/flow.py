@@ -35,6 +35,7 @@ _DIS_PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+    "fine": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,  # medium down to the full-size pyramid level
 }
 _METHODS = ("dis", "farneback")
 _INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
@@ -64,7 +65,7 @@ class OpenCVFlow:
     """
 
     def __init__(self, method: str = "dis", *, preset: str = "medium",
-                 upscale: float = 1.0, camera_snap: float = 0.0) -> None:
+                 upscale: float = 1.0, camera_snap: float = 0.0, edges: str = "off") -> None:
         method, preset = method.lower(), preset.lower()
         if method not in _METHODS:
             raise UserError(
@@ -80,11 +81,18 @@ class OpenCVFlow:
         self.preset = preset
         self.upscale = float(upscale)
         self.camera_snap = float(camera_snap)  # px; see :mod:`dreamvideo.camera_motion`
+        self.edges = edges  # "median" | "off"; see :mod:`dreamvideo.flow_edges`
+        if edges == "median":
+            from .flow_edges import require
+
+            require("style.flow_edges")
         self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset]) if method == "dis" else None
+        if preset == "fine" and self._dis is not None:
+            self._dis.setFinestScale(0)
 
     def __repr__(self) -> str:
         return (f"OpenCVFlow({self.method!r}, preset={self.preset!r}, upscale={self.upscale:g}, "
-                f"camera_snap={self.camera_snap:g})")
+                f"camera_snap={self.camera_snap:g}, edges={self.edges!r})")
 
     def flow_pair(self, index: int, frame_a: np.ndarray, frame_b: np.ndarray) -> FlowPair:
         """Forward flow a->b and backward flow b->a; ``index`` is unused."""
@@ -96,6 +104,10 @@ class OpenCVFlow:
         gray_a, gray_b = self._enlarged(_gray_u8(frame_a)), self._enlarged(_gray_u8(frame_b))
         pair = (self._back(self._flow(gray_a, gray_b), frame_a),
                 self._back(self._flow(gray_b, gray_a), frame_a))
+        if self.edges == "median":
+            from .flow_edges import snap_to_edges
+
+            pair = (snap_to_edges(pair[0], _rgb_u8(frame_a)), snap_to_edges(pair[1], _rgb_u8(frame_b)))
         if self.camera_snap > 0:
             from .camera_motion import snap_to_camera
 
@@ -324,6 +336,11 @@ def _gray_u8(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 3 and frame.shape[2] in (3, 4):
         return cv2.cvtColor(np.ascontiguousarray(frame[..., :3]), cv2.COLOR_RGB2GRAY)
     raise UserError(f"expected an RGB or grayscale frame, got an array of shape {frame.shape}")
+
+
+def _rgb_u8(frame: np.ndarray) -> np.ndarray:
+    frame = frame if frame.dtype == np.uint8 else to_uint8(frame)
+    return frame[..., :3] if frame.ndim == 3 else frame
 
 
 def _size(frame: np.ndarray) -> str:

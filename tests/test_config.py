@@ -37,6 +37,8 @@ def test_defaults_are_valid():
     ({"dream": {"objective": [{"layer": "x", "chanel": 3}]}}, "dream.objective[0].chanel: unknown key"),
     ({"dream": {"objective": [{"channel": 3}]}}, "dream.objective[0]: needs a layer"),
     ({"style": {"images": [{"path": "a.png", "weight": -1}]}}, "style.images[0].weight: must be > 0"),
+    ({"style": {"flow_edges": "bilateral"}}, "style.flow_edges: must be one of 'median' or 'off'"),
+    ({"style": {"flow_preset": "best"}}, "style.flow_preset: must be one of 'fine', 'medium'"),
 ])
 def test_errors_name_key_path_and_allowed_values(raw, expected):
     assert expected in error_of(raw)

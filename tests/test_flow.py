@@ -1,5 +1,7 @@
 """Optical flow: warping, OpenCV estimation, consistency masks, warping error (real OpenCV)."""
 
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -17,6 +19,13 @@ from dreamvideo.flow import (
     warping_error,
 )
 from synthetic import Camera, camera_clip, moving_square_clip, textured_image, translating_clip
+
+from dreamvideo.flow_edges import available as has_contrib
+
+# style.flow_edges needs OpenCV's contrib modules (pyproject: opencv-contrib-python-headless); a
+# venv that still has plain opencv-python skips these, CI (CI=true) fails on it instead
+needs_contrib = pytest.mark.skipif(not has_contrib() and not os.environ.get("CI"),
+                                   reason="cv2.ximgproc missing: opencv-python, not contrib")
 
 SIZE = (96, 64)
 SHIFT = (3, -2)
@@ -300,3 +309,56 @@ def test_boundary_weight_softens_only_the_motion_boundary_test():
     disoccluded = (hard == 0) & ~changed
     assert disoccluded[16:32, 16:19].any()  # uncovered background behind the square stays off
     np.testing.assert_array_equal(consistency_mask(fw, bw, boundary_weight=0.0), hard)
+
+
+@needs_contrib
+def test_flow_edges_sharpen_motion_boundaries_and_the_mask_keeps_them():
+    """Objects crossing a camera clip: the weighted median guided by the frame (with DIS down to
+    full size) brings the flow around their edges much closer to the truth, so the consistency
+    mask rejects fewer visible pixels; the flow away from the edges does not get worse."""
+    clip = camera_clip((96, 64), 3)
+    moving = clip.moving[1].astype(np.uint8)
+    kernel = np.ones((7, 7), np.uint8)
+    visible = ~clip.disoccluded[0]
+    ring = (cv2.dilate(moving, kernel) != cv2.erode(moving, kernel)) & visible
+    results = {}
+    for edges, preset in (("off", "medium"), ("median", "fine")):
+        fw, bw = OpenCVFlow("dis", upscale=2, preset=preset, edges=edges).flow_pair(
+            0, *clip.frames[:2])
+        error = np.linalg.norm(bw - clip.flows_bw[0], axis=2)
+        rejected = (consistency_mask(fw, bw)[visible] == 0).mean()
+        results[edges] = error[ring].mean(), error[visible & ~ring].mean(), rejected
+    (ring_off, far_off, rejected_off), (ring_on, far_on, rejected_on) = results.values()
+    assert ring_on < 0.6 * ring_off
+    assert far_on < 1.1 * far_off
+    assert rejected_on < 0.75 * rejected_off
+
+
+@needs_contrib
+def test_snap_to_edges_keeps_a_smooth_flow_and_follows_colour_edges():
+    from dreamvideo.flow_edges import median_radius, snap_to_edges
+
+    assert [median_radius((w, w // 2)) for w in (160, 320, 640, 1920)] == [7, 10, 14, 24]
+    ys, xs = np.mgrid[:48, :64].astype(np.float32)
+    smooth = np.stack([0.02 * xs - 1, 0.01 * ys + 0.5], -1)  # a zoom-like field
+    frame = textured_image((64, 48), seed=3)
+    assert np.abs(snap_to_edges(smooth, frame) - smooth).max() < 0.05
+    guide = np.full((48, 64, 3), 40, np.uint8)
+    guide[:, 32:] = 220  # a colour edge at x = 32; the flow's edge is smeared over x = 28..36
+    flow = np.zeros((48, 64, 2), np.float32)
+    flow[..., 0] = np.clip((xs - 28) / 8, 0, 1) * 3
+    snapped = snap_to_edges(flow, guide, radius=5)[..., 0]
+    dark = snapped[:, 24:32]  # the still side is still (the smear was up to 1.1 px there)
+    assert (dark <= flow[:, 24:32, 0] + 1e-6).all() and dark.mean() < 0.05
+    assert (snapped[:, 32] - snapped[:, 31] > 1.5).all()  # the step is at the colour edge
+    assert (snapped[:, 32:36] >= flow[:, 32:36, 0]).all()
+
+
+def test_flow_edges_without_contrib_is_one_line_naming_the_key(monkeypatch):
+    import dreamvideo.flow_edges as flow_edges
+
+    monkeypatch.setattr(flow_edges, "available", lambda: False)  # plain opencv-python
+    with pytest.raises(UserError, match=r"^style.flow_edges: 'median' needs OpenCV's contrib.*"
+                       r"opencv-contrib-python-headless.*style.flow_edges: off$"):
+        OpenCVFlow("dis", edges="median")
+    assert OpenCVFlow("dis", edges="off").edges == "off"

@@ -53,7 +53,8 @@ def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None)
 
         return build_network(preset, source, frame_size=frame_size)
     flow = flow_for(source, config.flow, upscale=config.flow_upscale,
-                    camera_snap=config.flow_camera_snap)
+                    camera_snap=config.flow_camera_snap, preset=config.flow_preset,
+                    edges=config.flow_edges)
     stylizer = Stylizer(read_styles(config), config,
                         backbone=backbone if backbone is not None else backbone_for(preset))
     return StyleEffect(stylizer, flow, source=source, frame_size=frame_size)
