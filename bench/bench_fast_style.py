@@ -114,9 +114,14 @@ def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frame
 
 
 def losses(stylizer, outputs: list[np.ndarray], clip: Clip) -> dict[str, float]:
+    """Mean weighted content, style and TV terms, and each style layer's unweighted relative
+    Gram error (``layers``: which layers carry the style loss)."""
     values = [stylizer.evaluate(out.astype(np.float32), stylizer.inputs(clip.frames[i], frame=i))
               for i, out in enumerate(outputs)]
-    return {key: float(np.mean([v[key] for v in values])) for key in ("content", "style", "tv")}
+    result = {key: float(np.mean([v[key] for v in values])) for key in ("content", "style", "tv")}
+    layers = [stylizer.style_errors(out.astype(np.float32)) for out in outputs]
+    result["layers"] = {name: float(np.mean([e[name] for e in layers])) for name in layers[0]}
+    return result
 
 
 def compare_picture(content, optimised, network, style, path: Path) -> None:
@@ -289,8 +294,11 @@ def main(argv=None) -> None:
     stylizer = Stylizer([(style, 1.0)], config, backbone=load_backbone())
     results["loss"] = {name: losses(stylizer, outs, clip) for name, outs in runs.items()}
     for name in ("network", "network_blend"):
-        results["loss"][f"{name}_style_ratio"] = (results["loss"][name]["style"]
-                                                  / results["loss"]["independent"]["style"])
+        loss, reference = results["loss"][name], results["loss"]["independent"]
+        results["loss"][f"{name}_style_ratio"] = loss["style"] / reference["style"]
+        results["loss"][f"{name}_content_ratio"] = loss["content"] / reference["content"]
+        results["loss"][f"{name}_layer_ratios"] = {n: e / reference["layers"][n]
+                                                   for n, e in loss["layers"].items()}
     index = args.frames - 1
     compare_picture(clip.frames[index], runs["coherent"][index], net_blend[index], style,
                     OUT / "fast_style_compare.png")

@@ -10,7 +10,8 @@ saturation and of fine detail, the border detail ratio (what a zoom out brings i
 interior: ~1 = dreamt like the rest, << 1 = smeared), the orientation anisotropy of the early and
 the last frames (0 = every orientation alike, 1 = parallel stripes; the worst frame after the
 early window in brackets) and, to check it, the structure-tensor orientation order of the early
-and the last frames (stripes ~0.4 and up), the loop seam ratio for looping presets, and seconds
+and the last frames (stripes ~0.4 and up), the saturated slab size (``metrics.slab_size``: the
+magenta/green "worms" a zoom magnifies; % of the frame) of the early frames and its largest, the loop seam ratio for looping presets, and seconds
 per frame (only comparable within one run: the machine is shared).
 
 ``--cost PRESET`` instead times the preset at its own size with the zoom controls on (its
@@ -83,7 +84,8 @@ def row(name: str, preset, frames: list[np.ndarray], seconds: float) -> str:
             f"x{numbers['saturation_drift']:.2f} | x{numbers['detail_drift']:.2f} | "
             f"{numbers['border_min']:.2f} | {numbers['anisotropy_early']:.2f} -> "
             f"{numbers['anisotropy_late']:.2f} ({numbers['anisotropy_max']:.2f}); order "
-            f"{numbers['order_early']:.2f} -> {numbers['order_late']:.2f} | {seam} | {seconds:.2f} |")
+            f"{numbers['order_early']:.2f} -> {numbers['order_late']:.2f} | "
+            f"{100 * numbers['slab_early']:.2f} -> {100 * numbers['slab_max']:.2f} % | {seam} | {seconds:.2f} |")
 
 
 def controls_cost(name: str, frames: int) -> float:
@@ -124,9 +126,9 @@ def main() -> None:
 
     print("| preset | frames | pattern scale early -> last (drift) | max clipped | saturation drift "
           f"| detail drift | border detail (min) | anisotropy early -> last (max; target last <= {ANISOTROPY_TARGET}); "
-          "orientation order early -> last "
+          "orientation order early -> last | saturated slab size early -> max (worms) "
           "| loop seam | s/frame |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.presets:
         out, preset, seconds = render_small(name, args)
         frames = list(SequenceSource(out).frames())

@@ -76,7 +76,7 @@ def source_for(preset: Preset):
     if config.image is not None:
         return ImageSource(config.image, size)
     if config.noise is not None:
-        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE)
+        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE, cell=config.noise.cell)
     if config.video is not None:
         return VideoSource(config.video, size)
     if config.sequence is not None:

@@ -7,7 +7,8 @@ image, the settings and the random generator, so the same seed gives the same fr
 A step: random view (``views``: the frame turned and mirrored at random, so no orientation wins,
 see views.py) -> random roll (jitter) -> gradient tile by tile (each tile sees a margin of context that
 is cut away afterwards, so tiles meet without seams) -> optional percentile clip and blur of the
-gradient -> normalisation (global std, or per band of a Laplacian pyramid) -> ascent step ->
+gradient -> optional turn toward natural colour directions (``colour_decorrelate``, see
+decorrelate.py) -> normalisation (global std, or per band of a Laplacian pyramid) -> ascent step ->
 optional decay toward grey, blur of the image, clip to [0, 255]. The gradient is turned back from
 the view before it is shaped.
 """
@@ -20,6 +21,8 @@ import cv2
 import numpy as np
 from ._tf import tf
 
+from .config import value_at
+from .decorrelate import decorrelate_gradient
 from .objectives import Objective
 from .pyramid import laplacian_bands, merge_bands
 from .views import IDENTITY, View, draw
@@ -46,11 +49,15 @@ class DreamSettings:
     tile_size: int = 1024
     jitter: int = 32
     views: str = "rotate"
+    colour_decorrelate: float = 0.0
 
     @classmethod
-    def from_config(cls, config, step_size: float, *, auto_views: str = "rotate") -> "DreamSettings":
-        """``auto_views``: what ``views: auto`` means for the caller (``none`` for a video)."""
+    def from_config(cls, config, step_size: float, *, auto_views: str = "rotate",
+                    frame: float = 0) -> "DreamSettings":
+        """``auto_views``: what ``views: auto`` means for the caller (``none`` for a video);
+        ``frame``: where animated values (other than ``step_size``) are read."""
         fields = {name: getattr(config, name) for name in cls.__dataclass_fields__ if name != "step_size"}
+        fields["colour_decorrelate"] = value_at(config.colour_decorrelate, frame)
         if fields["views"] == "auto":
             fields["views"] = auto_views
         return cls(step_size=step_size, **fields)
@@ -144,6 +151,7 @@ class Dreamer:
             grad = clip_by_percentile(grad, settings.grad_clip_percentile)
         if blur_now and settings.blur_target == "gradient":
             grad = gaussian_blur(grad, settings.blur_sigma)
+        grad = decorrelate_gradient(grad, settings.colour_decorrelate)
         grad = normalize_gradient(grad, settings.normalize, settings.laplacian_levels)
         image = image + settings.step_size * grad
         if settings.decay:

@@ -62,6 +62,7 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     assert code == 0 and out.is_file() and not (clip_folder / "net.keras.ckpt.npz").exists()
     network = load_network(out, backbone="vgg16-hed")
     assert network.metadata["styles"][0]["name"] == "style.png"
+    assert network.metadata["styles"][0]["seen_at"] == [512, 512]  # scale 1: long side 512 px, any frame
     frame = textured_image((50, 38), seed=3)  # another size, not a multiple of 4
     styled = network.stylize(frame)
     assert styled.shape == frame.shape and styled.dtype == np.uint8
@@ -300,3 +301,34 @@ def test_style_weight_zero_gives_the_input_frame_exactly_with_the_network(clip_f
     assert main(["stylize", str(picture), "-o", str(tmp_path / "same.png"), "--set", "style.method=network",
                  "--set", f"style.network={path}", "--set", "style.style_weight=0"]) == 0
     np.testing.assert_array_equal(cv2.imread(str(tmp_path / "same.png")), cv2.imread(str(picture)))
+
+
+def test_a_nearly_faded_previous_frame_is_not_unfaded_into_the_blend():
+    from dreamvideo.effects.base import FrameContext
+    from dreamvideo.effects.style_network import NetworkStyleEffect
+    from dreamvideo.flow import OpenCVFlow
+    from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net
+
+    clip = translating_clip((64, 48), 2, shift=(2, 1))
+    network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
+    weights = [{"frame": 0, "value": 0.1, "ease": "hold"}, {"frame": 1, "value": 10.0}]  # fade 0.01, then 1
+    config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights, temporal_weight=1e6)
+    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(64, 48))
+    outputs = []
+    for index in range(2):
+        ctx = FrameContext(index, 2, outputs[-1] if outputs else None, clip.frames[index],
+                           clip.frames[index - 1] if index else None, np.random.default_rng(0),
+                           lambda i: outputs[i])
+        outputs.append(effect.render(ctx))
+    # frame 0 holds 1 % of the style: unfading its uint8 rounding 100x would show as +-50 levels
+    worst = np.abs(outputs[1] - network.stylize_float(clip.frames[1])).max()
+    assert worst <= 1, f"{worst} levels from the network's own output"
+
+
+def test_a_network_with_three_downsamplings_takes_any_frame_size():
+    from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net, size_multiple
+
+    model = build_transform_net(Architecture((8, 8, 8, 8), blocks=1))
+    assert size_multiple(model) == 8 and size_multiple(build_transform_net(Architecture(blocks=1))) == 4
+    frame = textured_image((37, 29), seed=3)
+    assert StyleNetwork(model, {}).stylize(frame).shape == (29, 37, 3)

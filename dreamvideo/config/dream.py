@@ -59,6 +59,10 @@ class DreamConfig(Section):
         default="auto", description="each step the network sees the frame turned (any angle) and "
         "mirrored at random, so no orientation wins (flip: quarter turns and mirrors only; none: as "
         "is; auto: rotate, but none for effect: dream, where the carried dream would flicker)")
+    colour_decorrelate: Annotated[Animatable, AfterValidator(_unit_interval)] = Field(
+        default=0.0, description="step along natural colour directions (ImageNet's "
+        "colour covariance to this power, as in lucid): 0 plain RGB steps, 1 colour-opponent steps "
+        "~13-55x smaller than light")
 
 
 class ZoomConfig(Section):

@@ -13,6 +13,8 @@ from .values import PresetPath, PresetSpec, Section
 
 class NoiseSourceConfig(Section):
     seed: int = 0
+    cell: int = Field(default=16, ge=1, le=512, description="px between the noise's random values "
+                      "(smaller: finer colour grain)")
 
 
 class SourceConfig(Section):

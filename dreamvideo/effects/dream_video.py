@@ -61,7 +61,7 @@ class DreamVideo:
         strength = value_at(dream.step_size, ctx.index)
         if strength == 0:  # no dream: the input frame, untouched
             return np.array(ctx.source, np.uint8)
-        settings = DreamSettings.from_config(dream, strength, auto_views=AUTO_VIEWS)
+        settings = DreamSettings.from_config(dream, strength, auto_views=AUTO_VIEWS, frame=ctx.index)
         if ctx.previous is None:
             settings = settings.for_first_frame(dream)
         out = self.dreamer.dream(self.start_image(ctx), settings, ctx.rng)

@@ -52,7 +52,7 @@ class DreamZoom:
         frames = self.frames or ctx.total
         phase = ctx.index - frames if ctx.index >= frames else ctx.index
         zoom, dream = self.preset.zoom, self.preset.dream
-        settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase))
+        settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase), frame=phase)
         soft = zoom.soft_range > 0
         if soft:
             settings = replace(settings, clip_pixels=False)

@@ -17,7 +17,9 @@ blend mask, and a 1080p DIS flow would cost more than the network).
 
 Style weight: as with ``method: optimize``, ``style_weight`` over its peak in the clip fades the
 output toward the source frame (``out = frame + fade * (out - frame)``); 0 gives the source frame
-exactly. The blend works on the unfaded previous output (a fading weight does not fade twice).
+exactly. The blend works on the unfaded previous output (a fading weight does not fade twice);
+a previous frame faded below ``UNFADE_FLOOR`` is not blended from (unfading it would multiply
+its rounding by 1 / fade: a held keyframe jumping from 0.01 to 1 would amplify it 100x).
 
 Only ``ctx.previous`` and the source frames are read: resume is exact.
 """
@@ -37,6 +39,7 @@ from .base import FrameContext
 
 BLEND_HALF = 100.0  # temporal_weight at which the blend is one half
 FLOW_SIDE = 960  # flow for the blend is estimated at most this wide
+UNFADE_FLOOR = 0.1  # a previous frame faded less than this is not unfaded and blended from
 
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> NetworkStyleEffect:
@@ -116,7 +119,7 @@ class NetworkStyleEffect:
         out = self.network.stylize_float(content)
         blend = blend_factor(value_at(self.config.temporal_weight, ctx.index))
         before = style_fade(self.config, ctx.index - 1) if ctx.index > 0 else 0.0
-        if ctx.previous is not None and ctx.previous_source is not None and blend > 0 and before > 0:
+        if ctx.previous is not None and ctx.previous_source is not None and blend > 0 and before >= UNFADE_FLOOR:
             source = fit_to_size(np.asarray(ctx.previous_source), self.frame_size).astype(np.float32)
             previous = fit_to_size(np.asarray(ctx.previous), self.frame_size).astype(np.float32)
             previous = source + (previous - source) / before  # unfaded

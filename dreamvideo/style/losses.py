@@ -121,6 +121,12 @@ def style_loss(layer_weights: Mapping[str, float]) -> Loss:
     return Loss(fn, layers=weights, name="style")
 
 
+def gram_errors(features: Mapping[str, tf.Tensor], grams: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    """The unweighted relative Gram error of each layer of ``grams`` (the terms
+    :func:`style_loss` weighs and sums), for reports that ask which layers carry a loss."""
+    return {n: _relative_error(gram_matrix(features[n]), g) for n, g in grams.items()}
+
+
 def tv_loss() -> Loss:
     """Total variation: mean squared difference of neighbouring pixels, pixels in [0, 1]."""
 

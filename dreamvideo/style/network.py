@@ -2,15 +2,16 @@
 network, and its ``.keras`` file with what it was trained for.
 
 **Architecture** (measured on 2 CPU cores; see the README's benchmark table): a reflect-padded
-``first_kernel`` conv to ``widths[0]`` channels at full resolution, two stride-2 convs down to
-``widths[2]`` channels at 1/4 size, ``blocks`` residual blocks there, and two *resize-convs* up
+``first_kernel`` conv to ``widths[0]`` channels at full resolution, one stride-2 conv down per
+further width (16-32-64: two, to 64 channels at 1/4 size), ``blocks`` residual blocks at the
+smallest size, and as many *resize-convs* up
 (nearest x2, then a conv: no checkerboard from transposed convolutions), then a 3x3 conv to RGB and
 a sigmoid scaled to [0, 255]. Every conv but the first and last is followed by instance norm and
 ReLU. Convs of the residual blocks and the up-convs are depthwise-separable
 (``separable=True``): at 1920x1080 in bfloat16 the full Johnson net (32-64-128, 5 dense blocks)
 takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a dense 16-32-64 net 1.2x, and in
 short training runs neither dense net lowered the style loss faster per CPU-second. Fully convolutional: any frame size (padded to a
-multiple of 4 by reflection and cropped back).
+multiple of 2 ** downsamplings by reflection and cropped back).
 
 **File**: a Keras ``.keras`` archive with one more member, ``dreamvideo.json``: the backbone the
 losses were computed with, the style images' SHA-256 and weights, the loss weights and layers,
@@ -36,14 +37,13 @@ from .images import keep_colors
 import keras  # noqa: E402  (Keras 3, as tf.keras is)
 METADATA_NAME = "dreamvideo.json"
 FORMAT = 1
-_MULTIPLE = 4  # two stride-2 convs
 
 
 @dataclass(frozen=True)
 class Architecture:
     """Size of the transform network (defaults: the measured choice)."""
 
-    widths: tuple[int, int, int] = (16, 32, 64)
+    widths: tuple[int, ...] = (16, 32, 64)  # full size, then one stride-2 conv per further width
     blocks: int = 5
     first_kernel: int = 9
     separable: bool = True
@@ -105,19 +105,18 @@ def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "fl
 
     ``dtype`` ``"mixed_bfloat16"`` computes in bfloat16 (weights stay float32)."""
     layers = keras.layers
-    c1, c2, c3 = arch.widths
-    sep = arch.separable
+    widths, sep = arch.widths, arch.separable
     inputs = keras.Input((None, None, 3), name="rgb")
     with _policy(dtype):
         x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
-        x = _conv(x, c1, arch.first_kernel)
-        x = _conv(x, c2, 3, stride=2)
-        x = _conv(x, c3, 3, stride=2)
+        x = _conv(x, widths[0], arch.first_kernel)
+        for channels in widths[1:]:
+            x = _conv(x, channels, 3, stride=2)
         for _ in range(arch.blocks):
-            y = _conv(x, c3, 3, separable=sep)
-            y = _conv(y, c3, 3, separable=sep, relu=False)
+            y = _conv(x, widths[-1], 3, separable=sep)
+            y = _conv(y, widths[-1], 3, separable=sep, relu=False)
             x = layers.Add()([x, y])
-        for channels in (c2, c1):
+        for channels in reversed(widths[:-1]):
             x = layers.UpSampling2D(2, interpolation="nearest")(x)
             x = _conv(x, channels, 3, separable=sep)
         x = _conv(x, 3, 3, norm=False, relu=False)
@@ -138,7 +137,12 @@ class _policy:
         keras.mixed_precision.set_global_policy(self.saved)
 
 
-def pad_to_multiple(batch: tf.Tensor, multiple: int = _MULTIPLE) -> tf.Tensor:
+def size_multiple(model: keras.Model) -> int:
+    """Frame sides the network takes: 2 ** (its stride-2 convs)."""
+    return 2 ** sum(1 for layer in model.layers if tuple(getattr(layer, "strides", (1,))) == (2, 2))
+
+
+def pad_to_multiple(batch: tf.Tensor, multiple: int = 4) -> tf.Tensor:
     """Reflect-pad (B, H, W, C) at the bottom/right to multiples of ``multiple``."""
     shape = tf.shape(batch)
     pad_h = (-shape[1]) % multiple
@@ -149,7 +153,7 @@ def pad_to_multiple(batch: tf.Tensor, multiple: int = _MULTIPLE) -> tf.Tensor:
 def run_network(model: keras.Model, batch: tf.Tensor, *, training: bool = False) -> tf.Tensor:
     """The network on frames of any size: padded to a multiple of 4, cropped back."""
     shape = tf.shape(batch)
-    out = model(pad_to_multiple(batch), training=training)
+    out = model(pad_to_multiple(batch, size_multiple(model)), training=training)
     return out[:, :shape[1], :shape[2]]
 
 

@@ -14,7 +14,7 @@ from ..errors import UserError
 from ..models import Backbone, load_backbone
 from ..videoio import to_uint8
 from .images import keep_colors, luminance, resize
-from .losses import WEIGHT_NAMES, Evaluation, gram_matrix, style_terms, weighted_sum
+from .losses import WEIGHT_NAMES, Evaluation, gram_errors, gram_matrix, style_terms, weighted_sum
 from .optimise import OptimResult, minimize_lbfgs, should_stop
 from .targets import TemporalTarget, blend_grams, level_sizes, style_size
 
@@ -128,6 +128,11 @@ class Stylizer:
         values = {n: float(inputs[f"{n}_weight"] * term(ev)) for n, term in self.terms.items()}
         values["total"] = sum(values.values())
         return values
+
+    def style_errors(self, x: np.ndarray, factor: float = 1.0) -> dict[str, float]:
+        """Unweighted relative Gram error of each style layer for an (H, W, 3) float image."""
+        features = self._gram_extractor(tf.convert_to_tensor(np.asarray(x, np.float32)[None]))
+        return {n: float(e) for n, e in gram_errors(features, self.grams(factor)).items()}
 
     def optimize(self, x0: np.ndarray, inputs, iterations: int) -> OptimResult:
         config = self.config

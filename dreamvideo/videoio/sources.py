@@ -59,10 +59,10 @@ class NoiseSource(_StillSource):
     """Smooth coloured noise around mid-grey, the same frame at every index; deterministic
     for ``seed`` (low-resolution uniform noise enlarged with cubic interpolation)."""
 
-    def __init__(self, seed: int, size: tuple[int, int]) -> None:
+    def __init__(self, seed: int, size: tuple[int, int], *, cell: int = 16) -> None:
         self.seed = seed
         self.size = check_size(size)
-        self._frame = _read_only(smooth_noise(seed, self.size))
+        self._frame = _read_only(smooth_noise(seed, self.size, cell))
 
 
 class VideoSource:

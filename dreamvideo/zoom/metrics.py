@@ -4,6 +4,11 @@
   directions, falls to one half — the typical size of the dreamt patterns;
 * **clipped share**: the fraction of pixels with a channel at 0 or 255 (dead, saturated areas);
 * **saturation**: the mean HSV saturation (0..1);
+* **slab size**: how large the saturated regions are — the magenta and green "worms" a zoom
+  magnifies out of a few saturated blobs (issue 8): saturated pixels (HSV saturation >= 0.6)
+  in regions at least 5 % of the short side thick (a morphological opening), their connected
+  regions' area-weighted mean area, as a share of the frame (a fine vivid texture ~0.1-0.3 %;
+  the magnified worms 1-2.5 % at 320x180);
 * **detail**: the mean absolute Laplacian of the luminance (fine structure), also measured on a
   band along the border (what a zoom out brings in) against the interior.
 * **anisotropy**: how much of the structure lies along one orientation (0: every orientation
@@ -83,9 +88,30 @@ def clipped_share(frame: np.ndarray) -> float:
 
 def mean_saturation(frame: np.ndarray) -> float:
     """Mean HSV saturation in [0, 1]: (max - min) / max per pixel."""
+    return float(np.mean(saturation_map(frame)))
+
+
+SLAB_SATURATION = 0.6
+SLAB_THICKNESS = 0.05  # of the frame's short side
+
+
+def saturation_map(frame: np.ndarray) -> np.ndarray:
     rgb = np.asarray(frame, np.float32)
     high, low = rgb.max(axis=2), rgb.min(axis=2)
-    return float(np.mean(np.where(high > 0, (high - low) / np.maximum(high, 1e-6), 0.0)))
+    return np.where(high > 0, (high - low) / np.maximum(high, 1e-6), 0.0)
+
+
+def slab_size(frame: np.ndarray) -> float:
+    """Area-weighted mean area (share of the frame) of the connected saturated regions at least
+    ``SLAB_THICKNESS`` x the short side thick: the size of the typical saturated slab a pixel of
+    one belongs to (0 when there is none)."""
+    mask = (saturation_map(frame) >= SLAB_SATURATION).astype(np.uint8)
+    side = max(3, round(min(mask.shape) * SLAB_THICKNESS) | 1)
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, disk)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    areas = stats[1:count, cv2.CC_STAT_AREA].astype(np.float64) / mask.size
+    return float((areas ** 2).sum() / areas.sum()) if areas.size else 0.0
 
 
 def detail_map(frame: np.ndarray) -> np.ndarray:
@@ -207,11 +233,13 @@ class FrameStats:
     border: float
     anisotropy: float
     order: float
+    slab: float
 
     @classmethod
     def of(cls, frame: np.ndarray) -> "FrameStats":
         return cls(pattern_scale(frame), clipped_share(frame), mean_saturation(frame), detail(frame),
-                   border_detail_ratio(frame), anisotropy(frame), orientation_order(frame))
+                   border_detail_ratio(frame), anisotropy(frame), orientation_order(frame),
+                   slab_size(frame))
 
 
 def clip_stats(frames) -> dict[str, np.ndarray]:
@@ -271,4 +299,6 @@ def summary(stats: dict[str, np.ndarray]) -> dict[str, float]:
         "anisotropy_max": float(np.max(stats["anisotropy"][early.start:])),
         "order_early": float(np.median(stats["order"][early])),
         "order_late": float(np.median(stats["order"][late])),
+        "slab_early": float(np.median(stats["slab"][early])),
+        "slab_max": float(np.max(stats["slab"])),
     }
