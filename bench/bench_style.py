@@ -12,8 +12,10 @@ previous output: what a user gets from ``temporal_weight: 0``). The coherent ren
 effect as configured (defaults unless ``--set`` says otherwise). The ratio of Lai et al.'s
 warping error E_warp is printed with several references, so the render cannot fit its own
 metric: the exact flow and occlusions of the generator (the headline), no mask, the render's
-own flow (DIS + consistency mask), a different estimator (Farneback + its consistency mask),
-Lai's literal formula, and at disocclusions (:mod:`style_measures`). Also: content+style loss
+own flow (DIS + consistency mask), different estimators (Farneback, and TV-L1 where OpenCV has
+its contrib modules, each with its own consistency mask), Lai's literal formula, and at
+disocclusions (:mod:`style_measures`); in brackets, each reference's floor: what it reads on a
+perfectly coherent video (the first frame carried along the exact flow), its own flow error. Also: content+style loss
 ratio (target <= 1.10), sharpness ratio (blur lowers E_warp, so it is watched) and, for clips
 of 8 frames or more, both at the start and the end of the clip (drift), time per following
 frame in process CPU seconds and wall seconds, and the noise stability (Gupta et al. 2017) on
@@ -40,8 +42,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from style_measures import (TVL1Flow, e_warp, e_warp_after_reveal, e_warp_lai,  # noqa: E402
-                            e_warp_since_hidden, flow_masks, has_tvl1, sharpness, stability)
+from style_measures import (TVL1Flow, carried_along, e_warp, e_warp_after_reveal,  # noqa: E402
+                            e_warp_lai, e_warp_since_hidden, flow_masks, has_tvl1, sharpness, stability)
 from synthetic import Camera, camera_clip, translating_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
@@ -155,12 +157,15 @@ def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
         "revealed, seen": lambda run: e_warp_since_hidden(run, clip, size)[0],
     }
     names = list(baselines)
-    print("results: E_warp, coherent / " + " and / ".join(names) + "   (target <= 0.35)")
+    floor = carried_along(coherent[0], clip)
+    print("results: E_warp, coherent / " + " and / ".join(names) + "   (target <= 0.35)"
+          "   [floor: frame 0 carried along the exact flow, same ratios]")
     for label, measure in measures.items():
-        c = measure(coherent)
+        c, f = measure(coherent), measure(floor)
         ratios = "   ".join(f"/ {measure(run):.5f} = {c / measure(run):.3f}"
                            for run in baselines.values())
-        print(f"  {label:15s} {c:.5f} {ratios}")
+        floors = " ".join(f"{f / measure(run):.3f}" for run in baselines.values())
+        print(f"  {label:15s} {c:.5f} {ratios}   [{floors}]")
     share = e_warp_since_hidden(coherent, clip, size)[1]
     print("  (Lai, literal: exact flow, RGB summed, all-pixel mean, pairs summed. disoccluded: "
           "exact flow into what hid them, the object's or the edge's colour, not flicker. "

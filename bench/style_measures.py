@@ -40,6 +40,16 @@ def flow_masks(frames, estimator: OpenCVFlow):
     return [(bw, consistency_mask(fw, bw)) for fw, bw in pairs]
 
 
+def carried_along(first, clip) -> list[np.ndarray]:
+    """A perfectly coherent video: ``first`` carried along the clip's exact flows (Lanczos), so
+    every reference measures what its own flow error alone costs (its floor: no render can read
+    lower on average)."""
+    frames = [first.astype(np.float32)]
+    for bw in clip.flows_bw:
+        frames.append(np.clip(warp(frames[-1], bw, interpolation="lanczos"), 0, 255))
+    return [np.rint(f).astype(np.uint8) for f in frames]
+
+
 def e_warp(outputs, flow_masks) -> float:
     return float(np.mean([warping_error(outputs[t], outputs[t + 1], bw, mask)
                           for t, (bw, mask) in enumerate(flow_masks)]))

@@ -61,12 +61,13 @@ class StyleConfig(Section):
     flow_upscale: float = Field(default=2.0, ge=1, le=4, description="estimate optical flow on "
                                 "frames enlarged by this factor (sub-pixel accuracy)")
     flow_preset: Literal["fine", "medium", "fast", "ultrafast"] = Field(
-        default="medium", description="DIS quality: fine = medium down to full size (sharper "
+        default="fine", description="DIS quality: fine = medium down to full size (sharper "
         "motion boundaries, ~2x medium's time), fast and ultrafast for long 1080p shots")
     flow_edges: Literal["median", "off"] = Field(
-        default="off", description="median: move the flow's motion boundaries onto the frame's "
-        "edges (a weighted median guided by the frame; needs opencv-contrib), which lets the "
-        "mask keep the pixels around moving objects")
+        default="median", description="median: move the flow's motion boundaries onto the "
+        "frame's edges (a weighted median guided by the frame; needs opencv-contrib), so the "
+        "mask keeps, and the warm start holds, the pixels around moving objects; off = as DIS "
+        "gives it")
     flow_camera_snap: float = Field(default=0.0, ge=0, le=2, description="px: where the "
                                     "estimated flow is this close to the camera's own motion "
                                     "(one homography fitted to the frame), use the camera's; 0 = off")

@@ -236,6 +236,7 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
     from .content import load_pairs, open_content
     from .network import architecture_dict, file_sha256
     from .stylizer import style_layer_weights
+    from .targets import style_size
 
     output = Path(output)
     if output.suffix != ".keras":
@@ -251,7 +252,9 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
     metadata = {
         "backbone": model.backbone, "pooling": model.pooling, "precision": precision,
         "backbone_weights": None if model.weights is None else file_sha256(model.weights),
-        "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0} for p in styles],
+        "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0,
+                    "seen_at": list(style_size(image.shape, style.scale))}  # px, as at render time
+                   for p, (image, _) in zip(styles, images)],
         "weights": {**{n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv")},
                     "temporal": settings.temporal_weight},
         "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),

@@ -4,6 +4,9 @@
 - ``guide_peacock.png``: peacock-feather eyes (dark pupil, blue, teal, gold and green rings on
   fine radial barbs), a colourful guide image for guided dreams.
 - ``strokes.png``: coloured brush strokes, a style image.
+- ``source_embers.png``: smooth blobs of indigo, crimson, orange and gold, a warm opening frame.
+- ``source_candy.png``: smooth blobs of violet, hot pink, orange, yellow and sky blue.
+- ``source_lagoon.png``: smooth blobs of deep blue, teal, cyan and gold, a cool opening frame.
 - ``drift.mp4``: 4 s, 320x180, 24 fps — a camera drifting over a textured landscape while a
   bright disc crosses it: real motion (pan plus an independently moving object) for the video
   presets and benchmarks.
@@ -50,6 +53,34 @@ def guide_peacock(size: int = 320, seed: int = 4) -> np.ndarray:
     return image.clip(0, 255).astype(np.uint8)
 
 
+def smooth_field(width: int, height: int, seed: int, cell: int = 24) -> np.ndarray:
+    """Smooth noise in 0..1: uniform noise on ``cell``-pixel cells, cubic-upscaled, stretched to the range."""
+    rng = np.random.default_rng(seed)
+    small = rng.uniform(0, 1, (height // cell + 2, width // cell + 2)).astype(np.float32)
+    field = cv2.resize(small, (width + 2 * cell, height + 2 * cell), interpolation=cv2.INTER_CUBIC)
+    field = field[cell:cell + height, cell:cell + width]
+    return (field - field.min()) / (np.ptp(field) + 1e-6)
+
+
+def palette_blobs(palette, width: int = 480, height: int = 270, seed: int = 0,
+                  cells: tuple[int, int] = (24, 10), contrast: float = 1.0) -> np.ndarray:
+    """Fine smooth noise (two octaves of ``cells`` px) mapped through a list of RGB colours (low to
+    high): an opening frame with the palette's colours and structure near the network's scale,
+    little coarse structure (the zoom holds the opening frame's coarse energy)."""
+    field = 0.6 * smooth_field(width, height, seed, cells[0]) + 0.4 * smooth_field(width, height, seed + 1, cells[1])
+    field = np.argsort(np.argsort(field, axis=None)).reshape(field.shape) / field.size  # every colour alike
+    stops = np.linspace(0, 1, len(palette))
+    colours = np.asarray(palette, np.float32)
+    image = np.stack([np.interp(field, stops, colours[:, c]) for c in range(3)], -1)
+    mean = image.mean(axis=(0, 1))
+    return (mean + contrast * (image - mean)).clip(0, 255).astype(np.uint8)
+
+
+EMBERS = [(25, 10, 60), (120, 20, 70), (210, 40, 30), (250, 130, 20), (255, 215, 80)]
+CANDY = [(40, 0, 90), (210, 20, 140), (255, 110, 40), (255, 230, 70), (0, 190, 255)]
+LAGOON = [(10, 20, 80), (20, 90, 170), (20, 170, 160), (120, 230, 230), (240, 200, 70)]
+
+
 def strokes(size: int = 384, count: int = 900, seed: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     canvas = np.full((size, size, 3), (235, 225, 200), np.uint8)
@@ -94,6 +125,9 @@ def main() -> None:
     write_image(HERE / "guide_petals.png", guide_petals(), overwrite=True)
     write_image(HERE / "guide_peacock.png", guide_peacock(), overwrite=True)
     write_image(HERE / "strokes.png", strokes(), overwrite=True)
+    write_image(HERE / "source_embers.png", palette_blobs(EMBERS, seed=11, contrast=0.5), overwrite=True)
+    write_image(HERE / "source_candy.png", palette_blobs(CANDY, seed=31, contrast=0.7), overwrite=True)
+    write_image(HERE / "source_lagoon.png", palette_blobs(LAGOON, seed=21), overwrite=True)
     with open_sink(HERE / "drift.mp4", fps=24, size=(320, 180), crf=16, overwrite=True) as sink:
         for frame in drift_frames():
             sink.write(frame)
