@@ -4,7 +4,6 @@
 - ``guide_peacock.png``: peacock-feather eyes (dark pupil, blue, teal, gold and green rings on
   fine radial barbs), a colourful guide image for guided dreams.
 - ``strokes.png``: coloured brush strokes, a style image.
-- ``source_confetti.png``: small cells of every hue, a vivid opening frame.
 - ``source_embers.png``: smooth blobs of indigo, crimson, orange and gold, a warm opening frame.
 - ``source_candy.png``: smooth blobs of violet, hot pink, orange, yellow and sky blue.
 - ``source_lagoon.png``: smooth blobs of deep blue, teal, cyan and gold, a cool opening frame.
@@ -77,19 +76,6 @@ def palette_blobs(palette, width: int = 480, height: int = 270, seed: int = 0,
     return (mean + contrast * (image - mean)).clip(0, 255).astype(np.uint8)
 
 
-def rainbow_confetti(width: int = 480, height: int = 270, cell: int = 16, seed: int = 5,
-                     contrast: float = 1.0) -> np.ndarray:
-    """Small cells of every hue at full saturation, smoothly blended: a vivid opening frame of
-    fine structure (no coarse shapes for the zoom to hold on to)."""
-    rng = np.random.default_rng(seed)
-    grid = (height // cell + 1, width // cell + 1)
-    hsv = np.stack([rng.uniform(0, 179, grid), rng.uniform(190, 255, grid), rng.uniform(140, 230, grid)], -1)
-    small = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
-    image = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    mean = image.mean(axis=(0, 1))
-    return (mean + contrast * (image - mean)).clip(0, 255).astype(np.uint8)
-
-
 EMBERS = [(25, 10, 60), (120, 20, 70), (210, 40, 30), (250, 130, 20), (255, 215, 80)]
 CANDY = [(40, 0, 90), (210, 20, 140), (255, 110, 40), (255, 230, 70), (0, 190, 255)]
 LAGOON = [(10, 20, 80), (20, 90, 170), (20, 170, 160), (120, 230, 230), (240, 200, 70)]
@@ -139,7 +125,6 @@ def main() -> None:
     write_image(HERE / "guide_petals.png", guide_petals(), overwrite=True)
     write_image(HERE / "guide_peacock.png", guide_peacock(), overwrite=True)
     write_image(HERE / "strokes.png", strokes(), overwrite=True)
-    write_image(HERE / "source_confetti.png", rainbow_confetti(), overwrite=True)
     write_image(HERE / "source_embers.png", palette_blobs(EMBERS, seed=11, contrast=0.5), overwrite=True)
     write_image(HERE / "source_candy.png", palette_blobs(CANDY, seed=31, contrast=0.7), overwrite=True)
     write_image(HERE / "source_lagoon.png", palette_blobs(LAGOON, seed=21), overwrite=True)
