@@ -97,10 +97,12 @@ def architectures(frame: np.ndarray) -> list[dict]:
 # ----- network render ------------------------------------------------------------------------
 
 def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frames: int, *, blend: bool):
+    """The network per frame; ``blend``: with the flow blend at ``style.method: network``'s default
+    ``temporal_weight`` (50: a third of the warped previous output; ``config`` is optimisation's)."""
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
+    weight = StyleConfig(method="network", network=Path("net.keras")).temporal_weight if blend else 0.0
     effect = NetworkStyleEffect(network, OpenCVFlow(config.flow),
-                                config=config.model_copy(update={"temporal_weight": config.temporal_weight
-                                                                  if blend else 0.0}),
+                                config=config.model_copy(update={"temporal_weight": weight}),
                                 frame_size=size)
     outputs, seconds = [], []
     for index in range(frames):

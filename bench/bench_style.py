@@ -162,9 +162,9 @@ def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
           "   [floor: frame 0 carried along the exact flow, same ratios]")
     for label, measure in measures.items():
         c, f = measure(coherent), measure(floor)
-        ratios = "   ".join(f"/ {measure(run):.5f} = {c / measure(run):.3f}"
-                           for run in baselines.values())
-        floors = " ".join(f"{f / measure(run):.3f}" for run in baselines.values())
+        refs = [measure(run) for run in baselines.values()]  # 0 where the clip has none
+        ratios = "   ".join(f"/ {r:.5f} = {c / r if r else float('nan'):.3f}" for r in refs)
+        floors = " ".join(f"{f / r if r else float('nan'):.3f}" for r in refs)
         print(f"  {label:15s} {c:.5f} {ratios}   [{floors}]")
     share = e_warp_since_hidden(coherent, clip, size)[1]
     print("  (Lai, literal: exact flow, RGB summed, all-pixel mean, pairs summed. disoccluded: "

@@ -163,6 +163,20 @@ def test_augmented_crops_keep_flow_and_frames_consistent():
         assert (err * mask[..., 0]).sum() / mask.sum() < 6.0  # scaled crops: bilinear resampling
 
 
+
+def test_crops_keep_the_frames_own_scale():
+    """A frame as high as the crop is cropped, not magnified: the network learns content at the
+    scale it will stylise it (crops are exact windows of the frame, maybe mirrored)."""
+    from dreamvideo.style.content import Pair, sample_batch
+
+    clip = translating_clip((96, 64), 2, shift=(2, 1))
+    pair = Pair(clip.frames[0], clip.frames[1], clip.flows_bw[0], np.ones((64, 96), np.float32))
+    batch = sample_batch([pair], np.random.default_rng(0), size=64, batch=8)
+    frame = clip.frames[1].astype(np.float32)
+    for crop in batch.b:
+        windows = [frame[:, x:x + 64] for x in range(33)]
+        assert min(min(np.abs(crop - w).max(), np.abs(crop[:, ::-1] - w).max()) for w in windows) == 0
+
 def test_warp_tf_agrees_with_the_project_warp():
     from dreamvideo.style.training import warp_tf
 

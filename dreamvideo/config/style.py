@@ -68,9 +68,10 @@ class StyleConfig(Section):
         "frame's edges (a weighted median guided by the frame; needs opencv-contrib), so the "
         "mask keeps, and the warm start holds, the pixels around moving objects; off = as DIS "
         "gives it")
-    flow_camera_snap: float = Field(default=0.0, ge=0, le=2, description="px: where the "
+    flow_camera_snap: float = Field(default=0.5, ge=0, le=2, description="px: where the "
                                     "estimated flow is this close to the camera's own motion "
-                                    "(one homography fitted to the frame), use the camera's; 0 = off")
+                                    "(one homography fitted to the frame), use the camera's; 0 = "
+                                    "off (default 0.5: the fine preset follows sensor noise)")
     boundary_weight: float = Field(default=0.0, ge=0, le=1, description="mask weight (temporal "
                                    "loss and warped start) of pixels that only the motion-boundary "
                                    "test marks unreliable; 0 = restyle them from the content")
