@@ -23,6 +23,7 @@ import numpy as np
 from .errors import UserError
 
 SIGMA = 25.5  # colour distance (grey levels) at which a neighbour's weight falls to 1/e
+RNG_SEED = 0  # the filter quantises a colour guide with OpenCV's (thread-local) random generator
 
 
 def median_radius(size: tuple[int, int]) -> int:
@@ -50,7 +51,13 @@ def snap_to_edges(flow: np.ndarray, guide: np.ndarray, radius: int | None = None
     require("style.flow_edges")
     guide = np.ascontiguousarray(guide)
     r = radius if radius is not None else median_radius((flow.shape[1], flow.shape[0]))
-    channels = [cv2.ximgproc.weightedMedianFilter(guide, np.ascontiguousarray(flow[..., c],
-                                                                              np.float32), r, SIGMA)
-                for c in range(2)]
-    return np.stack(channels, -1).astype(np.float32)
+    return np.stack([_median(guide, flow[..., c], r) for c in range(2)], -1).astype(np.float32)
+
+
+def _median(guide: np.ndarray, channel: np.ndarray, radius: int) -> np.ndarray:
+    """One flow channel through the joint weighted median. With a colour guide the filter draws
+    from OpenCV's random generator (about half the pixels change from call to call when it is
+    not reseeded), so it is seeded each time: same frames in, same flow out (resume, farm)."""
+    cv2.setRNGSeed(RNG_SEED)
+    return cv2.ximgproc.weightedMedianFilter(guide, np.ascontiguousarray(channel, np.float32),
+                                             radius, SIGMA)
