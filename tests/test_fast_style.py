@@ -286,22 +286,13 @@ def test_training_progress_json_counts_steps(clip_folder, tmp_path, capsys):
 
 
 def test_style_weight_zero_gives_the_input_frame_exactly_with_the_network(clip_folder, tmp_path):
-    from dreamvideo.effects.base import FrameContext
-    from dreamvideo.effects.style_network import NetworkStyleEffect
-    from dreamvideo.flow import OpenCVFlow
     from dreamvideo.style.network import Architecture, StyleNetwork, architecture_dict, build_transform_net, save_network
 
     clip = translating_clip((64, 48), 3, shift=(2, 1))
     network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
     weights = [{"frame": 0, "value": 10.0}, {"frame": 1, "value": 0.0}, {"frame": 2, "value": 5.0}]
     config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights)
-    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(64, 48))
-    outputs = []
-    for index in range(3):
-        ctx = FrameContext(index, 3, outputs[-1] if outputs else None, clip.frames[index],
-                           clip.frames[index - 1] if index else None, np.random.default_rng(0),
-                           lambda i: outputs[i])
-        outputs.append(effect.render(ctx))
+    outputs = render_with_network(network, config, clip)
     full = network.stylize(clip.frames[0]).astype(float)
     assert np.abs(outputs[0] - full).max() <= 1 and np.abs(full - clip.frames[0]).mean() > 5
     np.testing.assert_array_equal(outputs[1], clip.frames[1])  # weight 0: the input, exactly
@@ -317,23 +308,32 @@ def test_style_weight_zero_gives_the_input_frame_exactly_with_the_network(clip_f
     np.testing.assert_array_equal(cv2.imread(str(tmp_path / "same.png")), cv2.imread(str(picture)))
 
 
-def test_a_nearly_faded_previous_frame_is_not_unfaded_into_the_blend():
+def render_with_network(network, config, clip) -> list[np.ndarray]:
+    """Every frame of ``clip`` through ``NetworkStyleEffect`` with DIS flow, in order."""
     from dreamvideo.effects.base import FrameContext
     from dreamvideo.effects.style_network import NetworkStyleEffect
     from dreamvideo.flow import OpenCVFlow
+
+    height, width = clip.frames[0].shape[:2]
+    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(width, height))
+    outputs: list[np.ndarray] = []
+    count = len(clip.frames)
+    for index in range(count):
+        ctx = FrameContext(index, count, outputs[-1] if outputs else None, clip.frames[index],
+                           clip.frames[index - 1] if index else None, np.random.default_rng(0),
+                           lambda i: outputs[i])
+        outputs.append(effect.render(ctx))
+    return outputs
+
+
+def test_a_nearly_faded_previous_frame_is_not_unfaded_into_the_blend():
     from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net
 
     clip = translating_clip((64, 48), 2, shift=(2, 1))
     network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
     weights = [{"frame": 0, "value": 0.1, "ease": "hold"}, {"frame": 1, "value": 10.0}]  # fade 0.01, then 1
     config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights, temporal_weight=1e6)
-    effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(64, 48))
-    outputs = []
-    for index in range(2):
-        ctx = FrameContext(index, 2, outputs[-1] if outputs else None, clip.frames[index],
-                           clip.frames[index - 1] if index else None, np.random.default_rng(0),
-                           lambda i: outputs[i])
-        outputs.append(effect.render(ctx))
+    outputs = render_with_network(network, config, clip)
     # frame 0 holds 1 % of the style: unfading its uint8 rounding 100x would show as +-50 levels
     worst = np.abs(outputs[1] - network.stylize_float(clip.frames[1])).max()
     assert worst <= 1, f"{worst} levels from the network's own output"
