@@ -23,7 +23,8 @@ Both methods are trained on / rendered / scored at ``--size`` with the same styl
 losses of a resampled image are not scale-free (an optimised frame reduced 2x scores ~20x its
 style loss), so nothing is resized before scoring. The optimised frames are cached in bench/out.
 
-Run: ``python bench/bench_fast_style.py [--size 456x256] [--frames 3] [--steps 2000] [--network NET.keras]``.
+Run: ``python bench/bench_fast_style.py [--size 456x256] [--frames 3] [--steps 2000] [--style-boost 4]
+[--network NET.keras] [--tag _x]`` (``--tag``: a suffix for the files, so runs can go side by side).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fast_style_clip import Clip, Renderer, mean_warping_error, shrink_clip, stroke_style, zoom_clip  # noqa: E402
+from fast_style_clip import Clip, Renderer, mean_warping_error, stroke_style, zoom_clip  # noqa: E402
 
 from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
@@ -151,6 +152,8 @@ def parse_args(argv):
     parser.add_argument("--train-frames", type=int, default=24, help="frames of the clip trained on")
     parser.add_argument("--steps", type=int, default=TrainSettings.steps)
     parser.add_argument("--batch", type=int, default=TrainSettings.batch)
+    parser.add_argument("--style-boost", type=float, default=TrainSettings.style_boost)
+    parser.add_argument("--tag", default="", help="suffix of the network and JSON files (runs side by side)")
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
     parser.add_argument("--skip-architectures", action="store_true")
@@ -160,19 +163,20 @@ def parse_args(argv):
 
 def save(results: dict) -> None:
     results["load_now"] = os.getloadavg()
-    (OUT / "fast_style.json").write_text(json.dumps(results, indent=1, default=float))
+    (OUT / f"fast_style{results['args']['tag']}.json").write_text(json.dumps(results, indent=1, default=float))
 
 
 def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, net_path: Path) -> dict:
-    folder = OUT / "fast_style_clip"
+    folder = OUT / f"fast_style_clip{args.tag}"
     folder.mkdir(exist_ok=True)
     for index, frame in enumerate(clip.frames):
         cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    cv2.imwrite(str(OUT / "fast_style_style.png"), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
+    style_path = OUT / f"fast_style_style{args.tag}.png"
+    cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
     print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames", flush=True)
     wall, cpu = time.perf_counter(), time.process_time()
-    train_style([OUT / "fast_style_style.png"], str(folder), net_path, style=config, model=ModelConfig(),
-                settings=TrainSettings(steps=args.steps, batch=args.batch), overwrite=True,
+    train_style([style_path], str(folder), net_path, style=config, model=ModelConfig(),
+                settings=TrainSettings(steps=args.steps, batch=args.batch, style_boost=args.style_boost), overwrite=True,
                 progress=Progress("plain"))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
@@ -239,7 +243,7 @@ def main(argv=None) -> None:
     clip = zoom_clip(size, max(args.train_frames, args.frames))
     style = stroke_style()
     config = StyleConfig(scale=args.scale, iterations={"first": args.first, "next": args.next})
-    net_path = Path(args.network) if args.network else OUT / "fast_style.keras"
+    net_path = Path(args.network) if args.network else OUT / f"fast_style{args.tag}.keras"
     optimised = optimised_renders(clip, style, config, args)
     results["optimised_cpu_s"] = optimised["cpu_s"].tolist()
     if not args.network:
@@ -303,7 +307,7 @@ def main(argv=None) -> None:
                                                    for n, e in loss["layers"].items()}
     index = args.frames - 1
     compare_picture(clip.frames[index], runs["coherent"][index], net_blend[index], style,
-                    OUT / "fast_style_compare.png")
+                    OUT / f"fast_style_compare{args.tag}.png")
     save(results)
     print(json.dumps(results, indent=1, default=float))
 

@@ -84,15 +84,6 @@ def zoom_clip(size: tuple[int, int], frames: int, seed: int = 0, *, zoom: float 
     return Clip(out, fws, bws)
 
 
-def shrink_clip(clip: Clip, size: tuple[int, int]) -> Clip:
-    """The clip at a smaller size (INTER_AREA), flows resized and their vectors scaled."""
-    factor = size[0] / clip.frames[0].shape[1]
-    frames = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in clip.frames]
-    flows = [[cv2.resize(f, size, interpolation=cv2.INTER_AREA) * factor for f in group]
-             for group in (clip.flows_fw, clip.flows_bw)]
-    return Clip(frames, *flows)
-
-
 def stroke_style(size: int = 384, seed: int = 1) -> np.ndarray:
     """A 'painting': short thick strokes from a small palette on a warm ground."""
     rng = np.random.default_rng(seed)

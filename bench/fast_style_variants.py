@@ -57,6 +57,12 @@ def parse_args(argv):
     parser.add_argument("--scales", default=",".join(map(str, content_module.SCALES)),
                         help="crop scale range, e.g. 0.8,1.25")
     parser.add_argument("--overfit", action="store_true", help="train on one frame pair (1, 2) only")
+    parser.add_argument("--style-boost", type=float, default=TrainSettings.style_boost,
+                        help="training's style weight x this")
+    parser.add_argument("--net-dtype", default="float32", help="transform net: float32 or mixed_bfloat16")
+    parser.add_argument("--first-kernel", type=int, default=9)
+    parser.add_argument("--decay-steps", type=int, default=TrainSettings.steps,
+                        help="steps of the cosine learning-rate decay")
     return parser.parse_args(argv)
 
 
@@ -84,25 +90,47 @@ def main(argv=None) -> None:
     starts = [1] if args.overfit else range(len(clip.frames) - 1)
     pairs = [Pair(clip.frames[t], clip.frames[t + 1], clip.flows_bw[t],
                   consistency_mask(clip.flows_fw[t], clip.flows_bw[t])) for t in starts]
-    arch = Architecture(tuple(int(w) for w in args.widths.split(",")), args.blocks, 9, not args.dense)
+    arch = Architecture(tuple(int(w) for w in args.widths.split(",")), args.blocks, args.first_kernel,
+                        not args.dense)
     settings = TrainSettings(size=args.size, learning_rate=args.lr, temporal_weight=args.temporal,
-                             noise_weight=args.noise, architecture=arch)
+                             noise_weight=args.noise, architecture=arch, steps=args.decay_steps,
+                             style_boost=args.style_boost)
     trainer = Trainer(Stylizer([(style, 1.0)], config, backbone=load_backbone(precision=args.vgg)), settings)
+    if args.net_dtype != "float32":
+        import keras
+
+        from dreamvideo.style.network import build_transform_net
+
+        keras.utils.set_random_seed(settings.seed)
+        trainer.model = build_transform_net(arch, dtype=args.net_dtype)
+        trainer.variables = trainer.model.trainable_variables
+        trainer.optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
+            settings.learning_rate, settings.steps, alpha=settings.final_rate))
+        trainer.optimizer.build(trainer.variables)
     cpu = 0.0
     while cpu < args.cpu:
         start = time.process_time()
         trainer.train_step(pairs)
         cpu += time.process_time() - start
-    network = StyleNetwork(trainer.model, {})
+    model = trainer.model
+    if args.net_dtype != "float32":
+        from dreamvideo.style.network import build_transform_net
+
+        model = build_transform_net(arch)
+        model.set_weights(trainer.model.get_weights())
+    model.save(OUT / f"variant_{args.name}_model.keras")
+    network = StyleNetwork(model, {})
     outputs = [network.stylize(clip.frames[i]) for i in SCORED]
     loss = measure(scorer, outputs, clip.frames)
     row = {"name": args.name, "steps": trainer.step, "cpu_s": round(cpu),
-           "params": trainer.model.count_params(),
+           "params": trainer.model.count_params(), "args": vars(args),
            "style_ratio": loss["style"] / reference["style"],
            "content_ratio": loss["content"] / reference["content"],
            "layer_ratios": {n: loss["layers"][n] / reference["layers"][n] for n in sorted(loss["layers"])},
            "layers": loss["layers"], "optimised_layers": reference["layers"]}
     print(json.dumps(row, indent=1))
+    with open(OUT / "variants.jsonl", "a") as log:
+        log.write(json.dumps(row) + "\n")
     cv2.imwrite(str(OUT / f"variant_{args.name}.png"),
                 cv2.cvtColor(np.concatenate([clip.frames[2], optimised[2], outputs[2]], 1), cv2.COLOR_RGB2BGR))
 

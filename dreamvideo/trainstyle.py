@@ -21,6 +21,8 @@ def add_train_style_parser(commands) -> None:
     parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
     parser.add_argument("--batch", type=int, default=1, help="frame pairs per step (default 1)")
+    parser.add_argument("--style-boost", type=float, default=4.0,
+                        help="the style weight in training is the preset's x this (default 4)")
     parser.add_argument("--temporal-weight", type=float, default=20.0,
                         help="weight of the output-level temporal term in training (default 20)")
     parser.add_argument("--noise-weight", type=float, default=10.0,
@@ -53,8 +55,11 @@ def run_train_style(args: argparse.Namespace) -> int:
     for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight)):
         if value < 0:
             raise UserError(f"{name}: must be >= 0, got {value}")
+    if args.style_boost <= 0:
+        raise UserError(f"--style-boost: must be > 0, got {args.style_boost}")
     settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed,
-                             temporal_weight=args.temporal_weight, noise_weight=args.noise_weight)
+                             style_boost=args.style_boost, temporal_weight=args.temporal_weight,
+                             noise_weight=args.noise_weight)
     output = train_style(args.styles, args.content, args.output, style=preset.style, model=preset.model,
                          settings=settings, overwrite=args.overwrite, progress=Progress(args.progress))
     if args.progress not in ("none", "json"):

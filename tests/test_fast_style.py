@@ -32,7 +32,7 @@ def clip_folder(tmp_path_factory):
     return folder
 
 
-def _trainer(folder, steps, seed=0):
+def _trainer(folder, steps, seed=0, **options):
     from dreamvideo.models import load_backbone
     from dreamvideo.style.content import load_pairs, open_content
     from dreamvideo.style.stylizer import Stylizer
@@ -40,7 +40,7 @@ def _trainer(folder, steps, seed=0):
     from dreamvideo.videoio import read_image
 
     pairs = load_pairs(*open_content(folder / "frames"))
-    settings = TrainSettings(size=SIZE, steps=steps, batch=2, seed=seed, checkpoint_every=100)
+    settings = TrainSettings(size=SIZE, steps=steps, batch=2, seed=seed, checkpoint_every=100, **options)
     stylizer = Stylizer([(read_image(folder / "style.png"), 1.0)], StyleConfig(), backbone=load_backbone())
     return Trainer(stylizer, settings), pairs
 
@@ -272,6 +272,28 @@ def test_training_temporal_and_noise_terms_have_gradients_where_they_act(clip_fo
     assert temporal_gradient(np.zeros_like(batch.mask)) == 0
     assert gradient_norm(batch.mask, noise, "stability") > 0
     assert gradient_norm(batch.mask, np.zeros_like(noise), "stability") == 0
+
+
+def test_style_boost_multiplies_the_style_term_of_the_training_loss(clip_folder, tmp_path, capsys):
+    """Training weighs style ``style_boost`` x the preset's: the loss of the same (seeded) network
+    on the same batch grows by (boost - 1) x the preset-weighted style term of its output."""
+    from dreamvideo.style.network import run_network
+
+    plain, pairs = _trainer(clip_folder, steps=1, style_boost=1.0)
+    boosted, _ = _trainer(clip_folder, steps=1, style_boost=3.0)
+    batch, noise = plain.batch(pairs, step=0)
+    out = run_network(plain.model, batch.b[:1]).numpy()[0]
+    stylizer = plain.stylizer
+    style = stylizer.evaluate(out, stylizer.inputs(batch.b[0]))["style"]
+    one = float(plain._losses(batch.a[:1], batch.b[:1], batch.flow_ba[:1], batch.mask[:1], noise[:1])[0])
+    three = float(boosted._losses(batch.a[:1], batch.b[:1], batch.flow_ba[:1], batch.mask[:1], noise[:1])[0])
+    assert style > 0 and three - one == pytest.approx(2 * style, rel=0.02)
+
+    code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
+                 "-o", str(tmp_path / "n.keras"), "--style-boost", "0", "--progress", "none"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and lines == ["dreamvideo: error: --style-boost: must be > 0, got 0.0"]
+    assert not (tmp_path / "n.keras").exists()
 
 
 def test_training_progress_json_counts_steps(clip_folder, tmp_path, capsys):
