@@ -13,11 +13,14 @@ Printed, with the issue's targets:
   choice (a few sizes of transform network timed on the same frame);
 - warping error (true flow, consistency mask): network + blend <= 0.5x the independent
   optimisation render;
-- style and content loss of the network's frames vs the optimised frames (style <= 2x).
+- style and content loss of the network's frames vs the optimised frames (style <= 2x);
+- a sweep of the flow blend's ``temporal_weight``: style, content and warping error ratios over the
+  scored frames and over ``--long-frames`` (the blend's softening adds up over frames).
 
 CPU seconds (``time.process_time``) are reported beside wall seconds: on a shared machine they
 show the work done, whatever the load. Writes ``bench/out/fast_style_compare.png`` (content,
-optimised, network, same frame) and ``bench/out/fast_style.json``.
+optimised, network, same frame), ``bench/out/fast_style_sheet.png`` (the network with the default
+blend over ``--long-frames``) and ``bench/out/fast_style.json``.
 
 Both methods are trained on / rendered / scored at ``--size`` with the same style scale: Gram
 losses of a resampled image are not scale-free (an optimised frame reduced 2x scores ~20x its
@@ -43,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from contact_sheet import contact_sheet, write_png  # noqa: E402
 from fast_style_clip import Clip, Renderer, mean_warping_error, stroke_style, zoom_clip  # noqa: E402
 
 from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
@@ -97,11 +101,14 @@ def architectures(frame: np.ndarray) -> list[dict]:
 
 # ----- network render ------------------------------------------------------------------------
 
-def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frames: int, *, blend: bool):
-    """The network per frame; ``blend``: with the flow blend at ``style.method: network``'s default
-    ``temporal_weight`` (50: a third of the warped previous output; ``config`` is optimisation's)."""
+def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frames: int, *,
+                   weight: float | None = None):
+    """The network per frame, with the flow blend at ``temporal_weight`` ``weight`` (0: none; None:
+    ``style.method: network``'s default, 25: a fifth of the warped previous output; ``config`` is
+    optimisation's)."""
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
-    weight = StyleConfig(method="network", network=Path("net.keras")).temporal_weight if blend else 0.0
+    if weight is None:
+        weight = StyleConfig(method="network", network=Path("net.keras")).temporal_weight
     effect = NetworkStyleEffect(network, OpenCVFlow(config.flow),
                                 config=config.model_copy(update={"temporal_weight": weight}),
                                 frame_size=size)
@@ -114,6 +121,29 @@ def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frame
         outputs.append(effect.render(ctx))
         seconds.append((time.perf_counter() - wall, time.process_time() - cpu))
     return outputs, seconds
+
+
+def blend_sweep(network: StyleNetwork, clip: Clip, config: StyleConfig, args, stylizer,
+                reference: dict, reference_error: float) -> list[dict]:
+    """Style and content ratios, and warping error ratio, of the network with each blend weight of
+    ``--blend-sweep``, over the ``--frames`` scored frames and over ``--long-frames`` (a blend
+    softens strokes more as it adds up over frames; the reference stays the optimised frames')."""
+    rows, default = [], StyleConfig(method="network", network=Path("net.keras")).temporal_weight
+    for weight in (float(v) for v in args.blend_sweep.split(",")):
+        outputs, _ = network_render(network, clip, config, args.long_frames, weight=weight)
+        if weight == default:
+            sheet = contact_sheet(dict(enumerate(outputs)), columns=4, width=228,
+                                  title=f"network + flow blend (temporal_weight {weight:g}), frames 0-{len(outputs) - 1}")
+            write_png(OUT / f"fast_style_sheet{args.tag}.png", sheet)
+        short, long = losses(stylizer, outputs[:args.frames], clip), losses(stylizer, outputs, clip)
+        rows.append({"temporal_weight": weight,
+                     "style_ratio": short["style"] / reference["style"],
+                     "style_ratio_long": long["style"] / reference["style"],
+                     "content_ratio_long": long["content"] / reference["content"],
+                     "warping_ratio": mean_warping_error(outputs[:args.frames], clip) / reference_error,
+                     "warping_ratio_long": mean_warping_error(outputs, clip) / reference_error})
+        print(f"  blend {weight:g}: {rows[-1]}", flush=True)
+    return rows
 
 
 def losses(stylizer, outputs: list[np.ndarray], clip: Clip) -> dict[str, float]:
@@ -157,6 +187,8 @@ def parse_args(argv):
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
     parser.add_argument("--skip-architectures", action="store_true")
+    parser.add_argument("--long-frames", type=int, default=12, help="frames of the blend sweep")
+    parser.add_argument("--blend-sweep", default="0,15,25,50", help="temporal_weight values of the sweep")
     parser.add_argument("--network", help="use this trained network instead of training one")
     return parser.parse_args(argv)
 
@@ -240,7 +272,7 @@ def main(argv=None) -> None:
     time_size = tuple(int(v) for v in args.time_size.split("x"))
     OUT.mkdir(exist_ok=True)
     results: dict = {"args": vars(args), "load_at_start": os.getloadavg()}
-    clip = zoom_clip(size, max(args.train_frames, args.frames))
+    clip = zoom_clip(size, max(args.train_frames, args.frames, args.long_frames))
     style = stroke_style()
     config = StyleConfig(scale=args.scale, iterations={"first": args.first, "next": args.next})
     net_path = Path(args.network) if args.network else OUT / f"fast_style{args.tag}.keras"
@@ -272,15 +304,15 @@ def main(argv=None) -> None:
     from dreamvideo.style import Stylizer
 
     timing_clip = zoom_clip(time_size, 3)
-    _, t_blend = network_render(half, timing_clip, config, 3, blend=True)
+    _, t_blend = network_render(half, timing_clip, config, 3)
     full = Stylizer([(style, 1.0)], config, backbone=load_backbone())
     inputs, x = full.inputs(timing_clip.frames[1], frame=1), timing_clip.frames[1].astype(np.float32)
     per_iteration = timed(lambda: full.value_and_grad(x, inputs))
     net_frame = timed(lambda: half.stylize_float(timing_clip.frames[1]))
 
     print(f"at {size}: network alone and with the flow blend", flush=True)
-    net_alone, _ = network_render(half, clip, config, args.frames, blend=False)
-    net_blend, _ = network_render(half, clip, config, args.frames, blend=True)
+    net_alone, _ = network_render(half, clip, config, args.frames, weight=0.0)
+    net_blend, _ = network_render(half, clip, config, args.frames)
     follow_iterations = float(np.mean(optimised["coherent_iterations"][1:]))
     follow = [per_iteration[i] * follow_iterations for i in (0, 1)]
     net_wall = float(np.mean([w for w, _ in t_blend[1:]]))
@@ -305,6 +337,8 @@ def main(argv=None) -> None:
         results["loss"][f"{name}_content_ratio"] = loss["content"] / reference["content"]
         results["loss"][f"{name}_layer_ratios"] = {n: e / reference["layers"][n]
                                                    for n, e in loss["layers"].items()}
+    reference = results["loss"]["independent"]
+    results["blend_sweep"] = blend_sweep(half, clip, config, args, stylizer, reference, errors["independent"])
     index = args.frames - 1
     compare_picture(clip.frames[index], runs["coherent"][index], net_blend[index], style,
                     OUT / f"fast_style_compare{args.tag}.png")

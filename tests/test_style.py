@@ -456,5 +456,5 @@ def test_resume_in_a_backward_pass_gives_the_same_frames(three_passes, tmp_path)
 def test_temporal_weight_default_depends_on_the_method():
     assert StyleConfig().temporal_weight == 200  # optimisation: bench_style.py's choice
     network = StyleConfig(method="network", network="x.keras")
-    assert network.temporal_weight == 50  # the network's blend keeps a third of the previous frame
+    assert network.temporal_weight == 25  # the network's blend keeps a fifth of the previous frame
     assert StyleConfig(method="network", network="x.keras", temporal_weight=7).temporal_weight == 7

@@ -8,6 +8,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .values import Animatable, PresetPath, Section
 
+NETWORK_TEMPORAL_WEIGHT = 25.0  # style.method: network's default blend weight (a fifth)
+
 
 class StyleImage(Section):
     path: PresetPath
@@ -42,7 +44,7 @@ class StyleConfig(Section):
     style_weight: Animatable = 10.0
     tv_weight: Animatable = 1.0
     temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence "
-                                        "off; default 200 (optimize), 50 (network)")
+                                        "off; default 200 (optimize), 25 (network)")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
@@ -98,10 +100,11 @@ class StyleConfig(Section):
     def _temporal_default(cls, data: Any) -> Any:
         """The two methods use ``temporal_weight`` differently: the optimiser's temporal loss
         holds flicker to 0.07x the independent render's and noise to 0.56x at 200 (50: 0.10x,
-        0.79x; bench/bench_style.py), the network's blend keeps a third of the previous frame
-        at 50."""
+        0.79x; bench/bench_style.py), the network's blend keeps a fifth of the previous frame
+        at 25 (its default: a third at 50 softened the strokes, style loss 2.1x instead of 1.7x the
+        optimised frames' over 12 frames; bench/bench_fast_style.py)."""
         if isinstance(data, dict) and "temporal_weight" not in data and data.get("method") == "network":
-            return {**data, "temporal_weight": 50.0}
+            return {**data, "temporal_weight": NETWORK_TEMPORAL_WEIGHT}
         return data
 
     @model_validator(mode="after")

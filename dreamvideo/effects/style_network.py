@@ -9,8 +9,8 @@ Blender's Vector pass):
     out = net(frame_t) + blend * mask * (warp(out_{t-1}) - net(frame_t)),
     blend = temporal_weight / (temporal_weight + BLEND_HALF)
 
-so the default ``temporal_weight`` 50 keeps a third of the warped previous frame, 100 half, 0 turns
-it off. The previous output is resampled with ``style.warp_interpolation`` (Lanczos by default:
+so the default ``temporal_weight`` 25 keeps a fifth of the warped previous frame, 50 a third, 100
+half, 0 turns it off (a third softened the strokes as it added up over frames). The previous output is resampled with ``style.warp_interpolation`` (Lanczos by default:
 bilinear's blur adds up over frames). Flow is estimated on frames at most ``FLOW_SIDE`` px wide
 and scaled up (enough for a
 blend mask, and a 1080p DIS flow would cost more than the network).
