@@ -3,9 +3,13 @@
 456x256, the same losses and style scale, overall and per style layer (relative Gram errors).
 
 Needs the optimised frames ``bench_fast_style.py`` caches in bench/out (run it once). Pairs use
-the clip's true flow. Examples (each ~300 CPU-s), as in the README's fast-style section:
+the clip's true flow. Each run appends its row to bench/out/variants.jsonl and keeps its network
+(bench/out/variant_NAME_model.keras). Examples (each ~300 CPU-s), as in the README's fast-style
+section:
 
-    python bench/fast_style_variants.py base
+    python bench/fast_style_variants.py base                        # train-style's defaults
+    python bench/fast_style_variants.py preset_balance --style-boost 1
+    python bench/fast_style_variants.py boost5 --style-boost 5
     python bench/fast_style_variants.py old_scales --scales 0.8,1.25
     python bench/fast_style_variants.py no_noise --noise 0
     python bench/fast_style_variants.py one_pair --overfit
