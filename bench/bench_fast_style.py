@@ -183,6 +183,7 @@ def parse_args(argv):
     parser.add_argument("--steps", type=int, default=TrainSettings.steps)
     parser.add_argument("--batch", type=int, default=TrainSettings.batch)
     parser.add_argument("--style-boost", type=float, default=TrainSettings.style_boost)
+    parser.add_argument("--seed", type=int, default=TrainSettings.seed, help="training's seed")
     parser.add_argument("--tag", default="", help="suffix of the network and JSON files (runs side by side)")
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
@@ -208,7 +209,8 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, net_path: Pa
     print(f"training {args.steps} steps at 256 px on {len(clip.frames)} frames", flush=True)
     wall, cpu = time.perf_counter(), time.process_time()
     train_style([style_path], str(folder), net_path, style=config, model=ModelConfig(),
-                settings=TrainSettings(steps=args.steps, batch=args.batch, style_boost=args.style_boost), overwrite=True,
+                settings=TrainSettings(steps=args.steps, batch=args.batch, style_boost=args.style_boost,
+                                       seed=args.seed), overwrite=True,
                 progress=Progress("plain"))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"steps": args.steps, "batch": args.batch, "wall_s": wall, "cpu_s": cpu,
