@@ -188,6 +188,7 @@ def parse_args(argv):
     parser.add_argument("--first", type=int, default=100, help="optimisation: iterations.first")
     parser.add_argument("--next", type=int, default=30, help="optimisation: iterations.next")
     parser.add_argument("--skip-architectures", action="store_true")
+    parser.add_argument("--no-blend-detail", action="store_true", help="style.blend_detail: false")
     parser.add_argument("--long-frames", type=int, default=12, help="frames of the blend sweep")
     parser.add_argument("--blend-sweep", default="0,15,25,50", help="temporal_weight values of the sweep")
     parser.add_argument("--network", help="use this trained network instead of training one")
@@ -276,7 +277,8 @@ def main(argv=None) -> None:
     results: dict = {"args": vars(args), "load_at_start": os.getloadavg()}
     clip = zoom_clip(size, max(args.train_frames, args.frames, args.long_frames))
     style = stroke_style()
-    config = StyleConfig(scale=args.scale, iterations={"first": args.first, "next": args.next})
+    config = StyleConfig(scale=args.scale, iterations={"first": args.first, "next": args.next},
+                         blend_detail=not args.no_blend_detail)
     net_path = Path(args.network) if args.network else OUT / f"fast_style{args.tag}.keras"
     optimised = optimised_renders(clip, style, config, args)
     results["optimised_cpu_s"] = optimised["cpu_s"].tolist()

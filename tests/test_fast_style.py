@@ -112,6 +112,30 @@ def test_temporal_blend_follows_a_known_translation():
     assert np.abs(out - previous)[inner].mean() > 6 * np.abs(out - shifted)[inner].mean()
 
 
+def test_blend_detail_keeps_the_contrast_of_strokes_that_do_not_line_up():
+    """Averaging two unrelated stroke patterns (a fifth of one) leaves paler detail; the kept
+    detail has the new frame's contrast again. Patterns that agree, a held frame and pixels out
+    of the mask are left as the plain blend makes them."""
+    from dreamvideo.effects.style_network import fine_detail, local_energy, temporal_blend
+
+    def strokes(seed):
+        rng = np.random.default_rng(seed)
+        return cv2.GaussianBlur(rng.uniform(0, 255, (64, 80, 3)).astype(np.float32), (0, 0), 1.0)
+
+    new, warped, mask = strokes(1), strokes(2), np.ones((64, 80), np.float32)
+
+    def contrast(image):  # fine-detail energy relative to the new frame's, inside
+        return float(np.mean(local_energy(fine_detail(image))[8:-8, 8:-8])
+                     / np.mean(local_energy(fine_detail(new))[8:-8, 8:-8]))
+
+    plain = temporal_blend(new, warped, mask, 0.2, keep_detail=False)
+    kept = temporal_blend(new, warped, mask, 0.2)
+    assert contrast(plain) < 0.75 and 0.9 < contrast(kept) < 1.1
+    np.testing.assert_allclose(temporal_blend(new, new, mask, 0.2), new, atol=1e-3)
+    np.testing.assert_allclose(temporal_blend(new, warped, mask, 0.9999), warped, atol=0.1)
+    np.testing.assert_array_equal(temporal_blend(new, warped, 0 * mask, 0.2), new)
+
+
 def test_a_network_for_another_backbone_is_refused(tmp_path, capsys):
     from dreamvideo.style.network import Architecture, build_transform_net, load_network, save_network
 

@@ -80,6 +80,9 @@ class StyleConfig(Section):
     warp_interpolation: Literal["linear", "cubic", "lanczos"] = Field(
         default="lanczos", description="how earlier outputs are resampled along the flow (every "
         "warm start resamples the painting, and its blur adds up over frames)")
+    blend_detail: bool = Field(default=True, description="method network: give the flow blend's "
+                               "fine detail back the contrast the network's own frame has (a blend "
+                               "of strokes that do not line up is paler than either)")
     long_term: Annotated[list[Annotated[int, Field(ge=2, le=32)]], AfterValidator(_long_term_offsets)] = \
         Field(default_factory=list, description="earlier frames (offsets, e.g. [2, 4]) that also "
               "constrain each frame; the previous frame always does")

@@ -10,7 +10,9 @@ Blender's Vector pass):
     blend = temporal_weight / (temporal_weight + BLEND_HALF)
 
 so the default ``temporal_weight`` 25 keeps a fifth of the warped previous frame, 50 a third, 100
-half, 0 turns it off (a third softened the strokes as it added up over frames). The previous output is resampled with ``style.warp_interpolation`` (Lanczos by default:
+half, 0 turns it off. A blend of strokes that do not quite line up is paler than either, and the
+loss adds up over frames; ``style.blend_detail`` (default on) gives the blend's fine detail back
+the local contrast of the network's own frame (:func:`restore_detail`). The previous output is resampled with ``style.warp_interpolation`` (Lanczos by default:
 bilinear's blur adds up over frames). Flow is estimated on frames at most ``FLOW_SIDE`` px wide
 and scaled up (enough for a
 blend mask, and a 1080p DIS flow would cost more than the network).
@@ -40,6 +42,8 @@ from .base import FrameContext
 BLEND_HALF = 100.0  # temporal_weight at which the blend is one half
 FLOW_SIDE = 960  # flow for the blend is estimated at most this wide
 UNFADE_FLOOR = 0.1  # a previous frame faded less than this is not unfaded and blended from
+DETAIL_SIGMA = 2.0  # px: the blend's fine detail is the image minus this Gaussian blur
+DETAIL_WINDOW = 6.0  # px: its contrast is measured over this Gaussian window
 
 
 def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> NetworkStyleEffect:
@@ -81,10 +85,40 @@ def blend_factor(temporal_weight: float) -> float:
     return temporal_weight / (temporal_weight + BLEND_HALF) if temporal_weight > 0 else 0.0
 
 
-def temporal_blend(new: np.ndarray, warped: np.ndarray, mask: np.ndarray, blend: float) -> np.ndarray:
-    """``new + blend * mask * (warped - new)``, float32 (H, W, 3)."""
-    weight = (blend * np.asarray(mask, np.float32))[..., None]
-    return new + weight * (np.asarray(warped, np.float32) - new)
+def temporal_blend(new: np.ndarray, warped: np.ndarray, mask: np.ndarray, blend: float, *,
+                   keep_detail: bool = True) -> np.ndarray:
+    """``new + blend * mask * (warped - new)``, float32 (H, W, 3); with ``keep_detail``, the
+    blend's fine detail gets back the local contrast ``new`` has (:func:`restore_detail`)."""
+    weight = blend * np.asarray(mask, np.float32)
+    new = np.asarray(new, np.float32)
+    out = new + weight[..., None] * (np.asarray(warped, np.float32) - new)
+    return restore_detail(out, new, weight) if keep_detail else out
+
+
+def fine_detail(image: np.ndarray) -> np.ndarray:
+    """The band of strokes: the image minus its Gaussian blur (sigma ``DETAIL_SIGMA`` px)."""
+    return image - cv2.GaussianBlur(image, (0, 0), DETAIL_SIGMA)
+
+
+def local_energy(detail: np.ndarray) -> np.ndarray:
+    """Squared fine detail summed over channels, averaged over ``DETAIL_WINDOW`` px (sigma)."""
+    return cv2.GaussianBlur(np.square(detail).sum(-1), (0, 0), DETAIL_WINDOW)
+
+
+def restore_detail(out: np.ndarray, new: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Scale the fine detail of the blend ``out`` up to the local energy of ``new``'s.
+
+    Averaging two stroke patterns that do not line up (the network is not equivariant to the
+    camera's zoom and turn) leaves paler strokes than either, and the loss adds up frame after
+    frame. The gain is at least 1 (detail is never damped) and at most what averaging two
+    unrelated patterns with ``weight`` w loses, ``1 / sqrt((1 - w)^2 + w^2)``: where the
+    patterns agree the blend is left as it is, and a held frame (w near 1) is not sharpened.
+    """
+    detail_out, detail_new = fine_detail(out), fine_detail(new)
+    gain = np.sqrt((local_energy(detail_new) + 1.0) / (local_energy(detail_out) + 1.0))
+    cap = 1.0 / np.sqrt(np.square(1.0 - weight) + np.square(weight))
+    gain = np.clip(gain, 1.0, cap)
+    return out + (gain[..., None] - 1.0) * detail_out
 
 
 def flow_at(flow: FlowProvider, index: int, a: np.ndarray, b: np.ndarray,
@@ -125,7 +159,8 @@ class NetworkStyleEffect:
             previous = source + (previous - source) / before  # unfaded
             fw, bw = flow_at(self.flow, ctx.index - 1, source.astype(np.uint8), content)
             warped = warp(previous, bw, interpolation=self.config.warp_interpolation)
-            out = temporal_blend(out, warped, consistency_mask(fw, bw), blend)
+            out = temporal_blend(out, warped, consistency_mask(fw, bw), blend,
+                                 keep_detail=self.config.blend_detail)
         if fade < 1:
             out = content + fade * (out - content)
         return to_uint8(out)
