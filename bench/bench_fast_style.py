@@ -50,6 +50,7 @@ from contact_sheet import contact_sheet, write_png  # noqa: E402
 from fast_style_clip import Clip, Renderer, mean_warping_error, stroke_style, zoom_clip  # noqa: E402
 
 from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
+from dreamvideo.config.style import NETWORK_TEMPORAL_WEIGHT  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
 from dreamvideo.flow import OpenCVFlow  # noqa: E402
@@ -108,7 +109,7 @@ def network_render(network: StyleNetwork, clip: Clip, config: StyleConfig, frame
     optimisation's)."""
     size = (clip.frames[0].shape[1], clip.frames[0].shape[0])
     if weight is None:
-        weight = StyleConfig(method="network", network=Path("net.keras")).temporal_weight
+        weight = NETWORK_TEMPORAL_WEIGHT
     effect = NetworkStyleEffect(network, OpenCVFlow(config.flow),
                                 config=config.model_copy(update={"temporal_weight": weight}),
                                 frame_size=size)
@@ -128,10 +129,10 @@ def blend_sweep(network: StyleNetwork, clip: Clip, config: StyleConfig, args, st
     """Style and content ratios, and warping error ratio, of the network with each blend weight of
     ``--blend-sweep``, over the ``--frames`` scored frames and over ``--long-frames`` (a blend
     softens strokes more as it adds up over frames; the reference stays the optimised frames')."""
-    rows, default = [], StyleConfig(method="network", network=Path("net.keras")).temporal_weight
+    rows = []
     for weight in (float(v) for v in args.blend_sweep.split(",")):
         outputs, _ = network_render(network, clip, config, args.long_frames, weight=weight)
-        if weight == default:
+        if weight == NETWORK_TEMPORAL_WEIGHT:
             sheet = contact_sheet(dict(enumerate(outputs)), columns=4, width=228,
                                   title=f"network + flow blend (temporal_weight {weight:g}), frames 0-{len(outputs) - 1}")
             write_png(OUT / f"fast_style_sheet{args.tag}.png", sheet)

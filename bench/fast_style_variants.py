@@ -39,7 +39,7 @@ from dreamvideo.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 from dreamvideo.style import content as content_module  # noqa: E402
 from dreamvideo.style.content import Pair  # noqa: E402
-from dreamvideo.style.network import Architecture, StyleNetwork  # noqa: E402
+from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net  # noqa: E402
 from dreamvideo.style.training import Trainer, TrainSettings  # noqa: E402
 
 OUT = HERE / "out"
@@ -99,27 +99,15 @@ def main(argv=None) -> None:
     settings = TrainSettings(size=args.size, learning_rate=args.lr, temporal_weight=args.temporal,
                              noise_weight=args.noise, architecture=arch, steps=args.decay_steps,
                              style_boost=args.style_boost)
-    trainer = Trainer(Stylizer([(style, 1.0)], config, backbone=load_backbone(precision=args.vgg)), settings)
-    if args.net_dtype != "float32":
-        import keras
-
-        from dreamvideo.style.network import build_transform_net
-
-        keras.utils.set_random_seed(settings.seed)
-        trainer.model = build_transform_net(arch, dtype=args.net_dtype)
-        trainer.variables = trainer.model.trainable_variables
-        trainer.optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
-            settings.learning_rate, settings.steps, alpha=settings.final_rate))
-        trainer.optimizer.build(trainer.variables)
+    trainer = Trainer(Stylizer([(style, 1.0)], config, backbone=load_backbone(precision=args.vgg)), settings,
+                      network_dtype=args.net_dtype)
     cpu = 0.0
     while cpu < args.cpu:
         start = time.process_time()
         trainer.train_step(pairs)
         cpu += time.process_time() - start
     model = trainer.model
-    if args.net_dtype != "float32":
-        from dreamvideo.style.network import build_transform_net
-
+    if args.net_dtype != "float32":  # scored in float32, as a saved network is loaded
         model = build_transform_net(arch)
         model.set_weights(trainer.model.get_weights())
     model.save(OUT / f"variant_{args.name}_model.keras")

@@ -90,11 +90,14 @@ def warp_tf(images: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
 class Trainer:
     """The transform network, its Adam state and the compiled training step."""
 
-    def __init__(self, stylizer: Stylizer, settings: TrainSettings, *, frame: int = 0):
+    def __init__(self, stylizer: Stylizer, settings: TrainSettings, *, frame: int = 0,
+                 network_dtype: str = "float32"):
+        """``network_dtype``: the transform network's arithmetic (``"mixed_bfloat16"`` was
+        measured for ``bench/fast_style_variants.py --net-dtype`` and not kept)."""
         self.settings = settings
         self.stylizer = stylizer
         keras.utils.set_random_seed(settings.seed)
-        self.model = build_transform_net(settings.architecture)
+        self.model = build_transform_net(settings.architecture, dtype=network_dtype)
         self.variables = self.model.trainable_variables
         rate = keras.optimizers.schedules.CosineDecay(settings.learning_rate, max(1, settings.steps),
                                                       alpha=settings.final_rate)
