@@ -63,6 +63,10 @@ class DreamConfig(Section):
         default=0.0, description="step along natural colour directions (ImageNet's "
         "colour covariance to this power, as in lucid): 0 plain RGB steps, 1 colour-opponent steps "
         "~13-55x smaller than light")
+    design_width: int | None = Field(
+        default=None, ge=32, le=8192, description="frame width (px) the look was designed at: a "
+        "larger output dreams its structure at this width and refines it up to full size, so it "
+        "shows the same picture as a render at this width (None: dream at the output size)")
 
 
 class ZoomConfig(Section):
