@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Callable
 
 MODES = ("auto", "bar", "plain", "json", "none")
 
@@ -12,10 +13,14 @@ MODES = ("auto", "bar", "plain", "json", "none")
 class Progress:
     """Reports finished frames (or steps: ``unit``, also the key of the count in JSON lines).
     ``mode``: auto (a bar on a terminal, else plain lines every 10%), bar, plain, json (one object
-    per line on stdout), none (quiet)."""
+    per line on stdout), none (quiet). ``on_record`` receives the json mode's records as dicts
+    instead of their lines being printed (the Python API's ``progress=`` callback)."""
 
     def __init__(self, mode: str = "auto", *, output: str = "", stream=None, job: str | None = None,
-                 position: int | None = None):
+                 position: int | None = None, on_record: Callable[[dict], None] | None = None):
+        self.on_record = on_record
+        if on_record is not None:
+            mode = "json"
         self.stream = stream or (sys.stdout if mode == "json" else sys.stderr)
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "plain"
@@ -47,7 +52,7 @@ class Progress:
                       "eta_s": None if eta is None else round(eta, 3), "output": self.output}
             if self.job is not None:
                 record["job"] = self.job
-            print(json.dumps(record), file=self.stream, flush=True)
+            self._emit(record)
         elif self._bar is not None:
             self._bar.n = done
             self._bar.refresh()
@@ -62,7 +67,7 @@ class Progress:
             record = {"stage": "message", "message": text}
             if self.job is not None:
                 record["job"] = self.job
-            print(json.dumps(record), file=self.stream, flush=True)
+            self._emit(record)
         elif self.mode != "none":
             target = self._bar.write if self._bar is not None else lambda t: print(t, file=sys.stderr)
             target(text)
@@ -74,6 +79,12 @@ class Progress:
                       "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0, "output": output}
             if self.job is not None:
                 record["job"] = self.job
+            self._emit(record)
+
+    def _emit(self, record: dict) -> None:
+        if self.on_record is not None:
+            self.on_record(record)
+        else:
             print(json.dumps(record), file=self.stream, flush=True)
 
     def _close_bar(self) -> None:

@@ -43,37 +43,51 @@ def dream_image_file(image: Path, output: Path, *, preset_path: Path | None = No
     if Path(output).exists() and not overwrite:
         raise UserError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(image, preset.output.size)
-    settings = DreamSettings.from_config(preset.dream, value_at(preset.dream.step_size, 0))
-    dreamt = dreamer_for(preset).dream(picture.astype(np.float32), settings, np.random.default_rng(preset.seed))
-    write_image(output, to_uint8(dreamt), overwrite=overwrite)
+    write_image(output, dream_picture(picture, preset), overwrite=overwrite)
     return Path(output)
+
+
+def dream_picture(picture: np.ndarray, preset: Preset) -> np.ndarray:
+    """Dream an RGB picture (uint8 or float in [0, 255]) with ``preset``'s ``model`` and
+    ``dream`` sections; uint8 RGB at the picture's size. What ``dreamvideo dream`` and
+    ``dreamvideo.dream_image`` run."""
+    settings = DreamSettings.from_config(preset.dream, value_at(preset.dream.step_size, 0))
+    dreamt = dreamer_for(preset).dream(np.asarray(picture, np.float32), settings,
+                                       np.random.default_rng(preset.seed))
+    return to_uint8(dreamt)
 
 
 def stylize_image_file(content: Path, styles: list[Path], output: Path, *, preset_path: Path | None = None,
                        overrides: list[str] = (), overwrite: bool = False) -> Path:
     """Stylise one image with a preset's ``model`` and ``style`` sections; the style images given
     here replace ``style.images`` (equal weights)."""
-    from .builders import backbone_for
-    from .style import stylize_image
-
     preset = preset_or_default(preset_path, list(overrides))
     if Path(output).exists() and not overwrite:
         raise UserError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(content, preset.output.size)
+    style_images = [read_image(path) for path in styles] if preset.style.method != "network" else []
+    write_image(output, stylize_picture(picture, style_images, preset), overwrite=overwrite)
+    return Path(output)
+
+
+def stylize_picture(picture: np.ndarray, styles: list[np.ndarray], preset: Preset) -> np.ndarray:
+    """Stylise an RGB uint8 picture with ``preset``'s ``model`` and ``style`` sections and the
+    style pictures ``styles`` (equal weights; none for ``style.method: network``); uint8 RGB.
+    What ``dreamvideo stylize`` and ``dreamvideo.stylize_image`` run."""
+    from .builders import backbone_for
+    from .style import stylize_image
+
+    picture = np.asarray(picture, np.uint8)
     if preset.style.method == "network":  # a trained network: no style images needed
         from .effects.style_network import network_dtype
         from .style.network import load_network
 
         network = load_network(preset.style.network, backbone=preset.model.backbone,
                                dtype=network_dtype(preset))
-        styled = network.stylize(picture) if value_at(preset.style.style_weight, 0) != 0 else picture
-        write_image(output, styled, overwrite=overwrite)  # style weight 0: the picture, untouched
-        return Path(output)
+        # style weight 0: the picture, untouched
+        return network.stylize(picture) if value_at(preset.style.style_weight, 0) != 0 else picture
     if not styles:
         raise UserError("stylize: give at least one style image (or --set style.method=network "
                         "--set style.network=NET.keras)")
-    style_images = [read_image(path) for path in styles]
-    result = stylize_image(picture, style_images, preset.style, backbone=backbone_for(preset),
-                           rng=np.random.default_rng(preset.seed))
-    write_image(output, result, overwrite=overwrite)
-    return Path(output)
+    return stylize_image(picture, list(styles), preset.style, backbone=backbone_for(preset),
+                         rng=np.random.default_rng(preset.seed))
