@@ -70,13 +70,21 @@ def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 
                       camera_snap=camera_snap, preset=preset, edges=edges)
 
 
+def noise_cell(cell: int, size: tuple[int, int], preset: Preset) -> int:
+    """The noise cell in output pixels: ``source.noise.cell`` is given at ``dream.design_width``
+    (when set), so a larger output starts from the same picture, enlarged."""
+    design = preset.dream.design_width
+    return cell if design is None else max(1, round(cell * size[0] / design))
+
+
 def source_for(preset: Preset):
     """The FrameSource named by ``source:``, at ``output.size`` when given."""
     config, size = preset.source, preset.output.size
     if config.image is not None:
         return ImageSource(config.image, size)
     if config.noise is not None:
-        return NoiseSource(config.noise.seed, size or DEFAULT_NOISE_SIZE, cell=config.noise.cell)
+        size = size or DEFAULT_NOISE_SIZE
+        return NoiseSource(config.noise.seed, size, cell=noise_cell(config.noise.cell, size, preset))
     if config.video is not None:
         return VideoSource(config.video, size)
     if config.sequence is not None:

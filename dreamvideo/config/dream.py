@@ -67,6 +67,10 @@ class DreamConfig(Section):
         default=None, ge=32, le=8192, description="frame width (px) the look was designed at: a "
         "larger output dreams its structure at this width and refines it up to full size, so it "
         "shows the same picture as a render at this width (None: dream at the output size)")
+    refine_steps: int = Field(
+        default=2, ge=0, le=100, description="dream steps at each octave above design_width "
+        "(factor 2 apart, up to the output size) on a dreamt frame of a larger output; the "
+        "opening frame runs three times as many")
 
 
 class ZoomConfig(Section):
@@ -91,6 +95,9 @@ class ZoomConfig(Section):
                                                 "the entering border before it is dreamt")
     border_steps: int = Field(default=4, ge=0, le=1000, description="extra dream steps on the "
                               "entering border (zoom out)")
+    cadence: int = Field(default=1, ge=1, le=32, description="dream every N-th frame (the "
+                         "keyframes); the frames between come from the two keyframes moved along "
+                         "the camera path and cross-faded")
 
 
 class DreamVideoConfig(Section):

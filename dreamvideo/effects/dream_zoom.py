@@ -13,12 +13,20 @@ those K closing frames the dream is cross-faded, frame by frame, toward the *ope
 0..K-1 (weight (j+1)/K), using the opening frames' camera parameters, so that the last rendered
 frame equals frame K-1 exactly. The output is frames K..N+K-1: its last frame is frame K-1, whose
 natural successor — frame K — is the output's first frame. The seam is an ordinary transition.
+
+Cadence (``zoom.cadence`` N, :mod:`..zoom.plan`, :mod:`..zoom.cadence`): only every N-th frame is
+dreamt — from the previous keyframe moved along the camera path of the N frames between, the
+steady-keeping amounts compounded over them — and the frames between are the two keyframes
+moved along the camera and cross-faded. Larger than its design size (``dream.design_width``,
+:mod:`..zoom.refine`), a keyframe's structure is dreamt at the design size and its detail above it.
 """
+
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from ..builders import dreamer_for
@@ -27,82 +35,159 @@ from ..dream import DreamSettings, Dreamer
 from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S
+from ..zoom.cadence import camera_path, in_between
+from ..zoom.plan import ZoomPlan
+from ..zoom.refine import Ladder, down, refine
 from .base import FrameContext
 
 BORDER_MEMORY = 6  # frames over which a zoom out's entering border keeps its extra steps
+OPENING_REFINE = 3  # the opening frame refines this many times dream.refine_steps: it has no detail yet
 
 
 class DreamZoom:
-    def __init__(self, preset: Preset, dreamer: Dreamer):
+    def __init__(self, preset: Preset, dreamer: Dreamer, frame_size: tuple[int, int]):
         self.preset = preset
         self.dreamer = dreamer
-        self.closing = preset.output.loop_frames if preset.output.loop else 0
-        self.frames = None
+        self.ladder = Ladder.of(frame_size, preset.dream.design_width)
+        self.plan: ZoomPlan | None = None
         self._reference = None  # (colour stats, band energies) of saved frame 0 only
 
+    @property
+    def pan_scale(self) -> float:
+        """Output pixels per design pixel (pans are given in design pixels)."""
+        return self.ladder.scale if self.ladder else 1.0
+
     def render_plan(self, frames: int) -> tuple[int, list[int]]:
-        self.frames = frames
-        if not self.closing:
-            return frames, list(range(frames))
-        closing = min(self.closing, frames - 1)
-        self.closing = closing
-        return frames + closing, list(range(closing, frames + closing))
+        output = self.preset.output
+        self.plan = ZoomPlan.of(frames, loop=output.loop, loop_frames=output.loop_frames,
+                                cadence=self.preset.zoom.cadence)
+        return self.plan.total, self.plan.output_order()
+
+    def describe_frames(self, frames: int) -> list[dict] | None:
+        """Which clip frame each work frame is (keyframes are rendered first)."""
+        return self.plan.describe() if self.plan.cadence > 1 else None
 
     def render(self, ctx: FrameContext) -> np.ndarray:
-        frames = self.frames or ctx.total
-        phase = ctx.index - frames if ctx.index >= frames else ctx.index
-        zoom, dream = self.preset.zoom, self.preset.dream
-        settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase), frame=phase)
-        soft = zoom.soft_range > 0
-        if soft:
-            settings = replace(settings, clip_pixels=False)
-        if ctx.previous is None:
-            out = self.dreamer.dream(np.asarray(ctx.source, np.float32), settings.for_first_frame(dream), ctx.rng)
+        plan = self.plan
+        clip = plan.clip_frames[ctx.index]
+        phase = plan.phase(clip)
+        if clip == 0:
+            out = self._opening(ctx)
+        elif plan.is_key(clip):
+            out = self._keyframe(ctx, clip)
         else:
-            out = self._next(ctx, phase, settings)
-            out = S.match_colour(out, self.reference(ctx)[0], zoom.colour_match)
-        out = S.soft_limit(out, zoom.soft_range) if soft else out
-        if ctx.index >= frames:
-            weight = (phase + 1) / self.closing
-            out = (1 - weight) * out + weight * ctx.history(phase).astype(np.float32)
+            out = self._between(ctx, clip)
+        if clip >= plan.frames:  # a loop's closing frame: fade into the opening frame of its phase
+            weight = (phase + 1) / plan.closing
+            out = (1 - weight) * out + weight * self._history(ctx, phase)
         return to_uint8(out)
 
-    def _next(self, ctx: FrameContext, phase: int, settings: DreamSettings) -> np.ndarray:
-        zoom = self.preset.zoom
-        previous = np.asarray(ctx.previous, np.float32)
+    def _history(self, ctx: FrameContext, clip: int) -> np.ndarray:
+        return ctx.history(self.plan.work_index[clip]).astype(np.float32)
+
+    def _settings(self, phase: int) -> DreamSettings:
+        dream = self.preset.dream
+        settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase), frame=phase)
+        return replace(settings, clip_pixels=False) if self.preset.zoom.soft_range > 0 else settings
+
+    def _finish(self, image: np.ndarray) -> np.ndarray:
+        knee = self.preset.zoom.soft_range
+        return S.soft_limit(image, knee) if knee > 0 else image
+
+    def _opening(self, ctx: FrameContext) -> np.ndarray:
+        settings = self._settings(0)
+        first = settings.for_first_frame(self.preset.dream)
+        source = np.asarray(ctx.source, np.float32)
+        if self.ladder is None:
+            return self._finish(self.dreamer.dream(source, first, ctx.rng))
+        structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
+        return self._full_size(source, structure, settings, ctx.rng, OPENING_REFINE * self.preset.dream.refine_steps)
+
+    def _keyframe(self, ctx: FrameContext, clip: int) -> np.ndarray:
+        plan = self.plan
+        earlier = clip - 1 - (clip - 1) % plan.cadence
+        phases = [plan.phase(c) for c in range(earlier + 1, clip + 1)]
+        previous = self._history(ctx, earlier)
+        settings = self._settings(phases[-1])
+        if self.ladder is None:
+            return self._finish(self._dream_on(previous, phases, settings, ctx))
+        structure = self._finish(self._dream_on(down(previous, self.ladder.design), phases, settings, ctx))
+        moved = warp(previous, camera_path(self.preset.zoom, phases, self.ladder.full, self.pan_scale))
+        return self._full_size(moved, structure, settings, ctx.rng, self.preset.dream.refine_steps)
+
+    def _full_size(self, start, structure, settings, rng, steps: int) -> np.ndarray:
+        return self._finish(refine(self.dreamer, start, structure, self.ladder, settings, rng, steps))
+
+    def _between(self, ctx: FrameContext, clip: int) -> np.ndarray:
+        plan = self.plan
+        earlier, later = plan.keys_around(clip)
+        return in_between(self._history(ctx, earlier), self._history(ctx, later), zoom=self.preset.zoom,
+                          before=[plan.phase(c) for c in range(earlier + 1, clip + 1)],
+                          after=[plan.phase(c) for c in range(clip + 1, later + 1)],
+                          pan_scale=self.pan_scale)
+
+    def _dream_on(self, previous: np.ndarray, phases: list[int], settings: DreamSettings,
+                  ctx: FrameContext) -> np.ndarray:
+        """The next dreamt frame at ``previous``'s size: moved by the camera steps ``phases``,
+        kept steady (amounts compounded over the steps), dreamt, colours pulled to the opening's."""
+        zoom, steps = self.preset.zoom, len(phases)
         height, width = previous.shape[:2]
-        camera = ZoomStep.at(zoom, phase)
-        moved = camera.apply(previous)
-        new = self.entering(phase, (width, height))
+        moved = warp(previous, camera_path(zoom, phases, (width, height)))
+        new = self.entering(phases[-1], (width, height))
         if zoom.border == "dream" and new.any():
             moved = S.fill_entering(moved, new, ctx.rng, rms=zoom.detail)
-        moved = S.match_spectrum(moved, self.reference(ctx)[1], zoom.spectrum_match)
-        moved = S.counter_scale_shift(moved, camera.scale, zoom.flatten, zoom.flatten_sigma)
-        moved = S.add_detail(moved, ctx.rng, zoom.detail, camera.scale)
-        blend = value_at(zoom.source_blend, phase)
-        start = moved if blend <= 0 else (1 - blend) * moved + blend * np.asarray(ctx.source, np.float32)
-        out = self.dreamer.dream(start, settings, ctx.rng)
+        colours, energies = self.reference(ctx)
+        moved = S.match_spectrum(moved, energies, compound(zoom.spectrum_match, steps))
+        scale = float(np.prod([ZoomStep.at(zoom, phase).scale for phase in phases]))
+        moved = S.counter_scale_shift(moved, scale, zoom.flatten, zoom.flatten_sigma)
+        moved = S.add_detail(moved, ctx.rng, zoom.detail, scale)
+        blend = value_at(zoom.source_blend, phases[-1])
+        if blend > 0:
+            source = np.asarray(ctx.source, np.float32)
+            moved = (1 - blend) * moved + blend * (down(source, (width, height)) if self.ladder else source)
+        out = self.dreamer.dream(moved, settings, ctx.rng)
         if zoom.border_steps and new.any():
             extra = self.dreamer.dream(out, replace(settings, steps=zoom.border_steps), ctx.rng)
             out = out + new[..., None] * (extra - out)
-        return out
+        return S.match_colour(out, colours, compound(zoom.colour_match, steps))
 
     def entering(self, phase: int, size: tuple[int, int]) -> np.ndarray:
-        """How new each pixel is (1: entered this frame), from the last few camera steps."""
-        steps = [ZoomStep.at(self.preset.zoom, phase - k).matrix(size)
-                 for k in range(min(BORDER_MEMORY, max(phase, 1)))]
-        return S.entering(steps, size)
+        """How new each pixel is (1: entered with this keyframe), from the last few camera moves
+        between keyframes."""
+        cadence = self.plan.cadence if self.plan else 1
+        memory = max(1, BORDER_MEMORY // cadence)
+        moves = []
+        for k in range(min(memory, max(-(-phase // cadence), 1))):
+            newest = phase - k * cadence
+            phases = [p for p in range(newest - cadence + 1, newest + 1)] if cadence > 1 else [newest]
+            moves.append(camera_path(self.preset.zoom, phases, size)[:2])
+        return S.entering(moves, size)
 
     def reference(self, ctx: FrameContext) -> tuple[S.ColourStats, tuple[float, ...]]:
-        """The opening frame's colour statistics and band energies (frame 0 as saved)."""
+        """The opening frame's colour statistics and band energies (frame 0 as saved, seen at the
+        design size)."""
         if self._reference is None:
             opening = ctx.history(0).astype(np.float32)
+            if self.ladder is not None:
+                opening = down(opening, self.ladder.design)
             self._reference = S.ColourStats.of(opening), S.band_energy(opening)
         return self._reference
 
 
+def compound(amount: float, steps: int) -> float:
+    """A per-frame share applied once for ``steps`` frames: 1 - (1 - amount) ** steps."""
+    return amount if steps == 1 else 1.0 - (1.0 - amount) ** steps
+
+
+def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Move an image by a 3x3 camera matrix, as :meth:`ZoomStep.apply` does one step."""
+    height, width = image.shape[:2]
+    return cv2.warpAffine(image, matrix[:2], (width, height), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_REFLECT_101)
+
+
 def build(preset: Preset, source, *, frame_size) -> DreamZoom:
-    return DreamZoom(preset, dreamer_for(preset))
+    return DreamZoom(preset, dreamer_for(preset), frame_size)
 
 
 def transition_errors(frames: list[np.ndarray], zoom, *, closing: bool) -> tuple[np.ndarray, float]:

@@ -26,6 +26,12 @@ class ZoomStep:
                    (value_at(config.pan[0], frame), value_at(config.pan[1], frame)),
                    (value_at(config.center[0], frame), value_at(config.center[1], frame)))
 
+    def scaled(self, factor: float) -> "ZoomStep":
+        """The same step for a frame ``factor`` times as wide (the pan is in pixels)."""
+        if factor == 1:
+            return self
+        return ZoomStep(self.scale, self.rotate, (self.pan[0] * factor, self.pan[1] * factor), self.center)
+
     def matrix(self, size: tuple[int, int]) -> np.ndarray:
         width, height = size
         centre = (self.center[0] * (width - 1), self.center[1] * (height - 1))  # pixel-centre coordinates

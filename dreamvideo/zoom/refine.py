@@ -1,0 +1,98 @@
+"""A frame larger than its design size: structure dreamt at the design size, detail added above it.
+
+The network's patterns have a fixed size in pixels: dreamt at 1920 px, a look designed at 320 px
+becomes a texture six times finer that averages away. So a preset says the width it was designed
+at (``dream.design_width``) and a larger output is made in two levels:
+
+* the **structure**: the frame is dreamt at the design size exactly as a render at that size
+  would be (the previous full-size frame area-averaged down is its previous frame);
+* the **detail**: the previous full-size frame moved by the camera keeps its fine detail, its
+  coarse structure is replaced by the design-size dream (:func:`lock_structure`), a few dream
+  steps run at each octave above the design size (``dream.refine_steps``, factor 2 down from the
+  full size), and the structure is locked again.
+
+Seen at the design size (area-averaged) the frame is the design-size dream — the same picture as
+the preview — while the extra pixels carry the network's patterns at their own finer scales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+LOCK_ROUNDS = 3  # back-projection rounds: the area average's error shrinks ~5x per round
+LOCK_SIGMA = 1.0  # design px: structure finer than this is left to the refinement octaves
+LEVEL_FACTOR = 2.0  # refinement octaves are this far apart, from the full size down
+MIN_LEVEL_RATIO = 1.5  # no refinement octave closer than this to the design size
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The design size and the full output size, (width, height) each."""
+
+    design: tuple[int, int]
+    full: tuple[int, int]
+
+    @classmethod
+    def of(cls, full: tuple[int, int], design_width: int | None) -> "Ladder | None":
+        """None when the output is not larger than its design width (it is dreamt as it is)."""
+        if design_width is None or design_width >= full[0]:
+            return None
+        return cls((design_width, max(8, round(full[1] * design_width / full[0]))), tuple(full))
+
+    @property
+    def scale(self) -> float:
+        return self.full[0] / self.design[0]
+
+    def levels(self) -> list[tuple[int, int]]:
+        """Refinement sizes, small to large, the full size last."""
+        sizes, factor = [], 1.0
+        while self.full[0] / factor >= MIN_LEVEL_RATIO * self.design[0] or not sizes:
+            sizes.append((round(self.full[0] / factor), round(self.full[1] / factor)))
+            factor *= LEVEL_FACTOR
+        return sizes[::-1]
+
+
+def down(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area average to ``size`` (what a viewer sees of a frame shown smaller)."""
+    if (image.shape[1], image.shape[0]) == tuple(size):
+        return np.asarray(image, np.float32)
+    return cv2.resize(np.asarray(image, np.float32), size, interpolation=cv2.INTER_AREA)
+
+
+def up(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if (image.shape[1], image.shape[0]) == tuple(size):
+        return np.asarray(image, np.float32)
+    return cv2.resize(np.asarray(image, np.float32), size, interpolation=cv2.INTER_CUBIC)
+
+
+def lock_structure(image: np.ndarray, structure: np.ndarray, rounds: int = LOCK_ROUNDS,
+                   sigma: float = LOCK_SIGMA) -> np.ndarray:
+    """``image`` changed so that its area average at ``structure``'s size, blurred by ``sigma``
+    px there, is ``structure``'s (iterative back-projection): the coarse picture is
+    ``structure``'s; the finer detail, and the design size's finest octave, ``image``'s (so the
+    refinement can sharpen what an enlargement blurs)."""
+    size = (image.shape[1], image.shape[0])
+    target = (structure.shape[1], structure.shape[0])
+    for _ in range(rounds):
+        error = structure - down(image, target)
+        if sigma > 0:
+            error = cv2.GaussianBlur(error, (0, 0), sigma)
+        image = image + up(error, size)
+    return image.astype(np.float32)
+
+
+def refine(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, settings,
+           rng: np.random.Generator, steps: int) -> np.ndarray:
+    """The full-size frame: ``start``'s detail (the previous full-size frame moved by the camera,
+    or the source) on ``structure`` (the design-size dream), dreamt ``steps`` steps at each
+    refinement octave, structure locked before and after. float32, not clipped."""
+    image = lock_structure(np.asarray(start, np.float32), structure)
+    if steps > 0:
+        level_settings = replace(settings, steps=steps, octaves=1, clip_pixels=False)
+        for size in ladder.levels():
+            level = down(image, size)
+            image = image + up(dreamer.dream(level, level_settings, rng) - level, ladder.full)
+    return lock_structure(image, structure)

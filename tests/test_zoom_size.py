@@ -1,0 +1,129 @@
+"""A zoom at any size: keyframes and frames between them (``zoom.cadence``), and outputs larger
+than their design width (``dream.design_width``)."""
+
+import cv2
+import numpy as np
+
+from dreamvideo.builders import source_for
+from dreamvideo.cli import main
+from dreamvideo.config import load_preset
+from dreamvideo.config.dream import ZoomConfig
+from dreamvideo.effects.dream_zoom import transition_errors
+from dreamvideo.videoio import SequenceSource
+from dreamvideo.zoom.cadence import camera_path, in_between, move
+from dreamvideo.zoom.plan import ZoomPlan
+from dreamvideo.zoom.refine import Ladder, down, lock_structure
+from synthetic import textured_image
+
+
+def test_plan_renders_each_keyframe_before_the_frames_leading_to_it():
+    plan = ZoomPlan.of(10, loop=False, loop_frames=4, cadence=4)
+    assert plan.clip_frames == (0, 4, 1, 2, 3, 8, 5, 6, 7, 9)  # 9, the last, is a keyframe too
+    assert [plan.clip_frames[w] for w in plan.output_order()] == list(range(10))
+    assert plan.keys_around(6) == (4, 8) and plan.keys_around(9 - 1) == (8, 9)
+    looped = ZoomPlan.of(10, loop=True, loop_frames=3, cadence=4)
+    assert looped.total == 13 and looped.is_key(12)
+    assert [looped.clip_frames[w] for w in looped.output_order()] == list(range(3, 13))
+    assert looped.phase(11) == 1
+
+
+def test_cadence_one_is_the_clip_in_order():
+    plan = ZoomPlan.of(6, loop=True, loop_frames=2, cadence=1)
+    assert plan.clip_frames == tuple(range(8)) and plan.output_order() == list(range(2, 8))
+
+
+def test_frame_between_keyframes_follows_the_camera_exactly():
+    """Keyframes that are the same picture moved along the camera give, between them, that
+    picture moved to the frame's place (from both sides: zoom in and turn)."""
+    zoom = ZoomConfig(scale=1.05, rotate=2.0, pan=(0.5, -0.3))
+    picture = textured_image((96, 64), seed=3).astype(np.float32)
+    size = (96, 64)
+    later, _ = move(picture, camera_path(zoom, [1, 2, 3], size))
+    expected, _ = move(picture, camera_path(zoom, [1], size))
+    made = in_between(picture, later, zoom=zoom, before=[1], after=[2, 3])
+    inner = (slice(12, -12), slice(16, -16))
+    assert np.abs(made - expected)[inner].mean() < 2.0
+    wrong_way, _ = move(picture, camera_path(zoom, [1, 2], size))
+    assert np.abs(wrong_way - expected)[inner].mean() > 4 * np.abs(made - expected)[inner].mean()
+
+
+def test_cross_fade_keeps_detail_where_keyframes_disagree():
+    """Two unrelated textures cross-faded half-way keep their fine detail's energy instead of
+    losing a third of it."""
+    zoom = ZoomConfig(scale=1.0)
+    first = textured_image((96, 64), seed=1).astype(np.float32)
+    second = textured_image((96, 64), seed=2).astype(np.float32)
+    made = in_between(first, second, zoom=zoom, before=[1], after=[2])
+    plain = (first + second) / 2
+
+    def fine(image):
+        return float(np.std(image - cv2.GaussianBlur(image, (0, 0), 1.0)))
+
+    assert fine(made) > 0.9 * (fine(first) + fine(second)) / 2
+    assert fine(plain) < 0.8 * (fine(first) + fine(second)) / 2
+
+
+def test_locked_structure_is_the_design_picture_seen_small():
+    ladder = Ladder.of((192, 108), 48)
+    assert ladder.design == (48, 27) and ladder.levels() == [(96, 54), (192, 108)]
+    detail = textured_image((192, 108), seed=4).astype(np.float32)
+    structure = cv2.resize(textured_image((48, 27), seed=5), (48, 27)).astype(np.float32)
+    locked = lock_structure(detail, structure)
+    def error(image):
+        seen = cv2.GaussianBlur(down(image, (48, 27)), (0, 0), 1.0)
+        return np.abs(seen - cv2.GaussianBlur(structure, (0, 0), 1.0)).mean()
+
+    assert error(locked) < 0.05 * error(detail), (error(locked), error(detail))
+    fine = locked - cv2.GaussianBlur(locked, (0, 0), 2.0)
+    assert np.std(fine) > 0.5 * np.std(detail - cv2.GaussianBlur(detail, (0, 0), 2.0))
+
+
+ZOOM = """
+effect: dream_zoom
+source: {{noise: {{seed: 4, cell: 6}}}}
+output: {{path: {name}, frames: {frames}, size: [{width}, {height}], loop: {loop}, loop_frames: 3}}
+dream: {{steps: 2, first_frame_steps: 6, step_size: 4, objective: [{{layer: block3_conv1}}], jitter: 4,
+        design_width: 48, refine_steps: 1}}
+zoom: {{scale: 1.05, rotate: 2, cadence: {cadence}}}
+seed: 3
+"""
+
+
+def render(tmp_path, name, *, width=48, height=32, frames=6, cadence=1, loop="false", extra=()):
+    preset = tmp_path / f"{name}.yaml"
+    preset.write_text(ZOOM.format(name=name, width=width, height=height, frames=frames,
+                                  cadence=cadence, loop=loop))
+    assert main(["render", str(preset), "--quiet", *extra]) == 0
+    return list(SequenceSource(tmp_path / name).frames()), preset
+
+
+def test_larger_output_shows_the_design_size_picture(tmp_path):
+    """At 4x its design width the zoom, area-averaged, is the design-width render: the same
+    structures, as strongly dreamt (change to the source within 0.8x-1.25x)."""
+    small, preset = render(tmp_path, "small", frames=3)
+    large, _ = render(tmp_path, "large", width=192, height=128, frames=3)
+    source = next(source_for(load_preset(preset)).frames()).astype(np.float32)
+    seen = [down(frame, (48, 32)) for frame in large]
+    change_small = np.abs(small[0] - source).mean()
+    change_large = np.abs(seen[0] - source).mean()
+    assert 0.8 < change_large / change_small < 1.25, (change_small, change_large)
+    difference = np.abs(seen[0] - small[0]).mean()
+    assert difference < 0.35 * change_small, (difference, change_small)
+    assert large[0].shape == (128, 192, 3)
+
+
+def test_cadence_loop_closes_and_resumes_exactly(tmp_path):
+    whole, preset = render(tmp_path, "whole", frames=9, cadence=3, loop="true")
+    assert len(whole) == 9
+    steps, seam = transition_errors(whole, load_preset(preset).zoom, closing=True)
+    assert seam / float(np.median(steps)) <= 1.3, (seam, steps)
+    part = tmp_path / "part.yaml"
+    part.write_text(preset.read_text().replace("path: whole", "path: part"))
+    assert main(["render", str(part), "--quiet", "--keep-work"]) == 0
+    frames = sorted((tmp_path / "part.work" / "frames").glob("*.png"))
+    for late in frames[5:]:  # as after a crash: work frames 5.. are gone
+        late.unlink()
+    (tmp_path / "part").rename(tmp_path / "part.first")
+    assert main(["render", str(part), "--quiet"]) == 0
+    for a, b in zip(whole, SequenceSource(tmp_path / "part").frames()):
+        assert np.array_equal(a, b)
