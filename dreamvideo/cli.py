@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="bar on a terminal, json lines for programs (default: auto)")
     render.add_argument("--quiet", action="store_true", help="print nothing but errors")
     render.add_argument("--keep-work", action="store_true", help="keep the work folder of frames")
+    render.add_argument("--preview", action="store_true",
+                        help="render small (the preset's design width, else 320 px) with the final "
+                             "look, to NAME.preview.EXT beside the output")
     farm = render.add_mutually_exclusive_group()
     farm.add_argument("--workers", type=_positive_int, metavar="N",
                       help="render on a Dask cluster of N worker processes on this machine")
@@ -70,6 +73,7 @@ def _add_preset_options(parser: argparse.ArgumentParser) -> None:
 
 def run_render(args) -> int:
     from .config import load_preset
+    from .config.preview import preview_of
     from .inputs import check_inputs
     from .progress import Progress
 
@@ -77,6 +81,8 @@ def run_render(args) -> int:
     presets = []
     for name, path in named:  # every preset checked before any work, and before TensorFlow loads
         preset = load_preset(path, args.overrides)
+        if args.preview:
+            preset = preview_of(preset)
         check_inputs(preset, name=str(path) if len(named) > 1 else None)
         presets.append((name, preset))
     mode = "none" if args.quiet else args.progress

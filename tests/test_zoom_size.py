@@ -25,6 +25,8 @@ def test_plan_renders_each_keyframe_before_the_frames_leading_to_it():
     assert looped.total == 13 and looped.is_key(12)
     assert [looped.clip_frames[w] for w in looped.output_order()] == list(range(3, 13))
     assert looped.phase(11) == 1
+    short = ZoomPlan.of(3, loop=True, loop_frames=45, cadence=4)  # closing frames fade into 0, 1
+    assert short.cadence == 2 and short.clip_frames == (0, 2, 1, 4, 3)
 
 
 def test_cadence_one_is_the_clip_in_order():
@@ -127,3 +129,14 @@ def test_cadence_loop_closes_and_resumes_exactly(tmp_path):
     assert main(["render", str(part), "--quiet"]) == 0
     for a, b in zip(whole, SequenceSource(tmp_path / "part").frames()):
         assert np.array_equal(a, b)
+
+
+def test_preview_renders_the_design_size_beside_the_output(tmp_path):
+    preset = tmp_path / "clip.yaml"
+    preset.write_text(ZOOM.format(name="clip.mp4", width=192, height=128, frames=2, cadence=1, loop="false"))
+    assert main(["render", str(preset), "--quiet", "--preview"]) == 0
+    assert not (tmp_path / "clip.mp4").exists()
+    from dreamvideo.videoio import VideoSource
+
+    video = VideoSource(tmp_path / "clip.preview.mp4")
+    assert video.size == (48, 32) and video.frame_count == 2

@@ -26,7 +26,9 @@ class ZoomPlan:
     @classmethod
     def of(cls, frames: int, *, loop: bool, loop_frames: int, cadence: int = 1) -> "ZoomPlan":
         closing = min(loop_frames, frames - 1) if loop else 0
-        return cls(frames, max(0, closing), max(1, cadence))
+        # a closing frame fades into an opening frame, which must be made first: keyframes
+        # closer together than the clip is long
+        return cls(frames, max(0, closing), max(1, min(cadence, frames - 1)))
 
     @property
     def total(self) -> int:
