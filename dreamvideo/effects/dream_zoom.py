@@ -41,6 +41,7 @@ from ..zoom.refine import Ladder, down, refine
 from .base import FrameContext
 
 BORDER_MEMORY = 6  # frames over which a zoom out's entering border keeps its extra steps
+KEPT_FRAMES = 4  # saved frames kept in memory (cache only: resume reads them back)
 OPENING_REFINE = 3  # the opening frame refines this many times dream.refine_steps: it has no detail yet
 
 
@@ -51,6 +52,7 @@ class DreamZoom:
         self.ladder = Ladder.of(frame_size, preset.dream.design_width)
         self.plan: ZoomPlan | None = None
         self._reference = None  # (colour stats, band energies) of saved frame 0 only
+        self._kept: dict[int, np.ndarray] = {}  # saved frames read lately, by work frame
 
     @property
     def pan_scale(self) -> float:
@@ -83,7 +85,14 @@ class DreamZoom:
         return to_uint8(out)
 
     def _history(self, ctx: FrameContext, clip: int) -> np.ndarray:
-        return ctx.history(self.plan.work_index[clip]).astype(np.float32)
+        """Saved clip frame ``clip``, float32; the last few are kept (a keyframe is read by every
+        frame that leads up to it and by the next keyframe; the saved file never changes)."""
+        work = self.plan.work_index[clip]
+        if work not in self._kept:
+            self._kept[work] = ctx.history(work).astype(np.float32)
+            while len(self._kept) > KEPT_FRAMES:
+                self._kept.pop(next(iter(self._kept)))
+        return self._kept[work]
 
     def _settings(self, phase: int) -> DreamSettings:
         dream = self.preset.dream

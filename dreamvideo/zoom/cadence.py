@@ -65,14 +65,20 @@ def in_between(earlier: np.ndarray, later: np.ndarray, *, zoom: ZoomConfig, befo
     return keep_band_energy(out, forward, backward, weight)
 
 
-def band(image: np.ndarray, fine: float, coarse: float) -> np.ndarray:
-    """The structure between two blur sizes (sigma ``fine`` px; ``fine`` 0: the image itself)."""
-    sharp = image if fine <= 0 else cv2.GaussianBlur(image, (0, 0), fine)
-    return sharp - cv2.GaussianBlur(image, (0, 0), coarse)
+def bands(image: np.ndarray) -> list[np.ndarray]:
+    """The fine bands: the structure between successive blur sizes ``DETAIL_SIGMAS`` (px)."""
+    blurred = [image] + [cv2.GaussianBlur(image, (0, 0), sigma) for sigma in DETAIL_SIGMAS]
+    return [sharp - soft for sharp, soft in zip(blurred, blurred[1:])]
 
 
 def local_energy(detail: np.ndarray) -> np.ndarray:
-    return cv2.GaussianBlur(np.square(detail).sum(-1), (0, 0), ENERGY_WINDOW)
+    """Squared detail summed over channels, averaged over ~``ENERGY_WINDOW`` px (computed on a
+    4x smaller grid: the average is smooth)."""
+    energy = np.einsum("ijk,ijk->ij", detail, detail)
+    height, width = energy.shape
+    small = cv2.resize(energy, (max(1, width // 4), max(1, height // 4)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), ENERGY_WINDOW / 4)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def keep_band_energy(out: np.ndarray, first: np.ndarray, second: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -80,11 +86,10 @@ def keep_band_energy(out: np.ndarray, first: np.ndarray, second: np.ndarray, wei
     the two have by weight. The gain is at least 1 and at most 1 / sqrt((1-w)^2 + w^2), what
     averaging two unrelated patterns loses: where they agree the blend is left as it is."""
     cap = (1.0 / np.sqrt(np.square(1.0 - weight) + np.square(weight)))
-    edges = (0.0, *DETAIL_SIGMAS)
+    out_bands, first_bands, second_bands = (bands(image) for image in (out, first, second))
     result = out.copy()
-    for fine, coarse in zip(edges, edges[1:]):
-        detail = band(out, fine, coarse)
-        goal = (1 - weight) * local_energy(band(first, fine, coarse)) + weight * local_energy(band(second, fine, coarse))
+    for detail, one, two in zip(out_bands, first_bands, second_bands):
+        goal = (1 - weight) * local_energy(one) + weight * local_energy(two)
         gain = np.clip(np.sqrt((goal + 1.0) / (local_energy(detail) + 1.0)), 1.0, cap)
         result += (gain[..., None] - 1.0) * detail
     return result.astype(np.float32)
