@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Preset, StyleImage
-from .errors import UserError
+from .errors import InputError, UserError
 from .videoio.images import IMAGE_SUFFIXES
 from .videoio.outputs import choose_codec
 from .videoio.sequences import list_frame_files
@@ -46,12 +46,12 @@ def check_inputs(preset: Preset, *, name: str | None = None) -> None:
         raise UserError(f"{prefix}style.images: give at least one style image (a path or {{path, weight}})")
     spec = preset.source.sequence
     if spec is not None and not list_frame_files(spec, IMAGE_SUFFIXES):
-        raise UserError(f"{prefix}source.sequence: no images found for {spec}")
+        raise InputError(f"{prefix}source.sequence: no images found for {spec}")
     for key, path in named_files(preset):
         if not path.exists():
-            raise UserError(f"{prefix}{key}: not found: {path}")
+            raise InputError(f"{prefix}{key}: not found: {path}")
         if not path.is_file():
-            raise UserError(f"{prefix}{key}: not a file: {path}")
+            raise InputError(f"{prefix}{key}: not a file: {path}")
     check_output(preset, prefix=prefix)
 
 

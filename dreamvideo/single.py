@@ -11,7 +11,7 @@ import numpy as np
 from .builders import dreamer_for
 from .config import Preset, apply_override, load_preset, parse_preset, value_at
 from .dream import DreamSettings
-from .errors import UserError
+from .errors import OutputExistsError, UserError
 from .videoio import read_image, to_uint8
 
 
@@ -19,7 +19,7 @@ def write_image(path: Path, image: np.ndarray, *, overwrite: bool) -> None:
     """Write an RGB uint8 image atomically; refuse to replace a file without ``overwrite``."""
     path = Path(path)
     if path.exists() and not overwrite:
-        raise UserError(f"{path} exists; pass --overwrite to replace it")
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
     if not cv2.imwrite(str(temporary), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
@@ -41,7 +41,7 @@ def dream_image_file(image: Path, output: Path, *, preset_path: Path | None = No
     """Dream one image with a preset's ``model`` and ``dream`` sections (octaves included)."""
     preset = preset_or_default(preset_path, list(overrides))
     if Path(output).exists() and not overwrite:
-        raise UserError(f"{output} exists; pass --overwrite to replace it")
+        raise OutputExistsError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(image, preset.output.size)
     write_image(output, dream_picture(picture, preset), overwrite=overwrite)
     return Path(output)
@@ -63,7 +63,7 @@ def stylize_image_file(content: Path, styles: list[Path], output: Path, *, prese
     here replace ``style.images`` (equal weights)."""
     preset = preset_or_default(preset_path, list(overrides))
     if Path(output).exists() and not overwrite:
-        raise UserError(f"{output} exists; pass --overwrite to replace it")
+        raise OutputExistsError(f"{output} exists; pass --overwrite to replace it")
     picture = read_image(content, preset.output.size)
     style_images = [read_image(path) for path in styles] if preset.style.method != "network" else []
     write_image(output, stylize_picture(picture, style_images, preset), overwrite=overwrite)

@@ -8,7 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from ..errors import UserError
+from ..errors import PresetError
 from .dream import DreamConfig, DreamVideoConfig, ZoomConfig
 from .media import ModelConfig, NoiseSourceConfig, OutputConfig, SourceConfig
 from .messages import format_validation_error
@@ -56,16 +56,16 @@ class Preset(Section):
 
 
 def load_preset(path: Path, overrides: list[str] = ()) -> Preset:
-    """Read, override and validate a preset file; any problem is one UserError line."""
+    """Read, override and validate a preset file; any problem is one PresetError line."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
-        raise UserError(f"preset not found: {path}") from None
+        raise PresetError(f"preset not found: {path}") from None
     except yaml.YAMLError as err:
-        raise UserError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+        raise PresetError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
     if not isinstance(raw, dict):
-        raise UserError(f"{path}: a preset is a mapping of keys (effect, source, output, ...)")
+        raise PresetError(f"{path}: a preset is a mapping of keys (effect, source, output, ...)")
     for item in overrides:
         apply_override(raw, item)
     return parse_preset(raw, base_dir=path.resolve().parent)
@@ -75,19 +75,19 @@ def parse_preset(raw: dict, base_dir: Path | None = None) -> Preset:
     try:
         return Preset.model_validate(raw, context={"base_dir": base_dir})
     except ValidationError as err:
-        raise UserError(format_validation_error(err, Preset)) from None
+        raise PresetError(format_validation_error(err, Preset)) from None
 
 
 def apply_override(raw: dict, item: str) -> None:
     """Apply ``a.b.c=value`` (value parsed as YAML) to the raw preset mapping."""
     key, sep, text = item.partition("=")
     if not sep or not key:
-        raise UserError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. output.frames=48")
+        raise PresetError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. output.frames=48")
     *parents, leaf = key.strip().split(".")
     node = raw
     for part in parents:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise UserError(f"--set {key}: '{part}' is not a section")
+            raise PresetError(f"--set {key}: '{part}' is not a section")
         node = child
     node[leaf] = yaml.safe_load(text)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..builders import source_for
 from ..config import Preset
 from ..effects import build_effect, render_plan
-from ..errors import UserError
+from ..errors import OutputExistsError, UserError
 from ..inputs import check_inputs
 from ..progress import Progress
 from ..videoio import output_location
@@ -50,7 +50,7 @@ def open_job(preset: Preset, *, overwrite: bool = False) -> tuple[Job, object]:
     output = Path(preset.output.path)
     target = output_location(output)
     if occupied(target) and not overwrite:
-        raise UserError(f"{target} exists; pass --overwrite to replace it")
+        raise OutputExistsError(f"{target} exists; pass --overwrite to replace it")
     source = source_for(preset)
     job = Job(preset, output, WorkFolder.for_output(output), clip_length(preset, source),
               preset.output.fps or source.fps or DEFAULT_FPS, fingerprint(preset, source))

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from dreamvideo.colour import srgb_decode
-from dreamvideo.errors import UserError
+from dreamvideo.errors import InputError, UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
@@ -20,16 +20,16 @@ def read_image(path: Path, size: tuple[int, int] | None = None) -> np.ndarray:
     """Load an image as ``uint8 (H, W, 3)`` RGB (alpha dropped, 16-bit reduced to 8-bit).
 
     With ``size``, the image is fitted to it by :func:`fit_to_size`. A missing or
-    unreadable file raises UserError.
+    unreadable file raises InputError (a UserError).
     """
     path = existing_file(path, "image")
     try:
         data = np.fromfile(path, np.uint8)
     except OSError as err:
-        raise UserError(f"cannot read image {path}: {err.strerror}") from err
+        raise InputError(f"cannot read image {path}: {err.strerror}") from err
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if bgr is None:
-        raise UserError(f"{path} is not a readable image (PNG, JPEG, TIFF, BMP, WebP)")
+        raise InputError(f"{path} is not a readable image (PNG, JPEG, TIFF, BMP, WebP)")
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     return rgb if size is None else fit_to_size(rgb, size)
 
@@ -85,10 +85,10 @@ def check_size(size) -> tuple[int, int]:
 
 
 def existing_file(path, kind: str) -> Path:
-    """``path`` as a Path to an existing file; UserError naming ``kind`` otherwise."""
+    """``path`` as a Path to an existing file; InputError naming ``kind`` otherwise."""
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{kind} {path} is a folder, not a file")
+        raise InputError(f"{kind} {path} is a folder, not a file")
     if not path.is_file():
-        raise UserError(f"{kind} not found: {path}")
+        raise InputError(f"{kind} not found: {path}")
     return path

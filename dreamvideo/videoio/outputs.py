@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from dreamvideo.errors import UserError
+from dreamvideo.errors import OutputExistsError, UserError
 
 from .sequences import is_pattern
 
@@ -82,7 +82,7 @@ def check_target(path: Path, overwrite: bool, *, folder: bool, frame_suffix: str
             raise UserError(f"{path} is a folder; choose a file name for the video")
         if not folder or any(path.iterdir()):
             if not overwrite:
-                raise UserError(f"{path} exists; pass --overwrite to replace it")
+                raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
             if folder and not all(p.is_file() and p.suffix.lower() == frame_suffix
                                   for p in path.iterdir()):
                 raise UserError(f"{path} holds more than {kind} frames; "
