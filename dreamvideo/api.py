@@ -55,18 +55,22 @@ def load_preset(preset: PresetLike, *, overrides: Overrides = None) -> Preset:
 
 
 def render(preset: PresetLike, *, overrides: Overrides = None, progress: ProgressCallback | None = None,
-           overwrite: bool = False, keep_work: bool = False) -> Path:
+           overwrite: bool = False, keep_work: bool = False, preview: bool = False) -> Path:
     """Render a preset to its ``output.path`` (as ``dreamvideo render``) and return that path.
 
     Resumable like the CLI: frames are checkpointed in ``<output>.work/`` and a second call
     continues at the first missing frame. ``progress`` receives each ``--progress json`` record.
     An existing output is replaced only with ``overwrite`` (else
-    :class:`~dreamvideo.errors.OutputExistsError`)."""
+    :class:`~dreamvideo.errors.OutputExistsError`). ``preview``: as ``render --preview``, small
+    with the final look, to ``NAME.preview.EXT`` beside the output."""
+    from .config.preview import preview_of
     from .engine import render as render_job
     from .inputs import check_inputs
     from .progress import Progress
 
     loaded = load_preset(preset, overrides=overrides)
+    if preview:
+        loaded = preview_of(loaded)
     check_inputs(loaded)
     reporter = Progress("none") if progress is None else Progress("json", on_record=progress)
     return Path(render_job(loaded, overwrite=overwrite, progress=reporter, keep_work=keep_work))

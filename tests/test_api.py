@@ -115,6 +115,7 @@ def test_render_reports_the_json_records_and_returns_the_path(tmp_path, monkeypa
 
     again = dreamvideo.render(ZOOM, overrides={"output.frames": 2}, overwrite=True)
     assert again == path
+    assert dreamvideo.render(ZOOM, preview=True) == tmp_path / "zoom.preview.mp4"
 
 
 def test_dream_frames_equals_a_render_of_the_same_frames(tmp_path):
