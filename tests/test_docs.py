@@ -163,3 +163,19 @@ def test_readme_and_docs_links_resolve():
             if not path.exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
     assert not broken, f"links to missing files: {broken}"
+
+
+def test_the_reference_example_is_a_valid_preset():
+    from dreamvideo.config import parse_preset
+
+    example = REFERENCE.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
+    preset = parse_preset(yaml.safe_load(example))
+    assert preset.effect == "dream_zoom" and len(preset.dream.objective) == 2
+
+
+def test_presets_named_in_the_docs_exist():
+    named = set()
+    for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
+        named |= set(re.findall(r"\bpresets/[\w.-]+\.yaml\b", page.read_text()))
+    missing = sorted(name for name in named if not (ROOT / name).is_file())
+    assert named and not missing, f"presets named in the docs but not shipped: {missing}"
