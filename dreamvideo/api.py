@@ -76,7 +76,7 @@ def render(preset: PresetLike, *, overrides: Overrides = None, progress: Progres
     return Path(render_job(loaded, overwrite=overwrite, progress=reporter, keep_work=keep_work))
 
 
-def dream_image(image: ImageLike, *, preset: PresetLike | None = None, overrides: Overrides = None,
+def dream_image(image: ImageLike, preset: PresetLike | None = None, *, overrides: Overrides = None,
                 **settings: Any) -> np.ndarray:
     """Dream one picture (as ``dreamvideo dream``); returns uint8 RGB at the picture's size.
 
@@ -89,8 +89,8 @@ def dream_image(image: ImageLike, *, preset: PresetLike | None = None, overrides
     return dream_picture(_picture(image, "image"), loaded)
 
 
-def stylize_image(content: ImageLike, styles: ImageLike | Sequence[ImageLike] = (), *,
-                  preset: PresetLike | None = None, overrides: Overrides = None, **settings: Any) -> np.ndarray:
+def stylize_image(content: ImageLike, styles: ImageLike | Sequence[ImageLike] = (),
+                  preset: PresetLike | None = None, *, overrides: Overrides = None, **settings: Any) -> np.ndarray:
     """Stylise one picture with one or more style pictures, equally weighted (as ``dreamvideo
     stylize``); returns uint8 RGB at the content's size. ``settings`` are keys of the ``style:``
     section (``scale=0.5``, ``iterations={"first": 100}``); with ``method="network"`` and
@@ -115,15 +115,15 @@ def process_frames(frames: Iterable[np.ndarray], preset: PresetLike, *,
     return stream_frames(loaded, frames)
 
 
-def dream_frames(frames: Iterable[np.ndarray], *, preset: PresetLike | None = None,
+def dream_frames(frames: Iterable[np.ndarray], preset: PresetLike | None = None, *,
                  overrides: Overrides = None, **settings: Any) -> Iterator[np.ndarray]:
     """Dream a sequence of frames as ``effect: dream`` does (the dream carried along the flow,
     ``video.blend`` of each new frame); ``settings`` are ``dream:`` keys."""
     return process_frames(frames, _effect_preset(preset, overrides, "dream", settings))
 
 
-def stylize_frames(frames: Iterable[np.ndarray], styles: str | Path | Sequence[str | Path] = (), *,
-                   preset: PresetLike | None = None, overrides: Overrides = None,
+def stylize_frames(frames: Iterable[np.ndarray], styles: str | Path | Sequence[str | Path] = (),
+                   preset: PresetLike | None = None, *, overrides: Overrides = None,
                    **settings: Any) -> Iterator[np.ndarray]:
     """Stylise a sequence of frames as ``effect: style`` does (each frame warm-started from the
     previous one along the flow); ``styles`` are style image files (they replace
