@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from .colour import DisplayTransform
 from .errors import UserError
 from .exr import read_passes, require_pass
-from .flow import consistency_mask, resize_flow, warp
+from .flow import depth_reliability, resize_flow
 from .videoio import list_frame_files
 
 
@@ -155,17 +155,20 @@ class BlenderSource:
                                 f"render's flow of shape {fw.shape[:2]}")
         return fw, bw
 
-    def reliable(self, index: int, *, depth_tolerance: float = 0.05) -> np.ndarray:
-        """Float32 (H, W) in {0, 1}, geometry of frame index+1: 1 where frame ``index`` warped by
-        the backward flow is trustworthy (forward/backward consistent, source inside the image,
-        and the source pixel's depth agrees: not hidden behind something nearer in frame t)."""
-        fw, bw = self.flow_pair(index)
-        mask = consistency_mask(fw, bw)
-        depth_a = self._resize(self._pass(index, "Depth"), cv2.INTER_NEAREST)
-        depth_b = self._resize(self._pass(index + 1, "Depth"), cv2.INTER_NEAREST)
-        source_depth = warp(depth_a, bw, border="replicate")
-        hidden = source_depth < depth_b * (1.0 - depth_tolerance)
-        return np.where(hidden, 0.0, mask).astype(np.float32)
+    def reliability(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray, *,
+                    boundary_weight: float = 0.0) -> np.ndarray:
+        """Float32 (H, W) in {0, 1}, geometry of frame ``b``: 1 where frame ``a`` warped by
+        ``flow_ba`` shows the same surface, from the Depth pass and the Vector pass's own
+        forward/backward agreement (:func:`dreamvideo.flow.depth_reliability`): disocclusions
+        marked, motion boundaries kept (the Vector pass is exact there; ``boundary_weight``, a
+        setting for estimated flows, does not apply). With ``flow: dis | farneback`` the
+        source is not the flow provider and this is not used."""
+        return depth_reliability(flow_ab, flow_ba, self.depth(a), self.depth(b))
+
+    def depth(self, index: int) -> np.ndarray:
+        """Float32 (H, W): the Depth pass of frame ``index`` at ``size`` (nearest, so an
+        object's edge does not blend with what lies behind it)."""
+        return self._resize(self._pass(index, "Depth"), cv2.INTER_NEAREST)
 
     # ----- masks
 

@@ -53,6 +53,14 @@ class FlowProvider(Protocol):
         """
         ...
 
+    def reliability(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray, *,
+                    boundary_weight: float = 0.0) -> np.ndarray:
+        """Weights float32 (H, W) in frame b's geometry: where frame a warped by ``flow_ba``
+        (frames ``a`` and ``b`` any distance apart, flows possibly chained) shows the same
+        surface. Estimated flows: :func:`consistency_mask`; a renderer's exact flow can do
+        better (its depth, :func:`depth_reliability`)."""
+        ...
+
 
 class OpenCVFlow:
     """Flow estimated by OpenCV on grayscale frames: DIS (default) or Farneback.
@@ -139,6 +147,11 @@ class OpenCVFlow:
             )
         return np.ascontiguousarray(flow, dtype=np.float32)
 
+    def reliability(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray, *,
+                    boundary_weight: float = 0.0) -> np.ndarray:
+        """:func:`consistency_mask` (``a`` and ``b`` are unused)."""
+        return consistency_mask(flow_ab, flow_ba, boundary_weight=boundary_weight)
+
 
 class PrecomputedFlow:
     """Flow looked up by frame index from a sequence of ``(fw, bw)`` pairs or a callable.
@@ -164,6 +177,11 @@ class PrecomputedFlow:
         fw, bw = pair
         return (_checked_flow(fw, frame_a, index, "forward"),
                 _checked_flow(bw, frame_a, index, "backward"))
+
+    def reliability(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray, *,
+                    boundary_weight: float = 0.0) -> np.ndarray:
+        """:func:`consistency_mask` (``a`` and ``b`` are unused)."""
+        return consistency_mask(flow_ab, flow_ba, boundary_weight=boundary_weight)
 
 
 def warp(image: np.ndarray, flow: np.ndarray, *, border: Border = "replicate",
@@ -244,6 +262,32 @@ def consistency_mask(
     unmatched = disoccluded | ~source_inside(bw) if mark_outside else disoccluded
     weights = np.where(boundary, np.float32(boundary_weight), np.float32(1))
     return np.where(unmatched, np.float32(0), weights).astype(np.float32)
+
+
+def depth_reliability(flow_ab: np.ndarray, flow_ba: np.ndarray, depth_a: np.ndarray,
+                      depth_b: np.ndarray, *, depth_tolerance: float = 0.05,
+                      flow_tolerance: float = 0.25) -> np.ndarray:
+    """Reliability float32 (H, W) in {0, 1}, frame b's geometry, from **exact** flows (a
+    renderer's motion vectors) and depth: 0 where the surface seen at a pixel of b is hidden in
+    frame a, or its source falls outside frame a; 1 elsewhere, motion boundaries included (an
+    exact flow is as right at an object's edge as inside it, so :func:`consistency_mask`'s
+    boundary test, made for estimated flows, would only drop good pixels).
+
+    Hidden means either: what frame a shows at the source ``x + flow_ba(x)`` is nearer than
+    this pixel by more than ``depth_tolerance`` (relative; the point's own depth changes a
+    little between the frames), or the forward and backward motion disagree there by more than
+    ``flow_tolerance`` px plus 1 % of the motion (another surface, moving otherwise, covers it:
+    an occluder at nearly the same depth). Depths are distances from the camera (> 0; the world
+    background may be huge)."""
+    _check_flow(flow_ba, flow_ab.shape[:2])
+    _check_flow(flow_ab, flow_ba.shape[:2])
+    bw = flow_ba.astype(np.float32, copy=False)
+    near = warp(np.asarray(depth_a, np.float32), bw)
+    nearer = near < np.asarray(depth_b, np.float32) * (1.0 - depth_tolerance)
+    fw_warped = warp(flow_ab.astype(np.float32, copy=False), bw)
+    mismatch = np.sqrt(_sq_norm(fw_warped + bw)) > flow_tolerance + 0.01 * np.sqrt(_sq_norm(bw))
+    hidden = nearer | mismatch | ~source_inside(bw)
+    return np.where(hidden, np.float32(0), np.float32(1)).astype(np.float32)
 
 
 def chain_flows(flow_ab: np.ndarray, flow_bc: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from blender_truth import true_disocclusion
 from bpy_env import render_test_scene, requires_bpy
 from dreamvideo.blender_source import BlenderSource
 from dreamvideo.colour import DisplayTransform
@@ -115,7 +116,7 @@ def test_vector_flow_warps_better_than_opencv(render, source):
         a, b = frames[t], frames[t + 1]
         fw, bw = source.flow_pair(t, a, b)
         dis_fw, dis_bw = dis.flow_pair(t, a, b)
-        mask_b = source.reliable(t) * consistency_mask(dis_fw, dis_bw)
+        mask_b = source.reliability(t, t + 1, fw, bw) * consistency_mask(dis_fw, dis_bw)
         mask_a = consistency_mask(bw, fw) * consistency_mask(dis_bw, dis_fw)
         assert mask_b.mean() > 0.5 and mask_a.mean() > 0.5
 
@@ -130,6 +131,24 @@ def test_vector_flow_warps_better_than_opencv(render, source):
         y_up = bw * np.float32([1, -1])
         assert error(a, y_up, b, mask_b) > 1.5 * vector_bw
         assert error(a, -bw, b, mask_b) > 1.5 * vector_bw
+
+
+def test_depth_pass_marks_disocclusions_exactly(render, source):
+    """Objects crossing in front of each other and of the floor: the Depth-pass mask drops every
+    pixel whose source shows another object (the Object Index pass says so), and no other
+    scored pixel; the consistency mask made for estimated flow also drops motion boundaries."""
+    dropped_by = {"depth": [], "consistency": []}
+    for t in range(render["frames"] - 1):
+        fw, bw = source.flow_pair(t)
+        ids = [read_passes(source.files[i])["Object Index"] for i in (t, t + 1)]
+        disoccluded, scored = true_disocclusion(ids[0], ids[1], bw)
+        assert (disoccluded & scored).sum() > 5  # the scene has disocclusions to find
+        depth = source.reliability(t, t + 1, fw, bw) == 0
+        assert depth[disoccluded & scored].all(), f"frame {t}: a disocclusion kept"
+        dropped_by["depth"].append(depth[~disoccluded & scored].mean())
+        dropped_by["consistency"].append((consistency_mask(fw, bw) == 0)[~disoccluded & scored].mean())
+    assert max(dropped_by["depth"]) <= 0.001
+    assert np.mean(dropped_by["consistency"]) > 0.002
 
 
 def test_object_index_mask_covers_the_right_object(render):

@@ -130,8 +130,8 @@ def _check_carried(source, outputs, *, ratio):
     frames = [f.astype(np.float32) for f in source.frames()]
     effect = [out.astype(np.float32) - frame for out, frame in zip(outputs, frames)]
     for t in range(len(frames) - 1):
-        _, flow_bw = source.flow_pair(t)
-        reliable = source.reliable(t)
+        flow_fw, flow_bw = source.flow_pair(t)
+        reliable = source.reliability(t, t + 1, flow_fw, flow_bw)
 
         def error(a, b):
             return float((np.abs(a - b).mean(axis=2) * reliable).sum() / reliable.sum())

@@ -13,6 +13,7 @@ from dreamvideo.flow import (
     PrecomputedFlow,
     chain_flows,
     consistency_mask,
+    depth_reliability,
     long_term_weights,
     source_inside,
     warp,
@@ -177,6 +178,19 @@ def test_consistency_mask_with_true_flow_is_exact(square):
     assert np.all(mask[~edge & ~square.disoccluded[0]] == 1)  # background
     assert np.all(mask[inner] == 1)  # inside the square, away from its motion boundary
     assert np.all(mask[edge & ~inner] == 0)  # the square's outline is a motion boundary
+
+
+def test_depth_reliability_marks_exactly_the_disocclusions(square):
+    """With exact flow and depth (the square in front), the mask is 0 on exactly the revealed
+    background, and keeps the square's outline that the boundary test drops."""
+    depths = [np.where(moving, 5.0, 10.0).astype(np.float32) for moving in square.moving]
+    fw, bw = square.flows_fw[0], square.flows_bw[0]
+    mask = depth_reliability(fw, bw, depths[0], depths[1])
+    np.testing.assert_array_equal(mask, (~square.disoccluded[0]).astype(np.float32))
+    assert (consistency_mask(fw, bw)[~square.disoccluded[0]] == 0).sum() > 50
+    # an occluder at the same depth is caught by the motion's own forward/backward disagreement
+    flat = np.full_like(depths[0], 10.0)
+    np.testing.assert_array_equal(depth_reliability(fw, bw, flat, flat), mask)
 
 
 def test_consistency_mask_with_estimated_flow(square):

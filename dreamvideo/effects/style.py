@@ -1,10 +1,11 @@
 """`effect: style`: video style transfer made coherent with optical flow (Ruder et al. 2016).
 
 Per frame t > 0: optical flow between the **input** frames t-1 and t (forward and backward), a
-forward-backward consistency mask, the previous stylised frame warped into frame t; the
-optimisation starts from that warped frame (pixels without a reliable match come from the
-content, ``init: warped``) and a temporal loss pulls it toward the warped frame where the mask
-is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-term weights).
+mask of the pixels the flow matches (the flow provider's: forward-backward consistency for
+estimated flow, the Depth pass for a Blender render), the previous stylised frame warped into
+frame t; the optimisation starts from that warped frame (pixels without a reliable match come
+from the content, ``init: warped``) and a temporal loss pulls it toward the warped frame where
+the mask is on. ``style.long_term`` adds earlier frames t-j (flows chained, Ruder's long-term weights).
 
 Frames that start from the warped previous output run ``iterations.next`` at full size only;
 frames optimised from scratch (the first, or ``init: content | noise``) run ``iterations.first``
@@ -32,8 +33,7 @@ import numpy as np
 from ..builders import backbone_for, flow_for
 from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
-from ..flow import (FlowPair, FlowProvider, chain_flows, consistency_mask,
-                    long_term_weights, warp)
+from ..flow import FlowPair, FlowProvider, chain_flows, long_term_weights, warp
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..style import passes as multipass
 from ..videoio import fit_to_size, read_image, to_uint8
@@ -187,8 +187,8 @@ class StyleEffect:
                 earlier = ctx.previous if j == 1 else ctx.history(ctx.index - j)
                 warped.append(warp_output(self._fit(earlier), bw_chain,
                                           self.config.warp_interpolation))
-                masks.append(consistency_mask(fw_chain, bw_chain,
-                                              boundary_weight=self.config.boundary_weight))
+                masks.append(self.flow.reliability(ctx.index - j, ctx.index, fw_chain, bw_chain,
+                                                   boundary_weight=self.config.boundary_weight))
         weights = long_term_weights(masks)
         for _ in range(len(self.config.long_term) + 1 - len(offsets)):  # same K every frame:
             warped.append(np.zeros_like(warped[0]))  # no retracing near the start of the clip
@@ -218,8 +218,8 @@ class StyleEffect:
             to_neighbour, from_neighbour = self._flows_between(frame, neighbour)
             earlier = self._unfade(neighbour, self._fit(ctx.history(index)))
             warped.append(warp_output(earlier, to_neighbour, self.config.warp_interpolation))
-            masks.append(consistency_mask(from_neighbour, to_neighbour,
-                                          boundary_weight=self.config.boundary_weight))
+            masks.append(self.flow.reliability(neighbour, frame, from_neighbour, to_neighbour,
+                                               boundary_weight=self.config.boundary_weight))
         init = previous_pass if where.first_of_pass else \
             multipass.blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
         temporal_on = value_at(config.temporal_weight, frame) > 0
