@@ -3,9 +3,10 @@
     python bench/bench_size.py [PRESET ...] [--frames 12] [--full 1920] [--out /tmp/bench_size]
         [--sheets docs/zoom/size] [--set KEY=VALUE ...]
     python bench/bench_size.py --cadence PRESET [--frames 25] [--full 1920] [--cadences 1 4]
+    python bench/bench_size.py --stats CLIP [--loop PRESET]   # a finished render, e.g. the full VJ loop
 
-Size: each preset is rendered through the real engine at its design width (``dream.design_width``,
-the preview) and at ``--full`` px wide (the preset's aspect), ``--frames`` frames each, both
+Size: each preset is rendered through the real engine at ``--small`` px wide (default its design
+width, ``dream.design_width``: the preview) and at ``--full`` px wide (the preset's aspect), ``--frames`` frames each, both
 written as PNG sequences. Both are seen at the preview size (the full-size frames area-averaged
 down) and compared:
 
@@ -82,9 +83,9 @@ def render_cpu(preset) -> tuple[list[np.ndarray], float]:
 
 
 def compare(name: str, args) -> dict:
-    design = load_preset(ROOT / "presets" / f"{name}.yaml").dream.design_width
+    design = args.small or load_preset(ROOT / "presets" / f"{name}.yaml").dream.design_width
     if design is None:
-        raise SystemExit(f"{name}: no dream.design_width")
+        raise SystemExit(f"{name}: no dream.design_width (give --small)")
     previews, full = [sized(name, width, args.frames, args.out / f"{name}_{width}", args.overrides)
                       for width in (design, args.full)]
     small, small_cpu = render_cpu(previews)
@@ -154,22 +155,47 @@ def pulse(frames: list[np.ndarray], cadence: int) -> dict:
             "detail_middle_over_key": float(np.mean(middles) / np.mean(keys))}
 
 
+def long_stats(clip: Path, preset_name: str | None) -> dict:
+    """Stationarity of a finished clip (a video or a folder of frames) at its own size, and the
+    loop seam (seam step over the median step) when ``preset_name`` loops."""
+    from dreamvideo.effects.dream_zoom import transition_errors
+    from dreamvideo.videoio import VideoSource
+
+    source = SequenceSource(clip) if clip.is_dir() else VideoSource(clip)
+    frames = list(source.frames())
+    stats = summary(clip_stats(frames))
+    result = {"frames": len(frames), "size": frames[0].shape[1::-1],
+              **{key: stats[key] for key in ("scale_early", "scale_late", "scale_drift", "scale_worst",
+                                             "clipped_max", "saturation_drift", "saturation_worst")}}
+    if preset_name:
+        zoom = load_preset(ROOT / "presets" / f"{preset_name}.yaml").zoom
+        steps, seam = transition_errors(frames, zoom, closing=True)
+        result["seam_ratio"] = seam / float(np.median(steps))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("presets", nargs="*", default=ZOOM_PRESETS)
     parser.add_argument("--frames", type=int, default=12)
     parser.add_argument("--full", type=int, default=1920, help="full width, px")
+    parser.add_argument("--small", type=int, help="preview width, px (default: the design width)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_size"))
     parser.add_argument("--sheets", type=Path, help="write a sheet per preset here")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--cadence", metavar="PRESET", help="compare zoom.cadence values instead")
     parser.add_argument("--cadences", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--stats", type=Path, metavar="CLIP", help="stationarity of a finished render")
+    parser.add_argument("--loop", metavar="PRESET", help="with --stats: also the loop seam, camera of PRESET")
     args = parser.parse_args()
+    if args.stats:
+        print(json.dumps(long_stats(args.stats, args.loop), default=float))
+        return
     if args.cadence:
-        print(json.dumps(cadence_run(args.cadence, args), indent=1))
+        print(json.dumps(cadence_run(args.cadence, args), indent=1, default=float))
         return
     for name in args.presets:
-        print(json.dumps(compare(name, args)), flush=True)
+        print(json.dumps(compare(name, args), default=float), flush=True)
 
 
 if __name__ == "__main__":
