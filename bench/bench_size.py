@@ -50,7 +50,8 @@ from dreamvideo.config import load_preset
 from dreamvideo.engine import render
 from dreamvideo.videoio import SequenceSource
 from dreamvideo.builders import source_for
-from dreamvideo.zoom.metrics import clip_stats, summary
+from dreamvideo.zoom.metrics import (clip_stats, clipped_share, drift, mean_saturation, pattern_scale,
+                                      summary, windows, worst_drift)
 from dreamvideo.zoom.refine import down
 from dreamvideo.zoom.stationary import band_energy
 
@@ -163,10 +164,12 @@ def long_stats(clip: Path, preset_name: str | None) -> dict:
 
     source = SequenceSource(clip) if clip.is_dir() else VideoSource(clip)
     frames = list(source.frames())
-    stats = summary(clip_stats(frames))
-    result = {"frames": len(frames), "size": frames[0].shape[1::-1],
-              **{key: stats[key] for key in ("scale_early", "scale_late", "scale_drift", "scale_worst",
-                                             "clipped_max", "saturation_drift", "saturation_worst")}}
+    scale = np.array([pattern_scale(frame) for frame in frames])
+    saturation = np.array([mean_saturation(frame) for frame in frames])
+    result = {"frames": len(frames), "size": frames[0].shape[1::-1], "scale_early": float(np.median(scale[windows(len(scale))[0]])),
+              "scale_late": float(np.median(scale[windows(len(scale))[1]])), "scale_drift": drift(scale),
+              "scale_worst": worst_drift(scale), "clipped_max": max(clipped_share(frame) for frame in frames),
+              "saturation_drift": drift(saturation), "saturation_worst": worst_drift(saturation)}
     if preset_name:
         zoom = load_preset(ROOT / "presets" / f"{preset_name}.yaml").zoom
         steps, seam = transition_errors(frames, zoom, closing=True)
