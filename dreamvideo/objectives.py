@@ -117,7 +117,7 @@ def build_objective(terms, backbone, *, guide_features: Callable[[str, object], 
         if term.class_index is not None:
             if backbone.class_layer is None:
                 raise UserError(f"{prefix}.class_index: backbone {backbone.name} has no classifier; "
-                                f"use model.backbone vgg19 or inception_v3")
+                                f"use model.backbone vgg16, vgg19 or inception_v3")
             value = class_score(backbone.class_layer, term.class_index)
         else:
             name = backbone.check_layer(term.layer)

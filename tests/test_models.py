@@ -52,7 +52,7 @@ def test_unknown_layer_suggests_the_right_name(backbone):
 
 def test_missing_keras_weights_is_one_clear_error_not_a_download(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    with pytest.raises(UserError, match="vgg19 weights not found at .*nothing is downloaded"):
+    with pytest.raises(UserError, match="vgg19 weights not found at .*dreamvideo models download vgg19"):
         load_backbone.__wrapped__("vgg19")
     with pytest.raises(UserError, match="model.weights: file not found"):
         load_backbone.__wrapped__("vgg16-hed", tmp_path / "none.h5")

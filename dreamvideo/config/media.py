@@ -55,7 +55,9 @@ class OutputConfig(Section):
 
 
 class ModelConfig(Section):
-    backbone: Literal["vgg16-hed", "vgg19", "inception_v3"] = "vgg16-hed"
+    backbone: Literal["vgg16-hed", "vgg16", "vgg19", "inception_v3"] = Field(
+        default="vgg16-hed", description="the network: vgg16-hed ships with the package; the ImageNet "
+        "classifiers vgg16, vgg19, inception_v3 need `dreamvideo models download NAME` (or model.weights)")
     weights: PresetPath | None = None
     pooling: Literal["max", "avg"] = "max"
     precision: Literal["auto", "float32", "bfloat16"] = Field(

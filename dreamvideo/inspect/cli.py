@@ -55,7 +55,8 @@ def _shared_arguments() -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
     """Parent parsers: the options of every subcommand, and those of subcommands with an image."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--backbone", default="vgg16-hed",
-                        help="network to inspect: vgg16-hed (default), vgg19 or inception_v3 (need their weights)")
+                        help="network to inspect: vgg16-hed (default), vgg16, vgg19 or inception_v3 "
+                             "(`dreamvideo models download NAME` first)")
     common.add_argument("--weights", type=Path, default=None, help="weights file for the backbone")
     common.add_argument("-o", "--output", type=Path, default=None, help="write the picture to this PNG")
     image = argparse.ArgumentParser(add_help=False)

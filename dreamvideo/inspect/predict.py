@@ -33,7 +33,8 @@ def predict_top(backbone: Backbone, image: np.ndarray, k: int = 5) -> list[tuple
     """Top-k ``(class index, label, probability)``; labels are '' when no names are known."""
     if backbone.class_layer is None:
         raise UserError(
-            f"{backbone.name} has no classifier; use --backbone vgg19 or inception_v3 with their weights")
+            f"{backbone.name} has no classifier; use --backbone vgg16, vgg19 or inception_v3 "
+            f"(`dreamvideo models download NAME` fetches their weights)")
     scores = feature_maps(backbone, image, backbone.class_layer).reshape(-1)
     names = list(backbone.labels) or imagenet_labels() or []
     top = np.argsort(scores)[::-1][:k]
