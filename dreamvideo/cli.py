@@ -1,4 +1,4 @@
-"""Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``.
+"""Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``, ``models``.
 
 ``main(raw_args)`` returns the exit status: 0 done, 2 a user error (one line on stderr),
 130 interrupted (finished frames kept for a resume)."""
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     dream.add_argument("image", type=Path)
     dream.add_argument("-o", "--output", type=Path, required=True)
     dream.add_argument("--preset", type=Path, help="preset whose model and dream: sections to use")
+    _add_photo_options(dream, "the dream's step (0: the photo unchanged, 2: twice as strong)")
     _add_preset_options(dream)
     dream.add_argument("--overwrite", action="store_true")
 
@@ -57,18 +58,36 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("styles", type=Path, nargs="*", metavar="STYLE")
     stylize.add_argument("-o", "--output", type=Path, required=True)
     stylize.add_argument("--preset", type=Path, help="preset whose model and style: sections to use")
+    _add_photo_options(stylize, "the style weight (0: the photo unchanged, 2: twice the style)")
     _add_preset_options(stylize)
     stylize.add_argument("--overwrite", action="store_true")
     stylize.set_defaults(run=run_stylize)
     from .trainstyle import add_train_style_parser  # no TensorFlow until it runs
+    from .weights import add_models_parser
 
     add_train_style_parser(commands)
+    add_models_parser(commands)
     return parser
 
 
 def _add_preset_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a preset value, e.g. --set output.frames=48 (repeatable)")
+
+
+def _add_photo_options(parser: argparse.ArgumentParser, strength: str) -> None:
+    parser.add_argument("--strength", type=float, default=1.0, metavar="S",
+                        help=f"multiplies {strength}; default 1")
+    parser.add_argument("--size", type=_size, metavar="WxH",
+                        help="fit the picture to this size first (default: its own size; a preset's "
+                             "output.size is not applied)")
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if not match or not all(16 <= int(v) <= 16384 for v in match.groups()):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, 16..16384 each, e.g. 1024x768; got {text!r}")
+    return int(match.group(1)), int(match.group(2))
 
 
 def run_render(args) -> int:
@@ -120,7 +139,7 @@ def run_dream(args) -> int:
     from .single import dream_image_file
 
     dream_image_file(args.image, args.output, preset_path=args.preset, overrides=args.overrides,
-                     overwrite=args.overwrite)
+                     overwrite=args.overwrite, strength=args.strength, size=args.size)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
@@ -129,7 +148,8 @@ def run_stylize(args) -> int:
     from .single import stylize_image_file
 
     stylize_image_file(args.content, args.styles, args.output, preset_path=args.preset,
-                       overrides=args.overrides, overwrite=args.overwrite)
+                       overrides=args.overrides, overwrite=args.overwrite, strength=args.strength,
+                       size=args.size)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -56,3 +56,44 @@ def test_missing_keras_weights_is_one_clear_error_not_a_download(tmp_path, monke
         load_backbone.__wrapped__("vgg19")
     with pytest.raises(UserError, match="model.weights: file not found"):
         load_backbone.__wrapped__("vgg16-hed", tmp_path / "none.h5")
+
+
+@pytest.fixture(scope="module")
+def inception_weights(tmp_path_factory):
+    """A randomly initialised Inception v3 of the published architecture (no internet here)."""
+    path = tmp_path_factory.mktemp("weights") / "inception_v3.weights.h5"
+    tf.keras.applications.InceptionV3(weights=None).save_weights(path)
+    return path
+
+
+def test_inception_takes_any_size_and_keeps_its_classifier(inception_weights):
+    backbone = load_backbone.__wrapped__("inception_v3", inception_weights)
+    assert backbone.inputs.shape[1:3] == (None, None) and backbone.class_layer == "predictions"
+    published = tf.keras.applications.InceptionV3(weights=str(inception_weights))
+    image = np.random.default_rng(1).uniform(0, 255, (299, 299, 3)).astype(np.float32)
+    ours = backbone.extractor(["predictions"])(to_batch(image))["predictions"].numpy()
+    np.testing.assert_allclose(ours, published(image[None] / 127.5 - 1).numpy(), atol=1e-5)
+    small = backbone.extractor(["mixed2", "predictions"])(to_batch(image[:80, :96]))
+    assert small["mixed2"].shape[-1] == 288 and small["predictions"].shape == (1, 1000)
+
+
+def test_inception_dreams_a_class_and_predicts(inception_weights, tmp_path, capsys):
+    import cv2
+
+    from dreamvideo.cli import main
+    from dreamvideo.config import parse_preset
+    from dreamvideo.builders import dreamer_for
+    from dreamvideo.dream import DreamSettings
+
+    preset = parse_preset({"model": {"backbone": "inception_v3", "weights": str(inception_weights)},
+                           "dream": {"objective": [{"class_index": 7}, {"layer": "mixed3", "weight": 0.1}]}})
+    dreamer = dreamer_for(preset, load_backbone.__wrapped__("inception_v3", inception_weights))
+    image = np.random.default_rng(2).uniform(64, 192, (88, 96, 3)).astype(np.float32)
+    dreamt = dreamer.dream(image, DreamSettings(steps=3, step_size=2.0, views="none"), np.random.default_rng(0))
+    assert dreamer.score(dreamt) > dreamer.score(image)
+
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), image.astype(np.uint8))
+    assert main(["inspect", "predict", str(photo), "--backbone", "inception_v3",
+                 "--weights", str(inception_weights)]) == 0
+    assert len([line for line in capsys.readouterr().out.splitlines() if "class" in line]) >= 5
