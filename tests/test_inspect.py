@@ -170,7 +170,7 @@ def test_predict_without_names_prints_indices():
 
 
 def test_predict_on_vgg16_hed_is_a_user_error(backbone, image_file):
-    with pytest.raises(UserError, match="^vgg16-hed has no classifier; use --backbone vgg19 or inception_v3"):
+    with pytest.raises(UserError, match="^vgg16-hed has no classifier; use --backbone vgg16, vgg19 or inception_v3"):
         run(["predict", image_file])
 
 
