@@ -109,7 +109,9 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     IMAGES.mkdir(parents=True, exist_ok=True)
     if not args.skip_pictures:
-        dream_pictures(args.work, [name for name in args.only if name != "stylize"])
+        dreams = [name for name in args.only if name != "stylize"]
+        if dreams or not args.only:
+            dream_pictures(args.work, dreams)
         if not args.only or "stylize" in args.only:
             stylize_picture(args.work)
     if not args.only:
