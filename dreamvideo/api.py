@@ -76,31 +76,34 @@ def render(preset: PresetLike, *, overrides: Overrides = None, progress: Progres
     return Path(render_job(loaded, overwrite=overwrite, progress=reporter, keep_work=keep_work))
 
 
-def dream_image(image: ImageLike, preset: PresetLike | None = None, *, overrides: Overrides = None,
-                **settings: Any) -> np.ndarray:
+def dream_image(image: ImageLike, preset: PresetLike | None = None, *, strength: float = 1.0,
+                overrides: Overrides = None, **settings: Any) -> np.ndarray:
     """Dream one picture (as ``dreamvideo dream``); returns uint8 RGB at the picture's size.
 
-    ``settings`` are keys of the ``dream:`` section (``steps=20``, ``octaves=4``,
-    ``objective=[{"layer": "block5_conv1", "channel": 25}]``); ``preset`` supplies ``model:``,
-    ``dream:`` and ``seed``; ``overrides`` any other key (``{"model.precision": "float32"}``)."""
+    Without a preset, the classic multi-octave deep dream. ``strength`` multiplies the dream's
+    step (``--strength``). ``settings`` are keys of the ``dream:`` section (``steps=20``,
+    ``octaves=4``, ``objective=[{"layer": "block5_conv1", "channel": 25}]``); ``preset`` supplies
+    ``model:``, ``dream:`` and ``seed``; ``overrides`` any other key (``{"model.precision": "float32"}``)."""
     from .single import dream_picture
 
     loaded = _single_image_preset(preset, overrides, "dream", settings)
-    return dream_picture(_picture(image, "image"), loaded)
+    return dream_picture(_picture(image, "image"), loaded, strength=strength)
 
 
 def stylize_image(content: ImageLike, styles: ImageLike | Sequence[ImageLike] = (),
-                  preset: PresetLike | None = None, *, overrides: Overrides = None, **settings: Any) -> np.ndarray:
+                  preset: PresetLike | None = None, *, strength: float = 1.0, overrides: Overrides = None,
+                  **settings: Any) -> np.ndarray:
     """Stylise one picture with one or more style pictures, equally weighted (as ``dreamvideo
-    stylize``); returns uint8 RGB at the content's size. ``settings`` are keys of the ``style:``
-    section (``scale=0.5``, ``iterations={"first": 100}``); with ``method="network"`` and
-    ``network=PATH`` a trained network needs no style pictures."""
+    stylize``); returns uint8 RGB at the content's size. ``strength`` multiplies the style weight
+    (``--strength``). ``settings`` are keys of the ``style:`` section (``scale=0.5``,
+    ``iterations={"first": 100}``); with ``method="network"`` and ``network=PATH`` a trained
+    network needs no style pictures."""
     from .single import stylize_picture
 
     loaded = _single_image_preset(preset, overrides, "style", settings)
     style_list = [styles] if _is_one_image(styles) else list(styles)
     pictures = [_picture(style, f"styles[{number}]") for number, style in enumerate(style_list)]
-    return stylize_picture(_picture(content, "content"), pictures, loaded)
+    return stylize_picture(_picture(content, "content"), pictures, loaded, strength=strength)
 
 
 def process_frames(frames: Iterable[np.ndarray], preset: PresetLike, *,

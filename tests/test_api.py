@@ -70,13 +70,14 @@ def test_errors_are_typed_with_the_cli_line(tmp_path, capsys):
 def test_dream_image_is_what_the_dream_command_makes(tmp_path):
     photo = write_rgb(tmp_path / "in.png", textured_image((56, 40), seed=4))
     assert main(["dream", str(photo), "-o", str(tmp_path / "cli.png"), "--set", "dream.steps=2",
-                 "--set", "dream.objective=[{layer: block2_conv1}]", "--set", "seed=3"]) == 0
+                 "--set", "dream.objective=[{layer: block2_conv1}]", "--set", "seed=3", "--strength", "0.5"]) == 0
     from_cli = cv2.cvtColor(cv2.imread(str(tmp_path / "cli.png")), cv2.COLOR_BGR2RGB)
 
-    dreamt = dreamvideo.dream_image(photo, steps=2, objective=[{"layer": "block2_conv1"}], overrides={"seed": 3})
+    dreamt = dreamvideo.dream_image(photo, steps=2, objective=[{"layer": "block2_conv1"}], overrides={"seed": 3},
+                                    strength=0.5)
     assert dreamt.dtype == np.uint8 and dreamt.shape == (40, 56, 3)
     np.testing.assert_array_equal(dreamt, from_cli)
-    array_in = dreamvideo.dream_image(textured_image((56, 40), seed=4).astype(np.float32),
+    array_in = dreamvideo.dream_image(textured_image((56, 40), seed=4).astype(np.float32), strength=0.5,
                                       steps=2, objective=[{"layer": "block2_conv1"}], overrides={"seed": 3})
     np.testing.assert_array_equal(array_in, from_cli)  # an array (float here) dreams like its file
     assert np.abs(dreamt.astype(int) - textured_image((56, 40), seed=4)).mean() > 1
