@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,21 +38,27 @@ from .images import keep_colors
 import keras  # noqa: E402  (Keras 3, as tf.keras is)
 METADATA_NAME = "dreamvideo.json"
 FORMAT = 1
+STABLE_STEPS = 100  # fewer training steps: said to flicker when used (see stability_warning)
 
 
 @dataclass(frozen=True)
 class Architecture:
     """Size of the transform network (defaults: the measured choice)."""
 
-    widths: tuple[int, ...] = (16, 32, 64)  # full size, then one stride-2 conv per further width
+    widths: tuple[int, ...] = (16, 32, 64)  # full size, then one halving per further width
     blocks: int = 5
     first_kernel: int = 9
     separable: bool = True
+    antialias: bool = True  # blur-pool down, bilinear up (False: stride-2 convs, nearest up)
+    identity: bool = True  # the output is the input's logit plus what the network adds
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:
+        """From a file's ``architecture``; files from before ``antialias`` and ``identity`` had
+        neither."""
         return cls(tuple(data["widths"]), int(data["blocks"]), int(data["first_kernel"]),
-                   bool(data["separable"]))
+                   bool(data["separable"]), bool(data.get("antialias", False)),
+                   bool(data.get("identity", False)))
 
 
 @keras.saving.register_keras_serializable(package="dreamvideo")
@@ -85,8 +92,44 @@ class ReflectPad(keras.layers.Layer):
         return {**super().get_config(), "pad": self.pad}
 
 
+@keras.saving.register_keras_serializable(package="dreamvideo")
+class BlurDown(keras.layers.Layer):
+    """Halve the size with a fixed [1, 3, 3, 1]^2 / 64 blur at stride 2 (reflect-padded by 1):
+    low-passed before it is subsampled, so what the layers below see moves smoothly with the
+    image instead of jumping with its position on the stride's lattice (Zhang 2019, "Making
+    convolutional networks shift-invariant again"). Output pixel i sits at input 2i + 0.5, where
+    a half-pixel bilinear x2 puts it back."""
+
+    def call(self, x):
+        taps = tf.constant([1.0, 3.0, 3.0, 1.0]) / 8.0
+        kernel = tf.tile((taps[:, None] * taps[None, :])[:, :, None, None], [1, 1, tf.shape(x)[-1], 1])
+        padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+        return tf.nn.depthwise_conv2d(padded, tf.cast(kernel, x.dtype), [1, 2, 2, 1], "VALID")
+
+
+@keras.saving.register_keras_serializable(package="dreamvideo")
+class BilinearUp(keras.layers.Layer):
+    """Double the size by bilinear interpolation (half-pixel centres): no 2x2 blocks for the next
+    conv to turn into a fixed lattice, as nearest-neighbour copies are."""
+
+    def call(self, x):
+        shape = tf.shape(x)
+        up = tf.image.resize(tf.cast(x, tf.float32), [2 * shape[1], 2 * shape[2]], method="bilinear")
+        return tf.cast(up, x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="dreamvideo")
+class InputLogit(keras.layers.Layer):
+    """The logit of the input RGB [0, 255] (clipped to 1/256 .. 255/256): added before the output
+    sigmoid, an all-zero residual gives the input frame back."""
+
+    def call(self, x):
+        p = tf.clip_by_value(tf.cast(x, tf.float32) / 255.0, 1.0 / 256.0, 255.0 / 256.0)
+        return tf.math.log(p) - tf.math.log1p(-p)
+
+
 def _conv(x, channels: int, kernel: int, *, stride: int = 1, separable: bool = False,
-          norm: bool = True, relu: bool = True):
+          norm: bool = True, relu: bool = True, zero: bool = False):
     layers = keras.layers
     if kernel > 1:
         x = ReflectPad(kernel // 2)(x)
@@ -94,14 +137,16 @@ def _conv(x, channels: int, kernel: int, *, stride: int = 1, separable: bool = F
         x = layers.DepthwiseConv2D(kernel, strides=stride, use_bias=False)(x)
         x = layers.Conv2D(channels, 1)(x)
     else:
-        x = layers.Conv2D(channels, kernel, strides=stride)(x)
+        x = layers.Conv2D(channels, kernel, strides=stride,
+                          kernel_initializer="zeros" if zero else "glorot_uniform")(x)
     if norm:
         x = InstanceNorm()(x)
     return layers.ReLU()(x) if relu else x
 
 
 def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "float32") -> keras.Model:
-    """The transform network: RGB [0, 255] (B, H, W, 3) -> RGB [0, 255], H and W multiples of 4.
+    """The transform network: RGB [0, 255] (B, H, W, 3) -> RGB [0, 255], H and W multiples of
+    2 ** (len(widths) - 1).
 
     ``dtype`` ``"mixed_bfloat16"`` computes in bfloat16 (weights stay float32)."""
     layers = keras.layers
@@ -111,15 +156,21 @@ def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "fl
         x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
         x = _conv(x, widths[0], arch.first_kernel)
         for channels in widths[1:]:
-            x = _conv(x, channels, 3, stride=2)
+            if arch.antialias:
+                x = _conv(BlurDown()(x), channels, 3)
+            else:
+                x = _conv(x, channels, 3, stride=2)
         for _ in range(arch.blocks):
             y = _conv(x, widths[-1], 3, separable=sep)
             y = _conv(y, widths[-1], 3, separable=sep, relu=False)
             x = layers.Add()([x, y])
         for channels in reversed(widths[:-1]):
-            x = layers.UpSampling2D(2, interpolation="nearest")(x)
+            x = BilinearUp()(x) if arch.antialias else layers.UpSampling2D(2, interpolation="nearest")(x)
             x = _conv(x, channels, 3, separable=sep)
-        x = _conv(x, 3, 3, norm=False, relu=False)
+        x = _conv(x, 3, 3, norm=False, relu=False, zero=arch.identity)
+        if arch.identity:
+            x = layers.Add(dtype="float32")([layers.Activation("linear", dtype="float32")(x),
+                                             InputLogit(dtype="float32")(inputs)])
         x = layers.Activation("sigmoid", dtype="float32")(x)
         outputs = layers.Rescaling(255.0, dtype="float32")(x)
     return keras.Model(inputs, outputs, name="style_transform")
@@ -138,8 +189,9 @@ class _policy:
 
 
 def size_multiple(model: keras.Model) -> int:
-    """Frame sides the network takes: 2 ** (its stride-2 convs)."""
-    return 2 ** sum(1 for layer in model.layers if tuple(getattr(layer, "strides", (1,))) == (2, 2))
+    """Frame sides the network takes: 2 ** (its halvings: blur-pools or stride-2 convs)."""
+    return 2 ** sum(1 for layer in model.layers
+                    if isinstance(layer, BlurDown) or tuple(getattr(layer, "strides", (1,))) == (2, 2))
 
 
 def pad_to_multiple(batch: tf.Tensor, multiple: int = 4) -> tf.Tensor:
@@ -219,12 +271,31 @@ class StyleNetwork:
         return to_uint8(self.stylize_float(frame))
 
 
+def stability_warning(metadata: dict, name: str) -> str | None:
+    """One line when a network file is known to flicker on moving shots, from what it records:
+    the stride-2 architecture of files from before ``antialias`` (its strokes sit on a fixed
+    pixel lattice), or fewer training steps than ``STABLE_STEPS``; None otherwise."""
+    arch = metadata.get("architecture", {})
+    if not arch.get("antialias", False):
+        return (f"style.network: {name} has the old stride-2 architecture: its strokes sit on a fixed "
+                "pixel grid and flicker when the camera moves; train it again with train-style")
+    steps = metadata.get("training", {}).get("steps")
+    if isinstance(steps, int) and steps < STABLE_STEPS:
+        return (f"style.network: {name} was trained only {steps} steps (stable from {STABLE_STEPS}): "
+                "expect flicker; train it longer (train-style --steps, continues from its settings)")
+    return None
+
+
 def load_network(path: Path, *, backbone: str | None = None, dtype: str = "float32") -> StyleNetwork:
     """Load a network file; with ``backbone``, refuse one trained for another backbone.
-    ``dtype="mixed_bfloat16"`` rebuilds it to compute in bfloat16."""
+    ``dtype="mixed_bfloat16"`` rebuilds it to compute in bfloat16. A network known to flicker
+    (:func:`stability_warning`) is said so in one line on stderr."""
     metadata = read_metadata(path)
     if backbone is not None:
         check_backbone(metadata, backbone, path)
+    warning = stability_warning(metadata, Path(path).name)
+    if warning is not None:
+        print(f"dreamvideo: warning: {warning}", file=sys.stderr)
     model = keras.models.load_model(path, compile=False)
     if dtype != "float32":
         fast = build_transform_net(Architecture.from_dict(metadata["architecture"]), dtype=dtype)
