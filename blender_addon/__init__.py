@@ -5,7 +5,7 @@ Sequencer. Blender 4.2+ extension (blender_manifest.toml) that also installs as 
 
 import bpy
 
-from . import install_op, panel, preferences, properties, render_op
+from . import install_op, panel, preferences, properties, render_op, train_op
 
 bl_info = {  # legacy add-on installs only; extensions read blender_manifest.toml
     "name": "dreamvideo",
@@ -23,6 +23,7 @@ CLASSES = (
     *preferences.CLASSES,
     *install_op.CLASSES,
     *render_op.CLASSES,
+    *train_op.CLASSES,
     *panel.CLASSES,
 )
 
@@ -35,6 +36,7 @@ def register():
 
 def unregister():
     install_op.DREAMVIDEO_OT_install_engine.cancel_active()
+    train_op.DREAMVIDEO_OT_train_network.stop_active()
     properties.detach()
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -2,7 +2,8 @@
 
 Pure Python (no ``bpy``): the render operator polls an :class:`EngineProcess` from a timer, and
 tests drive it with a fake engine script. The engine prints one JSON object per line on stdout
-(``--progress json``): ``{"stage", "frame", "total", "elapsed_s", "eta_s", "output"}``; stage
+(``--progress json``): ``{"stage", "frame", "total", "elapsed_s", "eta_s", "output"}`` (``"step"``
+instead of ``"frame"`` from ``train-style``); stage
 ``"message"`` carries ``"message"``, stage ``"done"`` ends a successful run. Other stdout lines
 are ignored. stderr is kept (last lines) to explain a failure.
 """
@@ -59,9 +60,11 @@ class EngineProgress:
             self.messages.append(str(record.get("message", "")))
             return
         self.stage = stage
-        for key in ("frame", "total"):
-            if isinstance(record.get(key), int):
-                setattr(self, key, record[key])
+        count = record.get("frame", record.get("step"))  # train-style counts steps
+        if isinstance(count, int):
+            self.frame = count
+        if isinstance(record.get("total"), int):
+            self.total = record["total"]
         if isinstance(record.get("elapsed_s"), (int, float)):
             self.elapsed_s = float(record["elapsed_s"])
         self.eta_s = record.get("eta_s") if isinstance(record.get("eta_s"), (int, float)) else None
@@ -86,6 +89,23 @@ def engine_command(python: str | Path, job_path: str | Path) -> list[str]:
     shows the work folder's frames as they come, and removes the folder itself)."""
     return [str(python), "-m", "dreamvideo", "render", str(job_path), "--progress", "json",
             "--overwrite", "--keep-work"]
+
+
+def train_command(python: str | Path, styles: list[str], content: str | Path, network: str | Path, *,
+                  steps: int, size: int, preset: str | Path | None = None,
+                  overrides: list[str] = ()) -> list[str]:
+    """``PYTHON -m dreamvideo train-style STYLE... --content JOB -o NET --steps N --size S
+    --progress json --overwrite`` (``--overwrite``: a finished network is trained again; a
+    checkpoint next to it, from a cancelled run, is continued), with ``--preset`` and ``--set``
+    items for the style settings."""
+    command = [str(python), "-m", "dreamvideo", "train-style", *map(str, styles), "--content", str(content),
+               "-o", str(network), "--steps", str(steps), "--size", str(size), "--progress", "json",
+               "--overwrite"]
+    if preset:
+        command += ["--preset", str(preset)]
+    for item in overrides:
+        command += ["--set", item]
+    return command
 
 
 class EngineProcess:

@@ -107,6 +107,13 @@ def build_job(scene, *, frames: str, output: str, ocio_config: str | None) -> di
     return job
 
 
+def training_job(job: dict) -> dict:
+    """The job a style network is trained from: the same source and style settings, without
+    ``style.method``/``style.network`` (the network being made)."""
+    style = {k: v for k, v in job.get("style", {}).items() if k not in ("method", "network")}
+    return {**job, "style": style}
+
+
 def _blender_source(scene, frames: str, ocio_config: str | None) -> dict:
     settings, view = scene.dreamvideo, scene.view_settings
     source = {

@@ -1,9 +1,11 @@
-"""The dreamvideo panel in Output Properties, and the two buttons that edit the style image list."""
+"""The dreamvideo panel in Output Properties (with Train Style Network's box), and the two buttons
+that edit the style image list."""
 
 import bpy
 from bpy.props import IntProperty
 
 from .render_op import DREAMVIDEO_OT_render
+from .train_op import draw_train
 
 
 class DREAMVIDEO_PT_main(bpy.types.Panel):
@@ -24,6 +26,7 @@ class DREAMVIDEO_PT_main(bpy.types.Panel):
         if settings.effect == "STYLE":
             self._style_images(layout, settings)
             layout.prop(settings, "style_network")
+            draw_train(layout, settings)
             layout.prop(settings, "style_weight")
         else:
             layout.prop(settings, "dream_strength")

@@ -38,6 +38,11 @@ class DreamvideoSettings(bpy.types.PropertyGroup):
         name="Style Network", subtype="FILE_PATH",
         description="A style network made by `dreamvideo train-style` (.keras): one fast pass per "
                     "frame instead of optimising each frame; empty = optimise")
+    train_steps: IntProperty(name="Steps", default=2000, min=1, soft_max=5000,
+                             description="Training steps of Train Style Network (a step is one "
+                                         "crop of a frame pair; a few seconds each on a CPU)")
+    train_size: IntProperty(name="Crop Size", default=256, min=32, soft_max=512, subtype="PIXEL",
+                            description="Side of the square crops the network is trained on")
     style_weight: FloatProperty(name="Style Weight", default=1000.0, min=0.0, soft_max=100000.0,
                                 description="How strongly the style is imposed (animatable)")
     dream_strength: FloatProperty(name="Dream Strength", default=1.5, min=0.0, soft_max=5.0,

@@ -181,16 +181,21 @@ class Run:
         if self.scene.frame_current != self._frame_before:
             self.scene.frame_set(self._frame_before)
 
-    def _start_engine(self) -> None:
+    def _engine_command(self) -> list[str]:
+        """``dreamvideo render`` of the job (written to the cache), or of the panel's preset
+        with the job's values set on top."""
         job_path = self.cache / "job.yaml"
         preset = self.scene.dreamvideo.preset_path.strip()
         job_path.write_text(jobs.to_yaml(self.job), encoding="utf-8")
-        if preset:
-            command = engine_command(self._python, bpy.path.abspath(preset))
-            for item in jobs.preset_overrides(self.job):
-                command += ["--set", item]
-        else:
-            command = engine_command(self._python, job_path)
+        if not preset:
+            return engine_command(self._python, job_path)
+        command = engine_command(self._python, bpy.path.abspath(preset))
+        for item in jobs.preset_overrides(self.job):
+            command += ["--set", item]
+        return command
+
+    def _start_engine(self) -> None:
+        command = self._engine_command()
         try:
             self.engine = EngineProcess(command, cwd=str(self.cache), env=engine_environment())
         except OSError as err:
@@ -207,19 +212,23 @@ class Run:
         engine.wait(timeout=10)
         engine.poll()  # the last records (the "done" one names the output)
         if engine.succeeded:
-            self._update_preview()
-            shutil.rmtree(preview.work_folder(self.output), ignore_errors=True)
-            output = engine.progress.output or self.output
-            text = f"dreamvideo: wrote {output}"
-            if self.scene.dreamvideo.load_in_sequencer:
-                strip_scene = load_into_sequencer(self.scene, output, self.frames[0])
-                text += f" (Video Sequencer of scene '{strip_scene.name}')"
-            self._end("done", text)
+            self._end("done", self._engine_done())
         elif engine.cancelled:
             self._end("cancelled", f"dreamvideo: cancelled at frame {engine.progress.frame}/"
                                    f"{engine.progress.total}; run again to resume")
         else:
             self._end("failed", f"dreamvideo failed: {engine.error_line()}")
+
+    def _engine_done(self) -> str:
+        """Take the engine's result (the last preview, the Sequencer strip); the report line."""
+        self._update_preview()
+        shutil.rmtree(preview.work_folder(self.output), ignore_errors=True)
+        output = self.engine.progress.output or self.output
+        text = f"dreamvideo: wrote {output}"
+        if self.scene.dreamvideo.load_in_sequencer:
+            strip_scene = load_into_sequencer(self.scene, output, self.frames[0])
+            text += f" (Video Sequencer of scene '{strip_scene.name}')"
+        return text
 
     def _update_preview(self) -> None:
         """Show the engine's newest finished frame in 'dreamvideo preview'."""

@@ -15,6 +15,8 @@ Set ``BLENDER_USER_RESOURCES`` to an empty folder: the zip is installed there as
 - ``cancel``: a Run driven like the modal operator, cancelled once the engine reports a frame.
 - ``fade``: Dream with ``dream_strength`` keyframed 0 (frames 1-3) -> 1.5 (frame 6), rendered
   by the operator; Blender's own display renders of every frame saved beside it.
+- ``train``: *Train Style Network* on the passes (a tiny training), cancelled at step 2, then
+  pressed again (continues from the checkpoint); then Render with the network it set.
 - ``install``: *Install Engine* (blocking), into ``--folder`` if given, else the add-on's user
   folder; then *Check*. Reports, the preferences and the log's path.
 
@@ -95,13 +97,22 @@ def probe_register(addon, args):
         drawn["install_poll"] = bpy.ops.dreamvideo.install_engine.poll()
     finally:
         install.active = None
+    scene.dreamvideo.effect = "STYLE"
+    train = sys.modules[MODULE + ".train_op"].DREAMVIDEO_OT_train_network
+    train.active = type("Training", (), {"fraction": 0.3, "status": "dreamvideo: training step 3/10"})()
+    try:
+        drawn["STYLE_training"] = _draw(bpy.types.DREAMVIDEO_PT_main, bpy.context)
+        drawn["train_poll"] = bpy.ops.dreamvideo.train_network.poll()
+    finally:
+        train.active = None
     info = {
         "drawn": drawn,
         "classes": [cls.__name__ for cls in addon.CLASSES],
         "panel": hasattr(bpy.types, "DREAMVIDEO_PT_main"),
         "panel_context": bpy.types.DREAMVIDEO_PT_main.bl_context,
         "operators": [op for op in ("render", "check_engine", "style_image_add", "install_engine",
-                                    "install_cancel", "open_install_log")
+                                    "install_cancel", "open_install_log", "train_network",
+                                    "train_cancel")
                       if hasattr(bpy.ops.dreamvideo, op)],
         "prefs": {"engine_python": prefs.engine_python, "cache_dir": prefs.cache_dir},
         "scene_props": sorted(p.identifier for p in bpy.context.scene.dreamvideo.bl_rna.properties
@@ -316,7 +327,56 @@ def probe_cancel(addon, args):
             "running": run.engine.running if run.engine else None}
 
 
-MODES = {"register": probe_register, "job": probe_job, "run": probe_run, "cancel": probe_cancel,
+def probe_train(addon, args):
+    """Train Style Network on the cached passes: cancelled once the engine reports step 2, then
+    pressed again (blocking) to finish from the checkpoint; then Render with the network it set."""
+    train_op = sys.modules[MODULE + ".train_op"]
+    scene = _scene("STYLE")
+    settings = _configure(scene, args, "STYLE", frames=4)
+    image = settings.style_images.add()
+    image.path = args.style
+    settings.train_steps, settings.train_size = 40, 32
+    settings.output_name = "styled"
+    scene.frame_set(1)
+    run = train_op.TrainRun(bpy.context)
+    deadline = time.monotonic() + 300
+    cancelled_at, statuses = None, []
+    while not run.step() and time.monotonic() < deadline:
+        statuses.append(run.status)
+        if run.state == "engine" and run.engine.progress.frame >= 2 and cancelled_at is None:
+            cancelled_at = run.engine.progress.frame
+            run.cancel()
+        time.sleep(0.05)
+    first = {"state": run.state, "message": run.message, "cancelled_at": cancelled_at,
+             "returncode": run.engine.returncode if run.engine else None,
+             "checkpoint": (run.network.parent / (run.network.name + ".ckpt.npz")).is_file(),
+             "network_after_cancel": settings.style_network, "statuses": statuses,
+             "rendered": len(run.todo)}
+    counts = []
+    original_step = train_op.TrainRun.step
+
+    def recording_step(self):
+        finished = original_step(self)
+        if self.state == "engine" and self.engine is not None and self.engine.progress.stage == "train":
+            counts.append(self.engine.progress.frame)
+        return finished
+
+    train_op.TrainRun.step = recording_step
+    try:
+        result = sorted(bpy.ops.dreamvideo.train_network())
+    finally:
+        train_op.TrainRun.step = original_step
+    network = settings.style_network
+    rendered = sorted(bpy.ops.dreamvideo.render())
+    return {"first": first, "result": result, "counts": counts, "network": network,
+            "network_exists": Path(network).is_file(),
+            "checkpoint_left": Path(network + ".ckpt.npz").exists(),
+            "render": rendered, "output": str(Path(args.work) / "out" / "styled"),
+            "job_yaml": str(Path(args.work) / "cache" / scene.name / "job.yaml"),
+            "train_yaml": str(Path(args.work) / "cache" / scene.name / "train.yaml")}
+
+
+MODES = {"register": probe_register, "train": probe_train, "job": probe_job, "run": probe_run, "cancel": probe_cancel,
          "fade": probe_fade, "install": probe_install}
 
 
@@ -330,6 +390,7 @@ def main():
     parser.add_argument("--preset", default="")
     parser.add_argument("--folder", default="")
     parser.add_argument("--python", default="")
+    parser.add_argument("--style", default="")
     args = parser.parse_args()
     if args.mode not in ("register", "install"):  # first: loading factory settings would reset the preferences
         blender_scene.build_scene(6, (96, 54), 16)

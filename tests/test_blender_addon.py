@@ -98,7 +98,13 @@ class TestInBlender:
                                                  "dreamvideo.open_install_log"]
         assert drawn["install_poll"] is False  # one install at a time
         assert set(info["operators"]) == {"render", "check_engine", "style_image_add",
-                                          "install_engine", "install_cancel", "open_install_log"}
+                                          "install_engine", "install_cancel", "open_install_log",
+                                          "train_network", "train_cancel"}
+        # Train Style Network: its settings and button; while training, progress and Cancel.
+        assert {"train_steps", "train_size", "dreamvideo.train_network"} <= set(drawn["STYLE"])
+        training = drawn["STYLE_training"]
+        assert "dreamvideo.train_cancel" in training and "dreamvideo.train_network" not in training
+        assert drawn["train_poll"] is False  # one training at a time
         assert info["prefs"]["cache_dir"] == "//dreamvideo_cache"
         assert {"effect", "preset_path", "style_images", "style_weight", "dream_strength",
                 "zoom_speed", "mask_indices", "output_format"} <= set(info["scene_props"])
@@ -203,6 +209,36 @@ class TestInBlender:
         np.testing.assert_array_equal(np.load(info["preview"]["path"]), frames[-1][..., ::-1])
         previewed = [s.rsplit(" ", 1)[1] for s in info["statuses"] if " | preview: frame " in s]
         assert previewed and previewed == sorted(previewed, key=int)
+
+    def test_train_style_network_cancel_resume_and_use(self, addon_zip, tmp_path):
+        """Train Style Network on the cached passes in the engine's process: cancelled at step
+        2 (a checkpoint stays), pressed again it continues from there to the last step, sets the
+        panel's Style Network, and Render with dreamvideo then uses that network."""
+        style = tmp_path / "style.png"
+        stripes = np.zeros((64, 64, 3), np.uint8)
+        stripes[:, ::8] = (230, 40, 20)
+        cv2.imwrite(str(style), stripes)
+        info = _probe(addon_zip, tmp_path, "train", timeout=900, engine=sys.executable,
+                      work=tmp_path / "work", style=style)
+        first = info["first"]
+        assert first["state"] == "cancelled" and first["returncode"] == 130, info["log"][-2000:]
+        assert first["rendered"] == 4 and first["checkpoint"] and first["network_after_cancel"] == ""
+        assert "training stopped at step" in first["message"] and "again to continue" in first["message"]
+        assert any(s.startswith("dreamvideo: rendering passes") for s in first["statuses"])
+        assert any(s.startswith("dreamvideo: training step ") for s in first["statuses"])
+        assert info["result"] == ["FINISHED"], info["log"][-2000:]
+        counts = info["counts"]  # the second run starts where the first stopped
+        assert counts and counts[0] >= first["cancelled_at"] and counts[-1] == 40
+        assert info["network_exists"] and not info["checkpoint_left"]
+        assert Path(info["network"]).name == "style_network.keras"
+        train_job = yaml.safe_load(Path(info["train_yaml"]).read_text())
+        assert train_job["source"]["blender"]["flow"] == "vector"  # trained along the Vector pass
+        assert "network" not in train_job["style"]
+        assert info["render"] == ["FINISHED"], info["log"][-2000:]
+        job = yaml.safe_load(Path(info["job_yaml"]).read_text())
+        assert job["style"]["method"] == "network" and job["style"]["network"] == info["network"]
+        frames = sorted(Path(info["output"]).glob("*.png"))
+        assert len(frames) == 4 and cv2.imread(str(frames[0])).shape == (54, 96, 3)
 
     @pytest.mark.parametrize("case", ["unwritable", "wrong_python"])
     def test_failed_install_reports_one_line(self, addon_zip, tmp_path, case):
