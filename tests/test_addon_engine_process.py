@@ -114,6 +114,27 @@ def test_parse_line_and_status():
         "--keep-work"]
 
 
+def test_training_progress_and_command():
+    """train-style's JSON lines (the engine's own Progress) count ``step``: read as frames are."""
+    import io
+
+    from dreamvideo.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress("json", stream=stream)
+    progress.start(120, 0, stage="train", unit="step")
+    progress.update(30, stage="train")
+    state = ep.EngineProgress()
+    for line in stream.getvalue().splitlines():
+        state.apply(ep.parse_line(line))
+    assert (state.stage, state.frame, state.total, state.fraction) == ("train", 30, 120, 0.25)
+    assert ep.train_command("/py", ["a.png", "b.png"], "train.yaml", "net.keras", steps=40, size=32,
+                            preset="p.yaml", overrides=["style.scale=0.5"]) == [
+        "/py", "-m", "dreamvideo", "train-style", "a.png", "b.png", "--content", "train.yaml",
+        "-o", "net.keras", "--steps", "40", "--size", "32", "--progress", "json", "--overwrite",
+        "--preset", "p.yaml", "--set", "style.scale=0.5"]
+
+
 def test_check_engine(tmp_path):
     import tensorflow as tf
 
