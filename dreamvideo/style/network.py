@@ -1,17 +1,27 @@
 """Feed-forward style transfer (Johnson et al. 2016, instance normalisation): the transform
 network, and its ``.keras`` file with what it was trained for.
 
-**Architecture** (measured on 2 CPU cores; see the README's benchmark table): a reflect-padded
-``first_kernel`` conv to ``widths[0]`` channels at full resolution, one stride-2 conv down per
-further width (16-32-64: two, to 64 channels at 1/4 size), ``blocks`` residual blocks at the
-smallest size, and as many *resize-convs* up
-(nearest x2, then a conv: no checkerboard from transposed convolutions), then a 3x3 conv to RGB and
-a sigmoid scaled to [0, 255]. Every conv but the first and last is followed by instance norm and
-ReLU. Convs of the residual blocks and the up-convs are depthwise-separable
-(``separable=True``): at 1920x1080 in bfloat16 the full Johnson net (32-64-128, 5 dense blocks)
-takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a dense 16-32-64 net 1.2x, and in
-short training runs neither dense net lowered the style loss faster per CPU-second. Fully convolutional: any frame size (padded to a
-multiple of 2 ** downsamplings by reflection and cropped back).
+**Architecture** (measured on 2 CPU cores; see docs/design/fast-style.md): a reflect-padded
+``first_kernel`` conv to ``widths[0]`` channels at full resolution, one halving per further width
+(16-32-64: two, to 64 channels at 1/4 size), ``blocks`` residual blocks at the smallest size, and
+as many doublings, each followed by a conv, then a 3x3 conv to RGB. Every conv but the first and
+last is followed by instance norm and ReLU. Convs of the residual blocks and the up-convs are
+depthwise-separable (``separable=True``): at 1920x1080 in bfloat16 the full Johnson net
+(32-64-128, 5 dense blocks) takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a
+dense 16-32-64 net 1.2x, and in short training runs neither dense net lowered the style loss
+faster per CPU-second. Fully convolutional: any frame size (padded to a multiple of
+2 ** halvings by reflection and cropped back).
+
+*Holding still* (issue 19; ``antialias`` and ``identity``, both on for new networks): halving is
+a fixed blur-pool (:class:`BlurDown`) followed by a conv, and doubling is bilinear
+(:class:`BilinearUp`). Stride-2 convs and nearest-neighbour copies made the output depend on
+where the image sits on their 2 and 4 px lattice, which training turned into strokes pinned to
+the screen (a periodic grid, ribs at a fixed angle) that swim against the moving content. The
+output is the input plus a bounded residual (:class:`InputPlus`, the last conv starting at
+zero): an untrained network gives the frame back, and training moves it from the content toward
+the style, as the optimiser moves its frame from the content, instead of from a random pattern;
+the content's dark and light areas stay where they were. Files from before (no ``antialias`` in
+their architecture) load as they were made and are said to flicker (:func:`stability_warning`).
 
 **File**: a Keras ``.keras`` archive with one more member, ``dreamvideo.json``: the backbone the
 losses were computed with, the style images' SHA-256 and weights, the loss weights and layers,
@@ -38,7 +48,7 @@ from .images import keep_colors
 import keras  # noqa: E402  (Keras 3, as tf.keras is)
 METADATA_NAME = "dreamvideo.json"
 FORMAT = 1
-STABLE_STEPS = 100  # fewer training steps: said to flicker when used (see stability_warning)
+STABLE_STEPS = 300  # the shortest training measured to hold still (bench_network_stability.py)
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ class Architecture:
     first_kernel: int = 9
     separable: bool = True
     antialias: bool = True  # blur-pool down, bilinear up (False: stride-2 convs, nearest up)
-    identity: bool = True  # the output is the input's logit plus what the network adds
+    identity: bool = True  # the output is the input plus what the network adds
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:
@@ -119,13 +129,14 @@ class BilinearUp(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="dreamvideo")
-class InputLogit(keras.layers.Layer):
-    """The logit of the input RGB [0, 255] (clipped to 1/256 .. 255/256): added before the output
-    sigmoid, an all-zero residual gives the input frame back."""
+class InputPlus(keras.layers.Layer):
+    """``clip(input + 255 * tanh(residual), 0, 255)``: an all-zero residual gives the input frame
+    back, and a change of colour costs the same wherever the input sits in [0, 255] (a residual
+    added before a sigmoid, to the input's logit, barely moves dark and light pixels)."""
 
-    def call(self, x):
-        p = tf.clip_by_value(tf.cast(x, tf.float32) / 255.0, 1.0 / 256.0, 255.0 / 256.0)
-        return tf.math.log(p) - tf.math.log1p(-p)
+    def call(self, residual, rgb):
+        out = tf.cast(rgb, tf.float32) + 255.0 * tf.tanh(tf.cast(residual, tf.float32))
+        return tf.clip_by_value(out, 0.0, 255.0)
 
 
 def _conv(x, channels: int, kernel: int, *, stride: int = 1, separable: bool = False,
@@ -169,10 +180,10 @@ def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "fl
             x = _conv(x, channels, 3, separable=sep)
         x = _conv(x, 3, 3, norm=False, relu=False, zero=arch.identity)
         if arch.identity:
-            x = layers.Add(dtype="float32")([layers.Activation("linear", dtype="float32")(x),
-                                             InputLogit(dtype="float32")(inputs)])
-        x = layers.Activation("sigmoid", dtype="float32")(x)
-        outputs = layers.Rescaling(255.0, dtype="float32")(x)
+            outputs = InputPlus(dtype="float32")(x, inputs)
+        else:
+            x = layers.Activation("sigmoid", dtype="float32")(x)
+            outputs = layers.Rescaling(255.0, dtype="float32")(x)
     return keras.Model(inputs, outputs, name="style_transform")
 
 
@@ -281,8 +292,8 @@ def stability_warning(metadata: dict, name: str) -> str | None:
                 "pixel grid and flicker when the camera moves; train it again with train-style")
     steps = metadata.get("training", {}).get("steps")
     if isinstance(steps, int) and steps < STABLE_STEPS:
-        return (f"style.network: {name} was trained only {steps} steps (stable from {STABLE_STEPS}): "
-                "expect flicker; train it longer (train-style --steps, continues from its settings)")
+        return (f"style.network: {name} was trained only {steps} steps (measured to hold still from "
+                f"{STABLE_STEPS}): it may flicker; train it again with more --steps")
     return None
 
 
