@@ -23,7 +23,8 @@ import cv2
 import numpy as np
 
 LOCK_ROUNDS = 3  # back-projection rounds: the area average's error shrinks ~5x per round
-LOCK_SIGMA = 1.0  # design px: structure finer than this is left to the refinement octaves
+LOCK_SIGMA = 1.0  # design px: structure finer than this is locked only in part ...
+LOCK_FINE = 0.5  # ... by this share: the refinement may sharpen the design size's finest octave
 LEVEL_FACTOR = 2.0  # refinement octaves are this far apart, from the full size down
 MIN_LEVEL_RATIO = 1.5  # no refinement octave closer than this to the design size
 
@@ -71,15 +72,17 @@ def up(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def lock_structure(image: np.ndarray, structure: np.ndarray, rounds: int = LOCK_ROUNDS,
                    sigma: float = LOCK_SIGMA) -> np.ndarray:
     """``image`` changed so that its area average at ``structure``'s size, blurred by ``sigma``
-    px there, is ``structure``'s (iterative back-projection): the coarse picture is
-    ``structure``'s; the finer detail, and the design size's finest octave, ``image``'s (so the
-    refinement can sharpen what an enlargement blurs)."""
+    px there, is ``structure``'s (iterative back-projection), and the rest of the area average
+    ``LOCK_FINE`` of the way: the coarse picture is ``structure``'s, the finer detail ``image``'s,
+    and the design size's finest octave between them (the refinement can sharpen what an
+    enlargement blurs without adding a texture the preview lacks)."""
     size = (image.shape[1], image.shape[0])
     target = (structure.shape[1], structure.shape[0])
     for _ in range(rounds):
         error = structure - down(image, target)
         if sigma > 0:
-            error = cv2.GaussianBlur(error, (0, 0), sigma)
+            coarse = cv2.GaussianBlur(error, (0, 0), sigma)
+            error = coarse + LOCK_FINE * (error - coarse)
         image = image + up(error, size)
     return image.astype(np.float32)
 
