@@ -45,11 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from style_measures import (TVL1Flow, carried_along, e_warp, e_warp_after_reveal,  # noqa: E402
                             e_warp_lai, e_warp_since_hidden, flow_masks, has_tvl1, sharpness, stability)
 from synthetic import Camera, camera_clip, translating_clip  # noqa: E402
+from style_photo_clip import photo_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style import StyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow, PrecomputedFlow  # noqa: E402
+from dreamvideo.flow import OpenCVFlow, PrecomputedFlow, warp  # noqa: E402
 from dreamvideo.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 from fast_style_clip import stroke_style  # noqa: E402  (the one painted style of both style benches)
@@ -108,7 +109,7 @@ class ListSource:
 
 
 def cached_render(config, frames, style, name, cache: Path) -> dict:
-    settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True), sort_keys=True)
+    settings = json.dumps(config.model_dump(mode="json"), sort_keys=True)
     key = hashlib.sha1(settings.encode()
                        + b"".join(f.tobytes() for f in frames) + style.tobytes()).hexdigest()[:16]
     path = cache / f"{name}-{key}.npz"
@@ -135,6 +136,26 @@ def contact_sheet(frames, path: Path, columns: int = 4) -> None:
     cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
 
 
+def difference_sheet(clip, videos: dict, path: Path, gain: float = 8.0, pairs: int = 3) -> None:
+    """Rows of pairs (t, t+1) spread over the clip, a column per video: |frame t+1 - frame t
+    warped along the exact flow| x ``gain`` (disoccluded pixels blue), with each column's frame
+    t+1 on top. Texture carried along the motion is black; texture re-made is a speckle."""
+    picks = np.linspace(0, len(clip.flows_bw) - 1, pairs).round().astype(int)
+    rows = [np.concatenate([video[picks[-1] + 1] for video in videos.values()], 1)]
+    for t in picks:
+        cells = []
+        for video in videos.values():
+            warped = warp(video[t].astype(np.float32), clip.flows_bw[t], interpolation="lanczos")
+            diff = np.abs(video[t + 1].astype(np.float32) - warped).mean(axis=2, keepdims=True)
+            cell = np.clip(gain * np.repeat(diff, 3, axis=2), 0, 255).astype(np.uint8)
+            cell[clip.disoccluded[t]] = (0, 0, 160)
+            cells.append(cell)
+        rows.append(np.concatenate(cells, 1))
+    sheet = np.concatenate(rows, 0)
+    cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    print(f"  difference sheet ({', '.join(videos)}; x{gain:g}) -> {path}")
+
+
 def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
     """E_warp of the coherent render over each baseline's (name -> outputs), with every
     reference flow and mask, and at disocclusions."""
@@ -158,8 +179,12 @@ def report_e_warp(clip, coherent, baselines: dict, coherent_cfg) -> None:
     }
     names = list(baselines)
     floor = carried_along(coherent[0], clip)
-    print("results: E_warp, coherent / " + " and / ".join(names) + "   (target <= 0.35)"
+    print("results: E_warp, coherent / " + " and / ".join(names) + "   (target <= 0.15)"
           "   [floor: frame 0 carried along the exact flow, same ratios]")
+    inputs = measures["exact flow"](clip.frames)
+    print("  floor, the input clip itself along the exact flow: " + "   ".join(
+        f"{inputs:.5f} / {name} = {inputs / measures['exact flow'](run):.3f}"
+        for name, run in baselines.items()))
     for label, measure in measures.items():
         c, f = measure(coherent), measure(floor)
         refs = [measure(run) for run in baselines.values()]  # 0 where the clip has none
@@ -179,7 +204,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="320x180", help="WIDTHxHEIGHT (default 320x180)")
     parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--clip", choices=("camera", "pan", "still"), default="camera")
+    parser.add_argument("--clip", choices=("camera", "photo", "pan", "still"), default="camera",
+                        help="photo: real photographs (bench/photo_clip.py)")
     parser.add_argument("--noise", type=float, default=3.0, help="sensor noise of the still clip")
     parser.add_argument("--first", type=int, default=40, help="iterations from scratch")
     parser.add_argument("--next", type=int, default=20, help="iterations from the warped frame")
@@ -187,6 +213,8 @@ def parse_args(argv):
                         help="style.scale (default 1, the preset default; 0 = 0.5 x width / 640)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="another style setting for the coherent render, e.g. passes=2")
+    parser.add_argument("--common", action="append", default=[], metavar="KEY=JSON",
+                        help="a style setting for every render, baselines too (e.g. band_limit=0.5)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dreamvideo-bench-style"))
     parser.add_argument("--no-reuse-first", dest="reuse_first", action="store_false",
                         help="render the coherent first frame too (it equals the independent one)")
@@ -196,6 +224,8 @@ def parse_args(argv):
                         help="the coherent render uses the clip's exact flow (a diagnostic: how "
                         "much of its warping error is the estimated flow's)")
     parser.add_argument("--sheet", type=Path, help="contact sheet PNG of the coherent frames")
+    parser.add_argument("--diff-sheet", type=Path, help="difference sheet PNG: frame t+1 minus "
+                        "frame t warped along the exact flow, amplified, for the input and each render")
     parser.add_argument("--save", type=Path, help="NPZ of the coherent and baseline outputs")
     parser.add_argument("--measure", type=Path, help="measure E_warp on a --save NPZ, no render")
     return parser.parse_args(argv)
@@ -204,6 +234,8 @@ def parse_args(argv):
 def make_clip(kind: str, size, frames: int, noise: float):
     if kind == "pan":
         return translating_clip(size, frames, shift=(-max(1, size[0] // 160), 0))
+    if kind == "photo":
+        return photo_clip(size, frames)
     if kind == "still":
         return camera_clip(size, frames, camera=Camera(0, 0, (0, 0)), sprites=(), lighting=0,
                            noise=noise)
@@ -216,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     clip = make_clip(args.clip, (width, height), args.frames, args.noise)
     style = stroke_style()
     common = dict(scale=args.scale or 0.5 * width / 640,
-                  iterations={"first": args.first, "next": args.next})
+                  iterations={"first": args.first, "next": args.next},
+                  **{key: json.loads(value) for key, value in (item.split("=", 1) for item in args.common)})
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     coherent_cfg = StyleConfig(**common, **extra)
     configs = {"independent": StyleConfig(**common, temporal_weight=0, init="content")}
@@ -230,6 +263,9 @@ def main(argv: list[str] | None = None) -> None:
         baselines = {name: list(saved[name.replace(" ", "_")]) for name in configs
                      if name.replace(" ", "_") in saved}
         report_e_warp(clip, list(saved["coherent"]), baselines, coherent_cfg)
+        if args.diff_sheet:
+            difference_sheet(clip, {"input": clip.frames, **baselines,
+                                    "coherent": list(saved["coherent"])}, args.diff_sheet)
         return
     runs = {name: cached_render(config, clip.frames, style, name.replace(" ", "_"), args.cache)
             for name, config in configs.items()}
@@ -241,6 +277,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.sheet:
         picks = np.linspace(0, args.frames - 1, min(12, args.frames)).round().astype(int)
         contact_sheet([coherent["outputs"][i] for i in picks], args.sheet)
+    if args.diff_sheet:
+        difference_sheet(clip, {"input": clip.frames, **{n: r["outputs"] for n, r in runs.items()},
+                                "coherent": coherent["outputs"]}, args.diff_sheet)
     if args.save:
         np.savez_compressed(args.save, coherent=np.asarray(coherent["outputs"]),
                             **{name.replace(" ", "_"): np.asarray(run["outputs"])

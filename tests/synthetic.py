@@ -162,6 +162,7 @@ class Sprite:
     velocity: tuple[float, float]
     radii: tuple[float, float]  # as fractions of the height
     seed: int
+    image: np.ndarray | None = None  # a photograph to show instead of the tinted texture
 
 
 def photo_like(size: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -201,17 +202,20 @@ REALISTIC_SPRITES = (Sprite((0.12, 0.55), (4.3, -0.55), (0.2, 0.15), 11),
 
 def camera_clip(size: tuple[int, int], frames: int, seed: int = 0, *, camera: Camera = Camera(),
                 sprites: tuple[Sprite, ...] = REALISTIC_SPRITES, lighting: float = 0.04,
-                noise: float = 0.0) -> SyntheticClip:
+                noise: float = 0.0, background: np.ndarray | None = None) -> SyntheticClip:
     """A camera moving smoothly over a photo-like still (zoom, roll, sub-pixel pan; by default
     per frame 0.8 % zoom, 0.5 degree roll, 0.7 % of the width pan) with textured
     objects moving across it (occlusion and disocclusion, also of each other), under lighting
     that brightens and warms by ``lighting`` over the clip, plus Gaussian sensor noise of std
     ``noise`` grey levels. Flows and disocclusions are exact (the objects' edges are
-    anti-aliased over about a pixel; a pixel belongs to an object where its coverage is > 0.5)."""
+    anti-aliased over about a pixel; a pixel belongs to an object where its coverage is > 0.5).
+    ``background``: a photograph (uint8 RGB) scaled to cover the camera's canvas instead of the
+    photo-like still."""
     width, height = size
     unit = width / 320
     canvas_size = _canvas_size(size, frames, camera)
-    canvas = photo_like(canvas_size, seed).astype(np.float32)
+    canvas = (photo_like(canvas_size, seed) if background is None
+              else cover(background, canvas_size)).astype(np.float32)
     to_canvas = [camera.to_canvas(t, size, canvas_size) for t in range(frames)]
     rng = np.random.default_rng(seed + 99)
     frames_out, owners = [], []
@@ -262,14 +266,27 @@ def _sprite_layer(sprite: Sprite, t: int, size: tuple[int, int]) -> tuple[np.nda
     cy = sprite.start[1] * height + unit * sprite.velocity[1] * t
     rx, ry = sprite.radii[0] * height, sprite.radii[1] * height
     side = int(2 * max(rx, ry)) + 4
-    texture = textured_image((side, side), sprite.seed).astype(np.float32)
-    texture = 0.6 * texture + 0.4 * np.array([255, 80, 40] if sprite.seed % 2 else [40, 90, 255])
+    if sprite.image is not None:
+        texture = cover(sprite.image, (side, side)).astype(np.float32)
+    else:
+        texture = textured_image((side, side), sprite.seed).astype(np.float32)
+        texture = 0.6 * texture + 0.4 * np.array([255, 80, 40] if sprite.seed % 2 else [40, 90, 255])
     ys, xs = np.mgrid[:side, :side].astype(np.float32) - (side - 1) / 2
     radius = np.sqrt((xs / rx) ** 2 + (ys / ry) ** 2)
     alpha = np.clip((1 - radius) * min(rx, ry) + 0.5, 0, 1).astype(np.float32)
     move = np.float32([[1, 0, cx - (side - 1) / 2], [0, 1, cy - (side - 1) / 2]])
     out = [cv2.warpAffine(layer, move, size, flags=cv2.INTER_LINEAR) for layer in (texture, alpha)]
     return out[0], out[1]
+
+
+def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled (area or cubic) to cover ``size`` (width, height), centre-cropped."""
+    height, width = image.shape[:2]
+    scale = max(size[0] / width, size[1] / height)
+    scaled = (max(size[0], round(width * scale)), max(size[1], round(height * scale)))
+    resized = cv2.resize(image, scaled, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    x, y = (scaled[0] - size[0]) // 2, (scaled[1] - size[1]) // 2
+    return np.ascontiguousarray(resized[y:y + size[1], x:x + size[0]])
 
 
 def _layered_flow(a_to_canvas, b_to_canvas, owner, velocities) -> np.ndarray:

@@ -80,6 +80,10 @@ class StyleConfig(Section):
     warp_interpolation: Literal["linear", "cubic", "lanczos"] = Field(
         default="lanczos", description="how earlier outputs are resampled along the flow (every "
         "warm start resamples the painting, and its blur adds up over frames)")
+    band_limit: float = Field(default=0.4, ge=0.25, le=0.5, description="finest detail the "
+                              "painting holds, cycles per pixel (0.5 = all): detail finer than a "
+                              "sub-pixel warp carries is re-made every frame (shimmer) or fades "
+                              "(the clip softens); a low-pass halves this frequency in every frame")
     blend_detail: bool = Field(default=True, description="method network: give the flow blend's "
                                "fine detail back the contrast the network's own frame has (a blend "
                                "of strokes that do not line up is paler than either)")

@@ -13,6 +13,7 @@ from ..config import StyleConfig, StyleLayer, value_at
 from ..errors import UserError
 from ..models import Backbone, load_backbone
 from ..videoio import to_uint8
+from .bandlimit import band_limit, kernel
 from .images import keep_colors, luminance, resize
 from .losses import WEIGHT_NAMES, Evaluation, gram_errors, gram_matrix, style_terms, weighted_sum
 from .optimise import OptimResult, minimize_lbfgs, should_stop
@@ -62,6 +63,7 @@ class Stylizer:
         prepare = luminance if config.preserve_colors else (lambda image: image)
         self._styles = [(prepare(np.asarray(image, np.float32)), float(w)) for image, w in styles]
         self._grams: dict[float, dict[str, tf.Tensor]] = {}
+        self._taps = tf.constant(kernel(config.band_limit)) if config.band_limit < 0.5 else None
         self._value_and_grad = tf.function(self._value_and_grad_py, jit_compile=jit_compile)
         self._adam_step = tf.function(self._adam_step_py, jit_compile=jit_compile)
         self.traces = 0
@@ -99,11 +101,22 @@ class Stylizer:
 
     # -- compiled functions
 
+    def _painting_py(self, x):
+        """The image the optimised pixels ``x`` (1, H, W, 3) stand for: ``x`` band-limited
+        (``style.band_limit``, :mod:`.bandlimit`), or ``x`` itself at 0.5."""
+        return x if self._taps is None else band_limit(x, self._taps)
+
+    def painting(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`_painting_py` of an (H, W, 3) float array (may leave [0, 255] by a little)."""
+        image = self._painting_py(tf.convert_to_tensor(np.asarray(x, np.float32)[None]))
+        return np.asarray(image)[0]
+
     def _value_and_grad_py(self, x, inputs):
         self.traces += 1  # runs only while tracing
         with tf.GradientTape() as tape:
             tape.watch(x)
-            value = self.criterion(Evaluation(x, self._extractor(x), inputs))
+            image = self._painting_py(x)
+            value = self.criterion(Evaluation(image, self._extractor(image), inputs))
         return value, tape.gradient(value, x)
 
     def _adam_step_py(self, x, m, v, step, inputs):
@@ -162,7 +175,8 @@ class Stylizer:
                 temporal: TemporalTarget | None = None, levels: int | None = None) -> StyleResult:
         """Optimise from ``init`` (float, content size), coarse to fine; returns uint8.
 
-        ``levels`` (default ``config.resolutions``) pyramid levels, halving per level. Each finer
+        ``levels`` (default ``config.resolutions``) pyramid levels, halving per level. The
+        optimised pixels stand for their band-limited painting (``style.band_limit``). Each finer
         level starts from ``init`` plus the upsampled change made at the coarser level, so the
         detail of the start image is kept. Coarse levels run ``iterations``, the full-size level
         ``ceil(iterations / 2)`` when there is more than one level.
@@ -182,7 +196,8 @@ class Stylizer:
             result = self.optimize(start, inputs, count)
             x = result.x
             counts.append(result.iterations)
-        image = keep_colors(x, content) if self.config.preserve_colors else x
+        image = self.painting(x)
+        image = keep_colors(image, content) if self.config.preserve_colors else image
         loss = result.losses[-1] if result.losses else math.nan
         return StyleResult(to_uint8(image), loss, counts, result.stopped)
 
