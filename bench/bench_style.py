@@ -205,7 +205,7 @@ def parse_args(argv):
     parser.add_argument("--size", default="320x180", help="WIDTHxHEIGHT (default 320x180)")
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--clip", choices=("camera", "photo", "pan", "still"), default="camera",
-                        help="photo: real photographs (bench/photo_clip.py)")
+                        help="photo: real photographs (bench/style_photo_clip.py)")
     parser.add_argument("--noise", type=float, default=3.0, help="sensor noise of the still clip")
     parser.add_argument("--first", type=int, default=40, help="iterations from scratch")
     parser.add_argument("--next", type=int, default=20, help="iterations from the warped frame")
