@@ -67,6 +67,20 @@ def test_overrides_are_validated_like_the_file(tmp_path):
         load_preset(path, ["output.frames"])
 
 
+def test_setting_another_source_kind_says_how_to_replace_the_source(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("source: {noise: {seed: 3}}\n")
+    with pytest.raises(UserError) as info:
+        load_preset(path, ["source.image=x.png"])
+    assert str(info.value) == ("--set source.image: the preset's source is noise; replace the whole "
+                               "source instead: --set 'source={image: x.png}'")
+    with pytest.raises(UserError, match=r"--set 'source=\{blender: \{file: a.blend\}\}'"):
+        load_preset(path, ["source.blender.file=a.blend"])
+    replaced = load_preset(path, ["source={image: x.png}"])  # the suggested override works
+    assert replaced.source.kind == "image" and replaced.source.image == tmp_path / "x.png"
+    assert load_preset(path, ["source.noise.seed=5"]).source.noise.seed == 5  # same kind: fine
+
+
 def test_unreadable_presets(tmp_path):
     with pytest.raises(UserError, match="preset not found"):
         load_preset(tmp_path / "missing.yaml")

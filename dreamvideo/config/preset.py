@@ -84,6 +84,7 @@ def apply_override(raw: dict, item: str) -> None:
     if not sep or not key:
         raise PresetError(f"--set {item!r}: expected KEY.PATH=VALUE, e.g. output.frames=48")
     *parents, leaf = key.strip().split(".")
+    _check_source_swap(raw, [*parents, leaf], text)
     node = raw
     for part in parents:
         child = node.setdefault(part, {})
@@ -91,3 +92,20 @@ def apply_override(raw: dict, item: str) -> None:
             raise PresetError(f"--set {key}: '{part}' is not a section")
         node = child
     node[leaf] = yaml.safe_load(text)
+
+
+def _check_source_swap(raw: dict, path: list[str], text: str) -> None:
+    """``--set source.image=x.png`` on a preset whose source is another kind would leave two
+    sources: say how to replace the whole source instead."""
+    if len(path) < 2 or path[0] != "source" or path[1] not in SourceConfig.model_fields:
+        return
+    source = raw.get("source")
+    present = [kind for kind in SourceConfig.model_fields
+               if isinstance(source, dict) and source.get(kind) is not None and kind != path[1]]
+    if not present:
+        return
+    value = text.strip()
+    for part in reversed(path[2:]):
+        value = f"{{{part}: {value}}}"
+    raise UserError(f"--set {'.'.join(path)}: the preset's source is {present[0]}; replace the whole "
+                    f"source instead: --set 'source={{{path[1]}: {value}}}'")
