@@ -1,7 +1,8 @@
 """Command line: ``dreamvideo render PRESET``, ``dream``, ``stylize``, ``inspect``, ``models``.
 
 ``main(raw_args)`` returns the exit status: 0 done, 2 a user error (one line on stderr),
-130 interrupted (finished frames kept for a resume)."""
+74 an operating-system error (disk full, permission denied; one line), 130 interrupted (finished
+frames kept for a resume)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import Interrupted, UserError
+from .errors import Interrupted, UserError, os_error_line
 from .progress import MODES
 
 EXIT_USER_ERROR = 2
+EXIT_OS_ERROR = 74  # sysexits.h EX_IOERR
 EXIT_INTERRUPTED = 130
 
 
@@ -170,6 +172,10 @@ def main(raw_args: list[str] | None = None) -> int:
     except UserError as err:
         print(f"dreamvideo: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as err:  # disk full, no permission, a folder deleted mid-run
+        print(f"dreamvideo: error: {os_error_line(err, resumable=args.command == 'render')}",
+              file=sys.stderr)
+        return EXIT_OS_ERROR
     except Interrupted as err:
         print(f"dreamvideo: {err}", file=sys.stderr)
         return EXIT_INTERRUPTED

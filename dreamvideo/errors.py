@@ -1,5 +1,12 @@
 """Errors a user can cause: printed as one line by the CLI, exit status 2; raised as they are by
-the Python API (``import dreamvideo``), so a script can catch the kind it cares about."""
+the Python API (``import dreamvideo``), so a script can catch the kind it cares about. And the one
+line the CLI prints for an operating-system error (disk full, permission denied, a vanished folder)."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from pathlib import Path
 
 
 class UserError(Exception):
@@ -25,3 +32,41 @@ class Interrupted(Exception):
     def __init__(self, done: int, total: int, work):
         super().__init__(f"stopped after {done}/{total} frames; run the same command again to resume "
                          f"(work folder: {work})")
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_NO_ACCESS = (errno.EACCES, errno.EPERM)
+
+
+def os_error_line(err: OSError, *, resumable: bool = False) -> str:
+    """One line for an OS error: what happened, where, and what to do. ``resumable``: finished
+    frames are on disk, so running the same command again resumes."""
+    where = err.filename if err.filename is not None else None
+    place = f" {where}" if where else ""
+    again = ("; running the same command again resumes (finished frames are kept)" if resumable
+             else "; then run the same command again")
+    if err.errno in _DISK_FULL:
+        return f"disk full: could not write{place}{_free_space(where)}; free some space{again}"
+    if err.errno in _NO_ACCESS:
+        return f"permission denied:{place or ' (no file named)'}; make it writable (or choose another output path){again}"
+    if err.errno == errno.EROFS:
+        return f"read-only file system:{place}; choose an output path on a writable disk"
+    if err.errno == errno.ENOENT:
+        return (f"no such file or folder:{place} (was a folder moved or deleted during the run?)"
+                f"{again}")
+    reason = err.strerror or str(err) or type(err).__name__
+    return f"{reason}:{place}" if place else reason
+
+
+def _free_space(path) -> str:
+    """`` (N MB free on FOLDER)`` for the nearest existing folder of ``path``, or ''."""
+    if not path:
+        return ""
+    folder = Path(path)
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f" ({free / 1e6:.1f} MB free in {folder})"

@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 import psutil
 
 from ..errors import UserError
+from ..videoio.images import write_bytes
 
 STALE_AFTER_S = 600.0
 HEARTBEAT_S = 30.0
@@ -94,7 +95,7 @@ class WorkLock:
         if (current.get("host"), current.get("pid")) != (mine["host"], mine["pid"]):
             return
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps({**mine, "heartbeat": time.time()}))
+        write_bytes(temporary, json.dumps({**mine, "heartbeat": time.time()}).encode())
         os.replace(temporary, self.path)
 
     @contextmanager
@@ -113,14 +114,17 @@ class WorkLock:
 
     def _beat(self, mine: dict, done: threading.Event) -> None:
         while not done.wait(HEARTBEAT_S):
-            self.refresh(mine)
+            try:
+                self.refresh(mine)
+            except OSError:
+                pass  # disk full or folder gone: the render itself reports it; try again next beat
 
     def _create(self, owner: dict) -> bool:
         """Write the record to a private file, then hard-link it into place: the lock appears
         whole or not at all, and only one of several racing runs gets it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.new.{os.getpid()}")
-        temporary.write_text(json.dumps(owner))
+        write_bytes(temporary, json.dumps(owner).encode())  # an OS error names the file
         try:
             os.link(temporary, self.path)
         except FileExistsError:

@@ -4,6 +4,7 @@ never leaves a broken frame."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..videoio import output_location
+from ..videoio.images import write_bytes, write_png
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,18 @@ class WorkFolder:
         return folder.is_dir() and any(folder.glob("[0-9]*.png"))
 
     def read(self, index: int) -> np.ndarray:
-        image = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
+        path = self.frame_path(index)
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None and not path.exists():  # the folder was moved or deleted mid-run
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
         if image is None:
-            raise UserError(f"work frame missing or unreadable: {self.frame_path(index)}")
+            raise UserError(f"work frame unreadable: {path}")
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
     def write(self, index: int, frame: np.ndarray) -> None:
         path = self.frame_path(index)
         temporary = path.with_name(f".{path.stem}.tmp.png")
-        if not cv2.imwrite(str(temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-            raise OSError(f"could not write {temporary}")
+        write_png(frame, temporary)  # an OS error names the file and keeps no partial one
         os.replace(temporary, path)
 
     def describe(self, frames: list[dict] | None) -> None:
@@ -69,5 +73,5 @@ class WorkFolder:
             shutil.rmtree(self.root)
         (self.root / "frames").mkdir(parents=True, exist_ok=True)
         temporary = settings.with_suffix(".tmp")
-        temporary.write_text(json.dumps(fingerprint, indent=1, sort_keys=True))
+        write_bytes(temporary, json.dumps(fingerprint, indent=1, sort_keys=True).encode())
         os.replace(temporary, settings)

@@ -39,7 +39,22 @@ def write_png(frame: np.ndarray, path: Path) -> None:
     ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"OpenCV could not encode {path.name} as PNG")
-    path.write_bytes(data.tobytes())
+    write_bytes(Path(path), data.tobytes())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``; an OS error (disk full, no permission) names ``path`` and
+    leaves no partial file behind."""
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if err.filename is None:  # a failed write() or close() names no file
+            raise OSError(err.errno, err.strerror, str(path)) from err
+        raise
 
 
 def fit_to_size(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:

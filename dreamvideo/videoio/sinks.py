@@ -7,6 +7,7 @@ so a half-written file never carries the final name.
 from __future__ import annotations
 
 import abc
+import errno
 import os
 import shutil
 import subprocess
@@ -146,9 +147,12 @@ class FfmpegSink(FrameSink):
     def _discard(self) -> None:
         self._cleanup()
 
-    def _error(self, what: str) -> FfmpegError:
+    def _error(self, what: str) -> Exception:
+        """FfmpegError quoting ffmpeg's log; an OSError naming the file when the disk is full."""
         self._log.seek(0)
         text = self._log.read().decode(errors="replace")
+        if "No space left on device" in text:
+            return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._partial))
         return FfmpegError(f"{what} (exit status {self._proc.returncode}):\n{log_tail(text)}")
 
 
