@@ -41,13 +41,28 @@ def should_stop(losses: Sequence[float], tolerance: float, iterations: int) -> b
 
 
 def minimize_lbfgs(fun: ValueAndGrad, x0: np.ndarray, *, iterations: int, tolerance: float,
-                   bounds: tuple[float, float] = (0.0, 255.0), first_step: float = 8.0) -> OptimResult:
+                   bounds: tuple[float | np.ndarray, float | np.ndarray] = (0.0, 255.0), first_step: float = 8.0,
+                   precondition: np.ndarray | None = None) -> OptimResult:
     """L-BFGS-B on ``fun(x) -> (value, gradient)``, x in ``bounds``; stops by :func:`should_stop`.
 
     The objective is rescaled so that the first step moves the largest pixel by ``first_step``:
     L-BFGS-B's first step is the raw gradient, which for small losses would be far below the
     float32 resolution of the loss and end the line search at once. Reported losses are unscaled.
+    ``precondition`` (positive, broadcastable to x) is a diagonal preconditioner P: L-BFGS works
+    on z = x / P, so where P is small (a stiff pixel) it steps less, elsewhere more.
     """
+    if precondition is not None:
+        p = np.broadcast_to(np.asarray(precondition, np.float32), np.shape(x0))
+
+        def scaled(z: np.ndarray) -> tuple[float, np.ndarray]:
+            value, grad = fun(z * p)
+            return value, grad * p
+
+        lower, upper = bounds
+        result = minimize_lbfgs(scaled, np.asarray(x0, np.float32) / p, iterations=iterations,
+                                tolerance=tolerance, bounds=(lower / p, upper / p), first_step=first_step)
+        result.x = result.x * p
+        return result
     shape = x0.shape
     x0 = np.asarray(x0, np.float32)
     value0, grad0 = fun(x0)
@@ -67,11 +82,11 @@ def minimize_lbfgs(fun: ValueAndGrad, x0: np.ndarray, *, iterations: int, tolera
             raise StopIteration
 
     lower, upper = bounds
-    size = int(np.prod(shape))
     start = x0.astype(np.float64).ravel()
     out = scipy.optimize.minimize(
         flat_fun, start, jac=True, method="L-BFGS-B",
-        bounds=scipy.optimize.Bounds(np.full(size, lower), np.full(size, upper)),
+        bounds=scipy.optimize.Bounds(np.broadcast_to(lower, shape).ravel(),
+                                     np.broadcast_to(upper, shape).ravel()),
         callback=callback,
         options={"maxiter": iterations, "maxfun": 4 * iterations + 20, "ftol": 0.0, "gtol": 0.0,
                  "maxcor": 10})

@@ -1,0 +1,59 @@
+"""The strip a pan reveals at the frame's edge is styled like the rest (real TF): the temporal
+loss holds every other pixel, and without the optimiser's preconditioning the freed pixels stayed
+half styled and were then kept so, a soft band down the entering edge of every frame."""
+
+import cv2
+import numpy as np
+
+from dreamvideo.effects.base import FrameContext
+from dreamvideo.effects.style import StyleEffect
+from dreamvideo.flow import PrecomputedFlow
+from dreamvideo.style import Stylizer
+from dreamvideo.style.stylizer import temporal_precondition
+from style_helpers import config, stripes
+
+SIZE, FRAMES, PAN = (64, 48), 6, 2  # px per frame the content moves left
+
+
+def smooth_pan() -> list[np.ndarray]:
+    """Smooth colour blobs (little texture of their own) sliding left by PAN px per frame."""
+    width, height = SIZE
+    noise = np.random.default_rng(3).uniform(0, 255, (height, width + PAN * FRAMES, 3))
+    canvas = cv2.GaussianBlur(noise.astype(np.float32), (0, 0), 4)
+    canvas = (canvas - canvas.min()) / np.ptp(canvas) * 200 + 25
+    return [canvas[:, PAN * t:PAN * t + width].astype(np.uint8) for t in range(FRAMES)]
+
+
+def texture(image: np.ndarray) -> np.ndarray:
+    """Mean |Laplacian| of the luminance per column (rows next to the border left out)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=1))[2:-2].mean(axis=0)
+
+
+def test_the_strip_a_pan_reveals_is_styled_like_the_rest():
+    frames = smooth_pan()
+    fw = np.zeros((*SIZE[::-1], 2), np.float32)
+    fw[..., 0] = -PAN
+    flow = PrecomputedFlow([(fw, -fw)] * (FRAMES - 1))
+    cfg = config(iterations={"first": 40, "next": 15}, tolerance=1e-3, resolutions=1)
+    effect = StyleEffect(Stylizer([(stripes(), 1.0)], cfg), flow, frame_size=SIZE)
+    outputs: list[np.ndarray] = []
+    for index, frame in enumerate(frames):
+        outputs.append(effect.render(FrameContext(
+            index, FRAMES, outputs[-1] if outputs else None, frame, frames[index - 1] if index else None,
+            np.random.default_rng(index), lambda i: outputs[i])))
+    energy = texture(outputs[-1])
+    revealed = energy[-PAN * (FRAMES - 1):]  # every column here entered after frame 0
+    interior = energy[8:SIZE[0] // 2]  # styled from scratch in frame 0, then carried
+    assert revealed.mean() > 0.75 * interior.mean(), (revealed.round(1), interior.mean())
+
+
+def test_the_preconditioner_frees_only_the_pixels_the_mask_does_not_hold():
+    mask = np.zeros((1, 4, 4, 1), np.float32)
+    mask[0, :, :2] = 1.0
+    inputs = {"mask": mask, "temporal_weight": np.float32(200.0)}
+    scale = temporal_precondition(inputs)
+    assert scale.shape == (4, 4, 1)
+    np.testing.assert_allclose(scale[:, :2], 1 / np.sqrt(11), rtol=1e-6)  # held: 10x stiffer
+    np.testing.assert_allclose(scale[:, 2:], 1.0)  # freed: steps as without a temporal loss
+    assert temporal_precondition({"temporal_weight": np.float32(200.0)}) is None
