@@ -107,5 +107,5 @@ def _check_source_swap(raw: dict, path: list[str], text: str) -> None:
     value = text.strip()
     for part in reversed(path[2:]):
         value = f"{{{part}: {value}}}"
-    raise UserError(f"--set {'.'.join(path)}: the preset's source is {present[0]}; replace the whole "
+    raise PresetError(f"--set {'.'.join(path)}: the preset's source is {present[0]}; replace the whole "
                     f"source instead: --set 'source={{{path[1]}: {value}}}'")
