@@ -1,12 +1,16 @@
-"""Every input file a preset names, checked before any work starts (no work folder, no
-TensorFlow): a typo is one line naming the key path, ``style.images[0]: not found: …``."""
+"""Every input file, layer and channel a preset names, checked before any work starts (no work
+folder, no TensorFlow): a typo is one line naming the key path, ``style.images[0]: not found: …``;
+several problems are all named in that line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+
 from .config import Preset, StyleImage
-from .errors import InputError, UserError
+from .errors import InputError, PresetError, UserError
+from .layer_table import layer_problems
 from .videoio.images import IMAGE_SUFFIXES
 from .videoio.outputs import choose_codec
 from .videoio.sequences import list_frame_files
@@ -39,20 +43,50 @@ def named_files(preset: Preset) -> list[tuple[str, Path]]:
 
 
 def check_inputs(preset: Preset, *, name: str | None = None) -> None:
-    """Raise a UserError for the first named input file that is missing or not a file;
-    ``name`` (a preset file) prefixes the message when several presets are checked together."""
+    """Raise one error naming every problem of the preset's inputs (``key: problem; key:
+    problem``): input files missing, not files, unreadable or not images; layers, channels and
+    classes its backbone lacks (:mod:`dreamvideo.layer_table`); then the output path. No work
+    folder is made and TensorFlow is not loaded. ``name`` (a preset file) prefixes the message when
+    several presets are checked together."""
     prefix = f"{name}: " if name else ""
+    files, values = file_problems(preset), layer_problems(preset)
+    if files or values:
+        raise (InputError if files else PresetError)(prefix + "; ".join(files + values))
+    check_output(preset, prefix=prefix)
+
+
+def file_problems(preset: Preset) -> list[str]:
+    """``key: problem`` for each input file the preset names that cannot be used."""
+    problems = []
     if preset.effect == "style" and preset.style.method == "optimize" and not preset.style.images:
-        raise UserError(f"{prefix}style.images: give at least one style image (a path or {{path, weight}})")
+        problems.append("style.images: give at least one style image (a path or {path, weight})")
     spec = preset.source.sequence
     if spec is not None and not list_frame_files(spec, IMAGE_SUFFIXES):
-        raise InputError(f"{prefix}source.sequence: no images found for {spec}")
+        problems.append(f"source.sequence: no images found for {spec}")
     for key, path in named_files(preset):
-        if not path.exists():
-            raise InputError(f"{prefix}{key}: not found: {path}")
-        if not path.is_file():
-            raise InputError(f"{prefix}{key}: not a file: {path}")
-    check_output(preset, prefix=prefix)
+        problem = _file_problem(path, image=key.startswith(IMAGE_KEYS))
+        if problem:
+            problems.append(f"{key}: {problem}")
+    return problems
+
+
+IMAGE_KEYS = ("source.image", "style.images", "dream.objective")  # keys whose files are images
+
+
+def _file_problem(path: Path, *, image: bool) -> str | None:
+    """Why ``path`` cannot be read (as an image, with ``image``), or None."""
+    if not path.exists():
+        return f"not found: {path}"
+    if not path.is_file():
+        return f"not a file: {path}"
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        return f"cannot read {path}: {err.strerror}"
+    if image and not cv2.haveImageReader(str(path)):
+        return f"not a readable image (PNG, JPEG, TIFF, BMP, WebP): {path}"
+    return None
 
 
 def check_output(preset: Preset, *, prefix: str = "") -> None:
