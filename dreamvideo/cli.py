@@ -45,24 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="render on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue)")
 
     dream = commands.add_parser("dream", help="dream a single image")
-    dream.add_argument("image", type=Path)
-    dream.add_argument("-o", "--output", type=Path, required=True)
+    dream.add_argument("image", type=Path, help="the picture to dream (PNG, JPEG, TIFF, BMP, WebP)")
+    dream.add_argument("-o", "--output", type=Path, required=True, help="where to write the dream (.png, .jpg)")
     dream.add_argument("--preset", type=Path, help="preset whose model and dream: sections to use")
     _add_photo_options(dream, "the dream's step (0: the photo unchanged, 2: twice as strong)")
-    _add_preset_options(dream)
-    dream.add_argument("--overwrite", action="store_true")
+    _add_preset_options(dream, example="dream.steps=20")
+    dream.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
     from .inspect import add_inspect_parser  # imports TensorFlow only when a command runs
 
     add_inspect_parser(commands)
     stylize = commands.add_parser("stylize", help="stylise a single image with one or more style images")
-    stylize.add_argument("content", type=Path)
-    stylize.add_argument("styles", type=Path, nargs="*", metavar="STYLE")
-    stylize.add_argument("-o", "--output", type=Path, required=True)
+    stylize.add_argument("content", type=Path, help="the picture to stylise")
+    stylize.add_argument("styles", type=Path, nargs="*", metavar="STYLE",
+                         help="one or more style images (or style.images in --preset)")
+    stylize.add_argument("-o", "--output", type=Path, required=True, help="where to write the result (.png, .jpg)")
     stylize.add_argument("--preset", type=Path, help="preset whose model and style: sections to use")
     _add_photo_options(stylize, "the style weight (0: the photo unchanged, 2: twice the style)")
-    _add_preset_options(stylize)
-    stylize.add_argument("--overwrite", action="store_true")
+    _add_preset_options(stylize, example="style.iterations.first=200")
+    stylize.add_argument("--overwrite", action="store_true", help="replace an existing output")
     stylize.set_defaults(run=run_stylize)
     from .trainstyle import add_train_style_parser  # no TensorFlow until it runs
     from .weights import add_models_parser
@@ -72,9 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_preset_options(parser: argparse.ArgumentParser) -> None:
+def _add_preset_options(parser: argparse.ArgumentParser, example: str = "output.frames=48") -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a preset value, e.g. --set output.frames=48 (repeatable)")
+                        help=f"override a preset value, e.g. --set {example} (repeatable)")
 
 
 def _add_photo_options(parser: argparse.ArgumentParser, strength: str) -> None:

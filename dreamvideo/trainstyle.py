@@ -14,7 +14,7 @@ from .progress import MODES
 def add_train_style_parser(commands) -> None:
     parser = commands.add_parser(
         "train-style", help="train a style network on the frames to stylise (for style.method: network)")
-    parser.add_argument("styles", type=Path, nargs="+", metavar="STYLE")
+    parser.add_argument("styles", type=Path, nargs="+", metavar="STYLE", help="one or more style images")
     parser.add_argument("--content", required=True,
                         help="a video, image sequence or folder, Blender EXR folder, or a preset (its source)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the network file, NET.keras")
@@ -31,7 +31,7 @@ def add_train_style_parser(commands) -> None:
                         help="preset whose model and style: weights, layers, scale, preserve_colors are the targets")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a preset value, e.g. --set style.style_weight=20 (repeatable)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the initial weights and crops (default 0)")
     parser.add_argument("--progress", choices=MODES, default="auto",
                         help="bar on a terminal, json lines for programs (default: auto)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing network file")
