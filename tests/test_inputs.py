@@ -13,6 +13,7 @@ import pytest
 from dreamvideo.cli import main
 from dreamvideo.config import parse_preset
 from dreamvideo.errors import UserError
+from dreamvideo.engine import WorkFolder
 from dreamvideo.inputs import check_inputs
 
 STYLE = """\
@@ -78,6 +79,19 @@ def test_work_folder_without_frames_is_taken_over(folder, capsys):
     (work / "settings.json").write_text(json.dumps({"left": "behind by a failed run"}))
     assert main(["render", str(preset), "--quiet"]) == 0, capsys.readouterr().err
     assert (folder / "out.mp4").is_file()
+
+
+def test_a_run_that_fails_before_its_first_frame_leaves_no_work_folder(tmp_path):
+    work = WorkFolder(tmp_path / "out.mp4.work")
+    with pytest.raises(RuntimeError, match="network failed"):
+        with work.prepared({"a": 1}, overwrite=False):
+            raise RuntimeError("network failed")
+    assert not work.root.exists()
+    with pytest.raises(RuntimeError):
+        with work.prepared({"a": 1}, overwrite=False):
+            work.write(0, np.zeros((8, 8, 3), np.uint8))
+            raise RuntimeError("failed at frame 1")
+    assert work.has_frames()  # made frames stay for a resume
 
 
 @pytest.mark.parametrize("output, key, says", [

@@ -62,8 +62,8 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     """Render ``preset`` to its output path; resumes from the work folder when there is one."""
     progress = progress or Progress("none")
     job, source = open_job(preset, overwrite=overwrite)
-    with WorkLock.for_work(job.work.root).held(progress.message):
-        job.work.prepare(job.fingerprint, overwrite=overwrite)
+    with WorkLock.for_work(job.work.root).held(progress.message), \
+            job.work.prepared(job.fingerprint, overwrite=overwrite):
         configure_tensorflow()
         effect = build_effect(preset, source, frame_size=source.size)
         total, order = plan_frames(job, effect)

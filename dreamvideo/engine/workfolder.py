@@ -8,8 +8,10 @@ import errno
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -61,6 +63,18 @@ class WorkFolder:
         """``plan.json``: what each work frame is (e.g. its pass, for multi-pass style)."""
         if frames is not None:
             (self.root / "plan.json").write_text(json.dumps(frames, indent=0))
+
+    @contextmanager
+    def prepared(self, fingerprint: dict, *, overwrite: bool) -> Iterator[WorkFolder]:
+        """:meth:`prepare`, and if the block fails before a frame is on disk, remove the folder
+        again (a failed start leaves nothing behind; made frames stay for a resume)."""
+        try:
+            self.prepare(fingerprint, overwrite=overwrite)
+            yield self
+        except BaseException:
+            if not self.has_frames():
+                shutil.rmtree(self.root, ignore_errors=True)
+            raise
 
     def prepare(self, fingerprint: dict, *, overwrite: bool) -> None:
         """Create the folder, or check that an existing one holding frames was made with the same
