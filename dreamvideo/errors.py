@@ -41,25 +41,25 @@ _NO_ACCESS = (errno.EACCES, errno.EPERM)
 def os_error_line(err: OSError, *, resumable: bool = False) -> str:
     """One line for an OS error: what happened, where, and what to do. ``resumable``: finished
     frames are on disk, so running the same command again resumes."""
-    where = err.filename if err.filename is not None else None
+    where = err.filename
     place = f" {where}" if where else ""
     again = ("; running the same command again resumes (finished frames are kept)" if resumable
              else "; then run the same command again")
     if err.errno in _DISK_FULL:
         return f"disk full: could not write{place}{_free_space(where)}; free some space{again}"
     if err.errno in _NO_ACCESS:
-        return f"permission denied:{place or ' (no file named)'}; make it writable (or choose another output path){again}"
+        return f"permission denied:{place}; make its folder writable or choose another output path{again}"
     if err.errno == errno.EROFS:
         return f"read-only file system:{place}; choose an output path on a writable disk"
     if err.errno == errno.ENOENT:
-        return (f"no such file or folder:{place} (was a folder moved or deleted during the run?)"
-                f"{again}")
+        return (f"no such file or folder:{place} (was a folder moved or deleted during the run?); "
+                "run the same command again")
     reason = err.strerror or str(err) or type(err).__name__
     return f"{reason}:{place}" if place else reason
 
 
 def _free_space(path) -> str:
-    """`` (N MB free on FOLDER)`` for the nearest existing folder of ``path``, or ''."""
+    """`` (N MB free in FOLDER)`` for the nearest existing folder of ``path``, or ''."""
     if not path:
         return ""
     folder = Path(path)

@@ -127,6 +127,15 @@ def test_disk_full_while_encoding_is_one_line(tmp_path, small_disk, capsys, outp
     assert len(list((small_disk / f"{output}.work" / "frames").glob("*.png"))) == 8  # kept
 
 
+def test_read_only_disk_is_one_line(tmp_path, small_disk, capsys):
+    preset = write_preset(tmp_path, small_disk / "clip.mp4")
+    assert mount("-o", "remount,ro", str(small_disk))
+    assert main(["render", str(preset), "--quiet"]) == EXIT_OS_ERROR
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"dreamvideo: error: read-only file system: {small_disk}/")
+    assert "choose an output path on a writable disk" in line
+
+
 def test_read_only_output_folder_is_one_line(tmp_path, no_override):
     folder = tmp_path / "shared"
     folder.mkdir()
