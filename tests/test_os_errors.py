@@ -169,7 +169,7 @@ def test_read_only_work_folder_is_one_line(tmp_path, no_override, capsys):
     assert sorted(p.name for p in frames.iterdir()) == ["000000.png", "000001.png"]
 
 
-def test_output_folder_deleted_mid_render_is_one_line(tmp_path):
+def test_output_folder_moved_away_mid_render_is_one_line(tmp_path):
     folder = tmp_path / "out"
     preset = write_preset(tmp_path, folder / "frames")
     proc = subprocess.Popen([sys.executable, "-m", "dreamvideo", "render", str(preset), "--progress",
@@ -179,7 +179,7 @@ def test_output_folder_deleted_mid_render_is_one_line(tmp_path):
         for line in proc.stdout:
             record = json.loads(line)
             if record["stage"] == "render" and record["frame"] >= 2:
-                shutil.rmtree(folder)
+                folder.rename(tmp_path / "moved")  # atomic: the folder vanishes between two frames
                 break
         proc.stdout.read()
         assert proc.wait(timeout=120) == EXIT_OS_ERROR
