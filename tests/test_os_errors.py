@@ -173,7 +173,8 @@ def test_output_folder_moved_away_mid_render_is_one_line(tmp_path):
     folder = tmp_path / "out"
     preset = write_preset(tmp_path, folder / "frames")
     proc = subprocess.Popen([sys.executable, "-m", "dreamvideo", "render", str(preset), "--progress",
-                             "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             "json", "--set", "output.frames=400"],  # never done before the move
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     try:
         for line in proc.stdout:
