@@ -20,13 +20,17 @@ VGG16_HED = {
     "block4_conv3": 512, "block4_pool": 512, "block5_conv1": 512, "block5_conv2": 512,
     "block5_conv3": 512,
 }
+VGG16 = {
+    **{name: channels for name, channels in VGG16_HED.items()}, "block5_pool": 512,
+    "pool_7x7": 512, "flatten": 25088, "fc1": 4096, "fc2": 4096, "predictions": 1000,
+}
 VGG19 = {
     "block1_conv1": 64, "block1_conv2": 64, "block1_pool": 64, "block2_conv1": 128,
     "block2_conv2": 128, "block2_pool": 128, "block3_conv1": 256, "block3_conv2": 256,
     "block3_conv3": 256, "block3_conv4": 256, "block3_pool": 256, "block4_conv1": 512,
     "block4_conv2": 512, "block4_conv3": 512, "block4_conv4": 512, "block4_pool": 512,
     "block5_conv1": 512, "block5_conv2": 512, "block5_conv3": 512, "block5_conv4": 512,
-    "block5_pool": 512, "flatten": 25088, "fc1": 4096, "fc2": 4096,
+    "block5_pool": 512, "pool_7x7": 512, "flatten": 25088, "fc1": 4096, "fc2": 4096,
     "predictions": 1000,
 }
 INCEPTION_V3 = {
@@ -35,8 +39,9 @@ INCEPTION_V3 = {
     "mixed8": 1280, "mixed9_0": 768, "mixed9": 2048, "mixed9_1": 768,
     "mixed10": 2048, "avg_pool": 2048, "predictions": 1000,
 }
-LAYERS: dict[str, dict[str, int]] = {"vgg16-hed": VGG16_HED, "vgg19": VGG19, "inception_v3": INCEPTION_V3}
-CLASSES = {"vgg19": 1000, "inception_v3": 1000}  # backbones with an ImageNet classifier
+LAYERS: dict[str, dict[str, int]] = {"vgg16-hed": VGG16_HED, "vgg16": VGG16, "vgg19": VGG19,
+                                     "inception_v3": INCEPTION_V3}
+CLASSES = {"vgg16": 1000, "vgg19": 1000, "inception_v3": 1000}  # backbones with an ImageNet classifier
 COUNTER_NAMED = re.compile(r"^(conv2d|batch_normalization|activation|max_pooling2d|average_pooling2d"
                            r"|concatenate)(_\d+)?$")
 
@@ -46,6 +51,8 @@ def layer_problems(preset) -> list[str]:
     (``model.backbone``) does not have, in preset order."""
     backbone = preset.model.backbone
     problems: list[str] = []
+    if backbone not in LAYERS:  # no table: checked when the network is built
+        return problems
     if preset.effect == "style":
         if preset.style.method == "optimize":
             for number, name in enumerate(preset.style.content_layers):
