@@ -23,6 +23,7 @@ from .engine_process import format_seconds, train_command
 from .render_op import TIMER_S, Run, RunError
 
 NETWORK_NAME = "style_network.keras"
+CANCEL_GRACE_S = 120.0  # a step and the checkpoint can take long on a busy machine: not killed sooner
 
 
 class TrainRun(Run):
@@ -37,6 +38,14 @@ class TrainRun(Run):
             raise RunError("add a style image to train a network on (Style Images)")
         super().__init__(context)
         self.network = self.cache / NETWORK_NAME
+
+    def cancel(self) -> None:
+        """Stop after the current step; the engine saves a checkpoint (killed only after
+        ``CANCEL_GRACE_S``, which would lose the steps since the last periodic checkpoint)."""
+        if self.state == "engine" and self.engine is not None:
+            self.engine.cancel(grace_s=CANCEL_GRACE_S)
+        else:
+            super().cancel()
 
     @property
     def fraction(self) -> float:
