@@ -4,7 +4,6 @@ never leaves a broken frame."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -46,9 +45,8 @@ class WorkFolder:
 
     def read(self, index: int) -> np.ndarray:
         path = self.frame_path(index)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None and not path.exists():  # the folder was moved or deleted mid-run
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+        data = np.fromfile(path, np.uint8)  # a folder moved or deleted mid-run: FileNotFoundError,
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # not an OpenCV warning on stderr
         if image is None:
             raise UserError(f"work frame unreadable: {path}")
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
