@@ -168,8 +168,7 @@ class DreamZoom:
         moves = []
         for k in range(min(memory, max(-(-phase // cadence), 1))):
             newest = phase - k * cadence
-            phases = [p for p in range(newest - cadence + 1, newest + 1)] if cadence > 1 else [newest]
-            moves.append(camera_path(self.preset.zoom, phases, size)[:2])
+            moves.append(camera_path(self.preset.zoom, range(newest - cadence + 1, newest + 1), size)[:2])
         return S.entering(moves, size)
 
     def reference(self, ctx: FrameContext) -> tuple[S.ColourStats, tuple[float, ...]]:
