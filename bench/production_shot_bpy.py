@@ -48,7 +48,10 @@ class Clock:
     """Wall and CPU seconds of the stages, written to ``path`` as each one ends."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.stages = path, {}
+        """A re-run keeps the stages of the run before it: passes already cached are timed as
+        ``passes_cached`` and do not replace the ``passes`` that rendered them."""
+        self.path = path
+        self.stages = json.loads(path.read_text()) if path.is_file() else {}
         self._open: dict | None = None
 
     @property
@@ -61,6 +64,8 @@ class Clock:
 
     def stop(self, **extra) -> None:
         run = self._open
+        if run["name"] == "passes" and extra.get("frames") == 0:
+            run["name"] = "passes_cached"
         self.stages[run["name"]] = {
             "wall_s": time.monotonic() - run["wall"], "cpu_s": _cpu(run["who"]) - run["cpu"],
             "cpu_of": "self" if run["who"] == resource.RUSAGE_SELF else "engine subprocess",
