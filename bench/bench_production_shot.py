@@ -103,6 +103,9 @@ def parse_args(argv):
     measure.add_argument("--independent", type=int, default=6,
                          help="frames the network also renders alone (no blend)")
     measure.add_argument("--sheet", type=Path, default=SHEET)
+    measure.add_argument("--losses", type=int, nargs="*", default=[],
+                         help="frames (negative: from the end) whose 100 %% crop is also optimised, "
+                              "for the content and style loss ratios")
     for sub in (run, measure):
         sub.add_argument("--work", default=str(OUT))
     return parser.parse_args(argv)
@@ -115,7 +118,8 @@ def main(argv=None) -> None:
     else:
         from production_shot_measures import measure
 
-        measure(Path(args.work), independent=args.independent, sheet_path=args.sheet)
+        measure(Path(args.work), independent=args.independent, sheet_path=args.sheet,
+                loss_frames=args.losses)
 
 
 if __name__ == "__main__":
