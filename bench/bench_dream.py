@@ -22,9 +22,9 @@ import time
 import numpy as np
 
 from dreamvideo._tf import tf
-from dreamvideo import objectives as O
-from dreamvideo.dream import DreamSettings, Dreamer
-from dreamvideo.models import load_backbone, to_batch
+from dreamvideo.dreaming import objectives as O
+from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
+from dreamvideo.backbone.models import load_backbone, to_batch
 from dreamvideo.videoio import smooth_noise
 from dreamvideo.zoom import ZoomStep
 

@@ -53,7 +53,7 @@ from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
 from dreamvideo.config.style import NETWORK_TEMPORAL_WEIGHT  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow  # noqa: E402
+from dreamvideo.motion.flow import OpenCVFlow  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.network import (Architecture, StyleNetwork, build_transform_net,  # noqa: E402
                                       load_network, run_network)
@@ -224,8 +224,8 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, net_path: Pa
 def training_precision(clip: Clip, style: np.ndarray, config: StyleConfig, steps: int = 6) -> dict:
     """CPU seconds per training step with the loss network (VGG) in float32 and in bfloat16,
     side by side (the transform net's variables are float32 either way)."""
-    from dreamvideo.flow import consistency_mask
-    from dreamvideo.models import load_backbone
+    from dreamvideo.motion.flow import consistency_mask
+    from dreamvideo.backbone.models import load_backbone
     from dreamvideo.style import Stylizer
     from dreamvideo.style.content import Pair
     from dreamvideo.style.training import Trainer
@@ -307,7 +307,7 @@ def main(argv=None) -> None:
         save(results)
 
     print(f"{time_size}: network + blend per frame vs one L-BFGS iteration", flush=True)
-    from dreamvideo.models import load_backbone
+    from dreamvideo.backbone.models import load_backbone
     from dreamvideo.style import Stylizer
 
     timing_clip = zoom_clip(time_size, 3)

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from synthetic import translating_clip  # noqa: E402
 
-from dreamvideo.flow import OpenCVFlow, consistency_mask, warp  # noqa: E402
+from dreamvideo.motion.flow import OpenCVFlow, consistency_mask, warp  # noqa: E402
 
 
 def _best_ms(fn, repeat: int = 5) -> float:

@@ -47,7 +47,7 @@ from dreamvideo.config import ModelConfig, StyleConfig  # noqa: E402
 from dreamvideo.config.style import NETWORK_TEMPORAL_WEIGHT  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow, warp  # noqa: E402
+from dreamvideo.motion.flow import OpenCVFlow, warp  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.network import load_network  # noqa: E402
 from dreamvideo.style.training import TrainSettings, train_style  # noqa: E402
@@ -187,7 +187,7 @@ def main(argv=None) -> dict:
     errors["input"] = mean_warping_error(scored.frames, scored)
     results["warping_error"] = errors
     results["warping_ratio"] = {name: e / errors["independent"] for name, e in errors.items()}
-    from dreamvideo.models import load_backbone
+    from dreamvideo.backbone.models import load_backbone
     from dreamvideo.style import Stylizer
 
     stylizer = Stylizer([(style, 1.0)], config, backbone=load_backbone())

@@ -5,7 +5,7 @@ wall under a moving camera; run by the bpy interpreter, ``$DREAMVIDEO_BPY_PYTHON
 each pair of frames, compares two masks of the pixels of frame t+1 that frame t warped along
 the Vector pass matches:
 
-* ``consistency``: :func:`dreamvideo.flow.consistency_mask` (Ruder's forward/backward and
+* ``consistency``: :func:`dreamvideo.motion.flow.consistency_mask` (Ruder's forward/backward and
   motion-boundary tests, made for estimated flow; what Blender sources used before);
 * ``depth``: :meth:`BlenderSource.reliability` (the Depth pass plus the Vector pass's own
   forward/backward agreement, no boundary test).
@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from blender_truth import true_disocclusion  # noqa: E402
 from bpy_env import BPY_PYTHON  # noqa: E402
 
-from dreamvideo.blender_source import BlenderSource  # noqa: E402
-from dreamvideo.exr import read_passes  # noqa: E402
-from dreamvideo.flow import consistency_mask, warping_error  # noqa: E402
+from dreamvideo.blender.source import BlenderSource  # noqa: E402
+from dreamvideo.videoio.exr import read_passes  # noqa: E402
+from dreamvideo.motion.flow import consistency_mask, warping_error  # noqa: E402
 
 
 def measure(source: BlenderSource) -> dict[str, dict[str, float]]:

@@ -50,8 +50,8 @@ from style_photo_clip import photo_clip  # noqa: E402
 from dreamvideo.config import StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style import StyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow, PrecomputedFlow, warp  # noqa: E402
-from dreamvideo.models import load_backbone  # noqa: E402
+from dreamvideo.motion.flow import OpenCVFlow, PrecomputedFlow, warp  # noqa: E402
+from dreamvideo.backbone.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 from fast_style_clip import stroke_style  # noqa: E402  (the one painted style of both style benches)
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from synthetic import textured_image  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
-from dreamvideo.models import load_backbone  # noqa: E402
+from dreamvideo.backbone.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 from dreamvideo.videoio import read_image  # noqa: E402
 

@@ -22,8 +22,8 @@ from synthetic import textured_image  # noqa: E402
 from dreamvideo.config import StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style import StyleEffect  # noqa: E402
-from dreamvideo.flow import OpenCVFlow, consistency_mask, warping_error  # noqa: E402
-from dreamvideo.models import load_backbone  # noqa: E402
+from dreamvideo.motion.flow import OpenCVFlow, consistency_mask, warping_error  # noqa: E402
+from dreamvideo.backbone.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 
 

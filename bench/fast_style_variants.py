@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from fast_style_clip import zoom_clip, stroke_style  # noqa: E402
 
 from dreamvideo.config import StyleConfig  # noqa: E402
-from dreamvideo.flow import consistency_mask  # noqa: E402
-from dreamvideo.models import load_backbone  # noqa: E402
+from dreamvideo.motion.flow import consistency_mask  # noqa: E402
+from dreamvideo.backbone.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
 from dreamvideo.style import content as content_module  # noqa: E402
 from dreamvideo.style.content import Pair  # noqa: E402

@@ -26,7 +26,7 @@ import numpy as np
 from dreamvideo._tf import tf
 from dreamvideo.builders import dreamer_for
 from dreamvideo.config import load_preset, value_at
-from dreamvideo.dream import DreamSettings, Dreamer
+from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
 from dreamvideo.videoio import NoiseSource
 from dreamvideo.zoom.metrics import anisotropy, orientation_order, stripe_angle
 

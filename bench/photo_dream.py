@@ -63,7 +63,7 @@ def read_rgb(path: Path) -> np.ndarray:
 
 
 def dream_pictures(work: Path, only: list[str]) -> None:
-    from dreamvideo.single import dream_image_file
+    from dreamvideo.photo import dream_image_file
 
     for name, (source, overrides, strength) in DREAMS.items():
         if only and name not in only:
@@ -77,7 +77,7 @@ def dream_pictures(work: Path, only: list[str]) -> None:
 
 
 def stylize_picture(work: Path) -> None:
-    from dreamvideo.single import stylize_image_file
+    from dreamvideo.photo import stylize_image_file
 
     original = write_rgb(work / "coffee.png", photo("coffee"))
     out = work / "stylize_coffee.png"
@@ -89,7 +89,7 @@ def stylize_picture(work: Path) -> None:
 
 def megapixel_cost(work: Path) -> None:
     """The default dream of astronaut enlarged to 1024x1024 (1.05 MP), CPU-seconds and wall."""
-    from dreamvideo.single import dream_image_file
+    from dreamvideo.photo import dream_image_file
 
     big = cv2.resize(photo("astronaut"), (1024, 1024), interpolation=cv2.INTER_CUBIC)
     original = write_rgb(work / "astronaut_1mp.png", big)

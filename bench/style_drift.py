@@ -27,7 +27,7 @@ from style_measures import e_warp, flow_masks, sharpness
 from synthetic import camera_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig
-from dreamvideo.flow import OpenCVFlow
+from dreamvideo.motion.flow import OpenCVFlow
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from synthetic import camera_flow  # noqa: E402
 
-from dreamvideo.flow import (OpenCVFlow, consistency_mask, source_inside, warp,  # noqa: E402
+from dreamvideo.motion.flow import (OpenCVFlow, consistency_mask, source_inside, warp,  # noqa: E402
                              warping_error)
 
 

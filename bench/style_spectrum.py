@@ -17,7 +17,7 @@ import numpy as np
 
 from bench_style import make_clip  # (puts tests/ on the path)
 
-from dreamvideo.flow import warp
+from dreamvideo.motion.flow import warp
 
 EDGES = (0, 0.1, 0.2, 0.3, 0.4, 0.75)
 

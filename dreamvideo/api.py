@@ -65,7 +65,7 @@ def render(preset: PresetLike, *, overrides: Overrides = None, progress: Progres
     with the final look, to ``NAME.preview.EXT`` beside the output."""
     from .config.preview import preview_of
     from .engine import render as render_job
-    from .inputs import check_inputs
+    from .config.inputs import check_inputs
     from .progress import Progress
 
     loaded = load_preset(preset, overrides=overrides)
@@ -84,7 +84,7 @@ def dream_image(image: ImageLike, preset: PresetLike | None = None, *, strength:
     step (``--strength``). ``settings`` are keys of the ``dream:`` section (``steps=20``,
     ``octaves=4``, ``objective=[{"layer": "block5_conv1", "channel": 25}]``); ``preset`` supplies
     ``model:``, ``dream:`` and ``seed``; ``overrides`` any other key (``{"model.precision": "float32"}``)."""
-    from .single import dream_picture
+    from .photo import dream_picture
 
     loaded = _single_image_preset(preset, overrides, "dream", settings)
     return dream_picture(_picture(image, "image"), loaded, strength=strength)
@@ -98,7 +98,7 @@ def stylize_image(content: ImageLike, styles: ImageLike | Sequence[ImageLike] = 
     (``--strength``). ``settings`` are keys of the ``style:`` section (``scale=0.5``,
     ``iterations={"first": 100}``); with ``method="network"`` and ``network=PATH`` a trained
     network needs no style pictures."""
-    from .single import stylize_picture
+    from .photo import stylize_picture
 
     loaded = _single_image_preset(preset, overrides, "style", settings)
     style_list = [styles] if _is_one_image(styles) else list(styles)
@@ -177,7 +177,7 @@ def _single_image_preset(preset: PresetLike | None, overrides: Overrides, sectio
                          settings: Mapping[str, Any]) -> Preset:
     """The preset a single picture is made with, read as the ``dream``/``stylize`` commands read
     ``--preset`` and ``--set``."""
-    from .single import preset_or_default
+    from .photo import preset_or_default
 
     items = override_items(overrides) + _section_items(section, settings)
     if preset is None or isinstance(preset, (str, Path)):

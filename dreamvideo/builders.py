@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from .config import Preset
-from .dream import Dreamer
+from .dreaming.dreamer import Dreamer
 from .errors import UserError
-from .models import Backbone, load_backbone, resolve_precision, to_batch
-from .objectives import build_objective
+from .backbone.models import Backbone, load_backbone, resolve_precision, to_batch
+from .dreaming.objectives import build_objective
 from .videoio import ImageSource, NoiseSource, SequenceSource, VideoSource, fit_to_size, read_image
 
 DEFAULT_NOISE_SIZE = (640, 360)
@@ -60,7 +60,7 @@ def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 
     choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale`` and snapping
     to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`), with DIS
     ``preset`` and ``edges`` (:mod:`.flow_edges`)."""
-    from .flow import OpenCVFlow
+    from .motion.flow import OpenCVFlow
 
     config = getattr(source, "config", None)
     chosen = getattr(config, "flow", None)
@@ -90,7 +90,7 @@ def source_for(preset: Preset):
     if config.sequence is not None:
         return SequenceSource(config.sequence, size, preset.output.fps)
     if config.blender is not None:
-        from .blender_source import BlenderSource
+        from .blender.source import BlenderSource
 
         return BlenderSource(config.blender, size)
     raise UserError("source: give one of image, noise, video, sequence, blender")

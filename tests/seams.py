@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from dreamvideo.engine import Segment
-from dreamvideo.flow import warping_error
+from dreamvideo.motion.flow import warping_error
 
 
 def read_rgb(path: Path) -> np.ndarray:

@@ -119,7 +119,7 @@ def tiny_classifier():
     """A small random-weight network with a 10-class softmax head and a fixed 32x32 input: it
     stands in for vgg19 / inception_v3, whose ImageNet weights are not on this machine."""
     from dreamvideo._tf import tf
-    from dreamvideo.models import Backbone
+    from dreamvideo.backbone.models import Backbone
 
     tf.keras.utils.set_random_seed(0)
     inputs = tf.keras.Input((32, 32, 3))

@@ -13,10 +13,10 @@ import pytest
 
 from blender_truth import true_disocclusion
 from bpy_env import render_test_scene, requires_bpy
-from dreamvideo.blender_source import BlenderSource
-from dreamvideo.colour import DisplayTransform
-from dreamvideo.exr import read_passes
-from dreamvideo.flow import OpenCVFlow, consistency_mask, warp
+from dreamvideo.blender.source import BlenderSource
+from dreamvideo.videoio.colour import DisplayTransform
+from dreamvideo.videoio.exr import read_passes
+from dreamvideo.motion.flow import OpenCVFlow, consistency_mask, warp
 
 pytestmark = requires_bpy
 

@@ -21,7 +21,7 @@ import yaml
 
 from bpy_env import ROOT, run_bpy, skip_without_bpy
 from dreamvideo.config import StyleImage, load_preset, parse_preset, value_at
-from dreamvideo.exr import write_exr
+from dreamvideo.videoio.exr import write_exr
 
 ADDON = ROOT / "blender_addon"
 
@@ -72,7 +72,8 @@ def test_zip_is_an_extension_and_a_legacy_addon(addon_zip):
     with zipfile.ZipFile(addon_zip) as archive, \
             zipfile.ZipFile(io.BytesIO(archive.read(wheels[0]))) as wheel:
         packaged = set(wheel.namelist())
-    assert {"dreamvideo/__init__.py", "dreamvideo/cli.py"} <= packaged
+    assert {"dreamvideo/__init__.py", "dreamvideo/cli/__init__.py", "dreamvideo/motion/flow.py",
+            "dreamvideo/blender/source.py"} <= packaged
     sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "dreamvideo").rglob("*.py")}
     assert sources <= packaged  # every module, and nothing stale from an old build/ folder
     assert {n for n in packaged if n.startswith("dreamvideo/") and n.endswith(".py")} == sources

@@ -17,13 +17,13 @@ import pytest
 
 from bpy_env import render_test_scene, requires_bpy
 from dreamvideo import engine
-from dreamvideo.blender_source import BlenderSource
+from dreamvideo.blender.source import BlenderSource
 from dreamvideo.builders import flow_for
-from dreamvideo.colour import srgb_decode
+from dreamvideo.videoio.colour import srgb_decode
 from dreamvideo.config import parse_preset
 from dreamvideo.errors import UserError
-from dreamvideo.exr import read_pass, read_passes
-from dreamvideo.flow import warp
+from dreamvideo.videoio.exr import read_pass, read_passes
+from dreamvideo.motion.flow import warp
 from dreamvideo.videoio import open_sink
 
 ZERO = {"dream": {"steps": 0, "first_frame_steps": 0}, "video": {"blend": 1.0}}

@@ -1,16 +1,17 @@
 """BlenderSource plumbing on synthetic EXR sequences (no Blender needed).
 
 The synthetic Vector pass follows Blender's convention as documented in
-dreamvideo.blender_source; test_blender.py proves that convention on real Blender renders.
+dreamvideo.blender.source; test_blender.py proves that convention on real Blender renders.
 """
 
 import numpy as np
 import OpenEXR
 import pytest
 
-from dreamvideo.blender_source import BlenderSource, BlenderSourceConfig, object_mask
+from dreamvideo.blender.source import BlenderSource, object_mask
+from dreamvideo.config.media import BlenderSourceConfig
 from dreamvideo.errors import UserError
-from dreamvideo.flow import warp
+from dreamvideo.motion.flow import warp
 
 W, H, N = 40, 24, 4
 DX, DY = 2.0, 1.0  # image motion per frame, y down

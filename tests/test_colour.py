@@ -4,7 +4,7 @@ renders in test_blender.py)."""
 import numpy as np
 import pytest
 
-from dreamvideo.colour import DisplayTransform, srgb_decode, srgb_encode
+from dreamvideo.videoio.colour import DisplayTransform, srgb_decode, srgb_encode
 from dreamvideo.errors import UserError
 
 

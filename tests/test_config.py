@@ -109,3 +109,20 @@ def test_keyframes_interpolate_linear_ease_and_hold():
 def test_shipped_presets_are_valid():
     for path in sorted(Path(__file__).parents[1].glob("presets/*.yaml")):
         load_preset(path)
+
+
+def test_loading_a_preset_imports_no_runtime_code():
+    """The configuration is data: reading every shipped preset loads neither TensorFlow nor
+    OpenCV nor the motion or Blender modules (a fresh interpreter, so nothing is already loaded)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, glob\nfrom dreamvideo.config import load_preset\n"
+            "for p in sorted(glob.glob('presets/*.yaml')): load_preset(p)\n"
+            "heavy = ('tensorflow', 'keras', 'cv2', 'OpenEXR', 'dreamvideo.motion.flow', "
+            "'dreamvideo.blender.source', 'dreamvideo.engine.job')\n"
+            "print(' '.join(m for m in heavy if m in sys.modules))\n")
+    root = Path(__file__).resolve().parents[1]
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert loaded == []

@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from dreamvideo import objectives as O
+from dreamvideo.dreaming import objectives as O
 from dreamvideo.config import parse_preset
-from dreamvideo.decorrelate import colour_preconditioner, decorrelate_gradient
-from dreamvideo.dream import DreamSettings, Dreamer
-from dreamvideo.models import load_backbone
+from dreamvideo.dreaming.decorrelate import colour_preconditioner, decorrelate_gradient
+from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
+from dreamvideo.backbone.models import load_backbone
 from dreamvideo.videoio import NoiseSource
 from dreamvideo.zoom.metrics import slab_size
 from synthetic import textured_image

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from dreamvideo import objectives as O
+from dreamvideo.dreaming import objectives as O
 from dreamvideo.config import parse_preset
-from dreamvideo.dream import (DreamSettings, Dreamer, laplacian_normalize, normalize_gradient, tile_grid)
-from dreamvideo.models import load_backbone, to_batch
+from dreamvideo.dreaming.dreamer import (DreamSettings, Dreamer, laplacian_normalize, normalize_gradient, tile_grid)
+from dreamvideo.backbone.models import load_backbone, to_batch
 from dreamvideo.zoom import ZoomStep
 from synthetic import textured_image
 
@@ -172,7 +172,7 @@ def test_class_score_objective_on_a_classifier():
     """Class objectives need a classifier head (vgg19 / inception_v3 with weights on disk, which
     this machine lacks): a small random-weight classifier stands in for them."""
     from synthetic import tiny_classifier
-    from dreamvideo.objectives import build_objective
+    from dreamvideo.dreaming.objectives import build_objective
 
     classifier = tiny_classifier()
     objective = build_objective(parse_preset({"dream": {"objective": [{"class_index": 3}]}}).dream.objective,

@@ -5,7 +5,7 @@ import OpenEXR
 import pytest
 
 from dreamvideo.errors import UserError
-from dreamvideo.exr import read_pass, read_passes, write_exr
+from dreamvideo.videoio.exr import read_pass, read_passes, write_exr
 
 H, W = 6, 8
 

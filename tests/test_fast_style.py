@@ -11,8 +11,8 @@ import pytest
 from dreamvideo.cli import main
 from dreamvideo.config import ModelConfig, StyleConfig, parse_preset
 from dreamvideo.errors import UserError
-from dreamvideo.flow import warp
-from dreamvideo.inputs import check_inputs
+from dreamvideo.motion.flow import warp
+from dreamvideo.config.inputs import check_inputs
 from synthetic import textured_image, translating_clip
 
 SIZE = 48  # training crop
@@ -33,7 +33,7 @@ def clip_folder(tmp_path_factory):
 
 
 def _trainer(folder, steps, seed=0, **options):
-    from dreamvideo.models import load_backbone
+    from dreamvideo.backbone.models import load_backbone
     from dreamvideo.style.content import load_pairs, open_content
     from dreamvideo.style.stylizer import Stylizer
     from dreamvideo.style.training import Trainer, TrainSettings
@@ -94,7 +94,7 @@ def test_render_with_the_network_method(clip_folder, tmp_path):
 def test_temporal_blend_follows_a_known_translation():
     from dreamvideo.effects.base import FrameContext
     from dreamvideo.effects.style_network import NetworkStyleEffect, blend_factor
-    from dreamvideo.flow import OpenCVFlow
+    from dreamvideo.motion.flow import OpenCVFlow
     from dreamvideo.style.network import Architecture, StyleNetwork, build_transform_net
 
     clip = translating_clip((80, 64), 2, shift=(3, 2))
@@ -175,7 +175,7 @@ def test_killed_training_resumes_to_the_same_network(clip_folder, tmp_path):
 
 
 def test_augmented_crops_keep_flow_and_frames_consistent():
-    from dreamvideo.flow import consistency_mask
+    from dreamvideo.motion.flow import consistency_mask
     from dreamvideo.style.content import Pair, sample_batch
 
     clip = translating_clip((96, 80), 2, shift=(4, -3))
@@ -246,7 +246,7 @@ def test_blender_addon_style_network_field_makes_a_network_job():
 
 
 def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
-    from dreamvideo.blender_source import BlenderSource
+    from dreamvideo.blender.source import BlenderSource
     from dreamvideo.style.content import load_pairs, open_content
     from test_blender_source import DX, DY, N, _write_frame
 
@@ -358,7 +358,7 @@ def render_with_network(network, config, clip) -> list[np.ndarray]:
     """Every frame of ``clip`` through ``NetworkStyleEffect`` with DIS flow, in order."""
     from dreamvideo.effects.base import FrameContext
     from dreamvideo.effects.style_network import NetworkStyleEffect
-    from dreamvideo.flow import OpenCVFlow
+    from dreamvideo.motion.flow import OpenCVFlow
 
     height, width = clip.frames[0].shape[:2]
     effect = NetworkStyleEffect(network, OpenCVFlow("dis"), config=config, frame_size=(width, height))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dreamvideo.errors import UserError
-from dreamvideo.flow import (
+from dreamvideo.motion.flow import (
     FlowProvider,
     OpenCVFlow,
     PrecomputedFlow,
@@ -21,7 +21,7 @@ from dreamvideo.flow import (
 )
 from synthetic import Camera, camera_clip, moving_square_clip, textured_image, translating_clip
 
-from dreamvideo.flow_edges import available as has_contrib
+from dreamvideo.motion.edges import available as has_contrib
 
 # style.flow_edges needs OpenCV's contrib modules (pyproject: opencv-contrib-python-headless); a
 # venv that still has plain opencv-python skips these, CI (CI=true) fails on it instead
@@ -272,7 +272,7 @@ def test_cubic_and_lanczos_warps_blur_less_than_bilinear_at_half_pixel_shifts():
 
 
 def test_resize_flow_scales_the_vectors_with_the_size():
-    from dreamvideo.flow import resize_flow
+    from dreamvideo.motion.flow import resize_flow
 
     flow = np.zeros((20, 40, 2), np.float32)
     flow[..., 0], flow[..., 1] = 3.0, -2.0
@@ -284,7 +284,7 @@ def test_resize_flow_scales_the_vectors_with_the_size():
 
 
 def test_snap_to_camera_recovers_the_camera_and_keeps_moving_objects():
-    from dreamvideo.camera_motion import camera_flow, snap_to_camera
+    from dreamvideo.motion.camera import camera_flow, snap_to_camera
 
     homography = np.array([[1.008, -0.009, 1.3], [0.009, 1.008, -0.6], [0, 0, 1]])
     truth = camera_flow(homography, (96, 64))
@@ -350,7 +350,7 @@ def test_flow_edges_sharpen_motion_boundaries_and_the_mask_keeps_them():
 
 @needs_contrib
 def test_snap_to_edges_keeps_a_smooth_flow_and_follows_colour_edges():
-    from dreamvideo.flow_edges import median_radius, snap_to_edges
+    from dreamvideo.motion.edges import median_radius, snap_to_edges
 
     assert [median_radius((w, w // 2)) for w in (160, 320, 640, 1920)] == [7, 10, 14, 24]
     ys, xs = np.mgrid[:48, :64].astype(np.float32)
@@ -373,7 +373,7 @@ def test_snap_to_edges_gives_the_same_flow_every_time_in_any_thread():
     pixels change from call to call, and a resumed or farmed render would differ."""
     import threading
 
-    from dreamvideo.flow_edges import snap_to_edges
+    from dreamvideo.motion.edges import snap_to_edges
 
     rng = np.random.default_rng(0)
     guide = textured_image((80, 48), seed=5)
@@ -389,7 +389,7 @@ def test_snap_to_edges_gives_the_same_flow_every_time_in_any_thread():
 
 
 def test_flow_edges_without_contrib_is_one_line_naming_the_key(monkeypatch):
-    import dreamvideo.flow_edges as flow_edges
+    import dreamvideo.motion.edges as flow_edges
 
     monkeypatch.setattr(flow_edges, "available", lambda: False)  # plain opencv-python
     with pytest.raises(UserError, match=r"^style.flow_edges: 'median' needs OpenCV's contrib.*"

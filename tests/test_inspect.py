@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dreamvideo import inspect, models
+from dreamvideo import inspect
+from dreamvideo.backbone import models
 from dreamvideo.errors import UserError
-from dreamvideo.models import load_backbone
+from dreamvideo.backbone.models import load_backbone
 import synthetic
 from synthetic import textured_image
 

@@ -1,4 +1,4 @@
-"""The static layer tables (dreamvideo/layer_table.py) match the real networks, and a preset's
+"""The static layer tables (dreamvideo/backbone/layer_table.py) match the real networks, and a preset's
 layers, channels and classes are checked against them before any work: every problem named in
 one line, exit 2, no work folder, no TensorFlow, also when the output exists."""
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from dreamvideo.config import ModelConfig, parse_preset
-from dreamvideo.layer_table import COUNTER_NAMED, LAYERS, layer_problems
-from dreamvideo.models import BACKBONES
+from dreamvideo.backbone.layer_table import COUNTER_NAMED, LAYERS, layer_problems
+from dreamvideo.backbone.models import BACKBONES
 
 PROBE = ("import sys; from dreamvideo.cli import main; code = main(['render', *sys.argv[1:]]);"
          "print(code, 'tensorflow' in sys.modules)")
@@ -27,7 +27,7 @@ def test_every_registered_backbone_has_a_table():
 
 
 def test_vgg16_hed_table_is_the_network():
-    from dreamvideo.models import load_backbone
+    from dreamvideo.backbone.models import load_backbone
 
     assert channels_of(load_backbone("vgg16-hed").outputs) == LAYERS["vgg16-hed"]
     assert channels_of(load_backbone("vgg16-hed", pooling="avg").outputs) == LAYERS["vgg16-hed"]
@@ -36,7 +36,7 @@ def test_vgg16_hed_table_is_the_network():
 @pytest.mark.parametrize("name", ["vgg16", "vgg19", "inception_v3"])
 def test_keras_application_tables_are_the_networks(name, monkeypatch):
     """The networks as load_backbone builds them, without their weights (nothing downloaded)."""
-    from dreamvideo import models
+    from dreamvideo.backbone import models
 
     monkeypatch.setattr(models, "_keras_weights", lambda *args: None)  # random weights
     built = channels_of(models.load_backbone.__wrapped__(name).outputs)

@@ -5,7 +5,7 @@ import pytest
 
 from dreamvideo._tf import tf
 from dreamvideo.errors import UserError
-from dreamvideo.models import CAFFE_MEAN_BGR, load_backbone, to_batch
+from dreamvideo.backbone.models import CAFFE_MEAN_BGR, load_backbone, to_batch
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_inception_dreams_a_class_and_predicts(inception_weights, tmp_path, caps
     from dreamvideo.cli import main
     from dreamvideo.config import parse_preset
     from dreamvideo.builders import dreamer_for
-    from dreamvideo.dream import DreamSettings
+    from dreamvideo.dreaming.dreamer import DreamSettings
 
     preset = parse_preset({"model": {"backbone": "inception_v3", "weights": str(inception_weights)},
                            "dream": {"objective": [{"class_index": 7}, {"layer": "mixed3", "weight": 0.1}]}})

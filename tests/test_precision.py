@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvideo import objectives as O
+from dreamvideo.dreaming import objectives as O
 from dreamvideo.builders import backbone_for, dreamer_for
 from dreamvideo.cli import main
 from dreamvideo.config import parse_preset
-from dreamvideo.dream import DreamSettings, Dreamer
+from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
 from dreamvideo.config import StyleConfig
 from dreamvideo.errors import UserError
-from dreamvideo.models import cpu_has_native_bfloat16, load_backbone, resolve_precision, to_batch
+from dreamvideo.backbone.models import cpu_has_native_bfloat16, load_backbone, resolve_precision, to_batch
 from dreamvideo.style import Stylizer
 from dreamvideo.videoio import smooth_noise
 
@@ -176,7 +176,7 @@ def test_keras_application_graphs_convert_too():
     """vgg19 / inception_v3 go through the same conversion (their weights are not on this machine):
     a small graph with batch norm and a softmax classifier gives the same answers in bfloat16."""
     from dreamvideo._tf import tf
-    from dreamvideo.models import _outputs, in_precision
+    from dreamvideo.backbone.models import _outputs, in_precision
 
     keras = tf.keras
     inputs = keras.Input((None, None, 3))

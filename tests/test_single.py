@@ -100,8 +100,8 @@ def test_a_larger_photo_shows_the_same_structures_relative_to_the_frame():
     """Dreamt from a design width, a photo twice as wide shows, seen at the small size, the
     small photo's dream; dreamt at its own size (design width = its width) it does not."""
     from dreamvideo.config import parse_preset
-    from dreamvideo.dream import resize
-    from dreamvideo.single import PHOTO_DREAM, dream_picture
+    from dreamvideo.dreaming.dreamer import resize
+    from dreamvideo.photo import PHOTO_DREAM, dream_picture
 
     small = textured_image((64, 48), seed=5)[:, :, ::-1].astype(np.float32)
     large = resize(small, (128, 96))

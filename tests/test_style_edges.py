@@ -7,7 +7,7 @@ import numpy as np
 
 from dreamvideo.effects.base import FrameContext
 from dreamvideo.effects.style import StyleEffect
-from dreamvideo.flow import PrecomputedFlow
+from dreamvideo.motion.flow import PrecomputedFlow
 from dreamvideo.style import Stylizer
 from dreamvideo.style.stylizer import temporal_precondition
 from style_helpers import config, stripes

@@ -18,7 +18,7 @@ from dreamvideo.effects.dream_video import build as build_dream
 from dreamvideo.effects.style import StyleEffect, build
 from dreamvideo.errors import UserError
 from dreamvideo.engine import WorkFolder, render_frames
-from dreamvideo.flow import (OpenCVFlow, PrecomputedFlow, consistency_mask, source_inside, warp,
+from dreamvideo.motion.flow import (OpenCVFlow, PrecomputedFlow, consistency_mask, source_inside, warp,
                              warping_error)
 from dreamvideo.progress import Progress
 from dreamvideo.style import Stylizer

@@ -5,12 +5,12 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvideo import objectives as O
+from dreamvideo.dreaming import objectives as O
 from dreamvideo.config import parse_preset
-from dreamvideo.dream import DreamSettings, Dreamer
-from dreamvideo.models import load_backbone, to_batch
+from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
+from dreamvideo.backbone.models import load_backbone, to_batch
 from dreamvideo.videoio import NoiseSource
-from dreamvideo.views import IDENTITY, View, draw
+from dreamvideo.dreaming.views import IDENTITY, View, draw
 from dreamvideo.zoom.metrics import anisotropy, orientation_order
 from synthetic import textured_image
 

@@ -10,7 +10,7 @@ import pytest
 
 from dreamvideo.cli import main
 from dreamvideo.errors import UserError
-from dreamvideo.weights import PUBLISHED, WeightsFile, download, installed_path
+from dreamvideo.backbone.weights import PUBLISHED, WeightsFile, download, installed_path
 
 PAYLOAD = np.random.default_rng(0).bytes(300_000)
 

@@ -5,10 +5,61 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ..blender_source import BlenderSourceConfig
 from .values import PresetPath, PresetSpec, Section
+
+
+class MaskConfig(BaseModel):
+    """Apply the effect only where these objects are (their ``pass_index``), with soft edges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    object_indices: list[int] = Field(min_length=1)
+    feather_px: float = Field(default=2.0, ge=0, le=256, description="soft edge width, pixels")
+    invert: bool = False
+
+    @field_validator("object_indices")
+    @classmethod
+    def _positive(cls, indices: list[int]) -> list[int]:
+        if any(i <= 0 for i in indices):
+            raise ValueError("object pass indices are >= 1 (0 means 'no object')")
+        return indices
+
+
+class BlenderSourceConfig(BaseModel):
+    """``source: blender:`` — EXR frames rendered by Blender and how to display them.
+
+    ``frames`` is a folder, a glob (``cache/*.exr``) or a printf pattern (``cache/frame_%04d.exr``);
+    relative paths resolve against the preset's folder. The view settings are the scene's
+    (Render Properties > Color Management); ``ocio_config`` is Blender's ``config.ocio``, needed
+    for every view but Standard.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frames: str
+    layer: str | None = Field(default=None, description="view layer; default: the first")
+    view_transform: str = "Standard"
+    look: str = "None"
+    exposure: float = Field(default=0.0, ge=-32, le=32)
+    gamma: float = Field(default=1.0, gt=0, le=5)
+    display: str = "sRGB"
+    ocio_config: str | None = None
+    fps: float | None = Field(default=None, gt=0, le=240)
+    frame_start: int = Field(default=1, description="Blender frame number of the first file")
+    flow: Literal["vector", "dis", "farneback"] = Field(
+        default="vector", description="'vector': Blender's Vector pass; or estimate with OpenCV")
+    mask: MaskConfig | None = None
+
+    @field_validator("frames", "ocio_config")
+    @classmethod
+    def _resolve(cls, value: str | None, info: ValidationInfo) -> str | None:
+        base = (info.context or {}).get("base_dir")
+        if value is None or base is None:
+            return value
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else Path(base) / path)
 
 
 class NoiseSourceConfig(Section):

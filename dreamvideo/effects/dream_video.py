@@ -20,8 +20,8 @@ import numpy as np
 
 from ..builders import dreamer_for, flow_for
 from ..config import Preset, peak_of, value_at
-from ..dream import DreamSettings, Dreamer
-from ..flow import FlowProvider, consistency_mask, warp
+from ..dreaming.dreamer import DreamSettings, Dreamer
+from ..motion.flow import FlowProvider, consistency_mask, warp
 from ..videoio import to_uint8
 from .base import FrameContext
 

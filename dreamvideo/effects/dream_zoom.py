@@ -31,7 +31,7 @@ import numpy as np
 
 from ..builders import dreamer_for
 from ..config import Preset, value_at
-from ..dream import DreamSettings, Dreamer
+from ..dreaming.dreamer import DreamSettings, Dreamer
 from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S

@@ -33,7 +33,7 @@ import numpy as np
 from ..builders import backbone_for, flow_for
 from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
-from ..flow import FlowPair, FlowProvider, chain_flows, long_term_weights, warp
+from ..motion.flow import FlowPair, FlowProvider, chain_flows, long_term_weights, warp
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..style import passes as multipass
 from ..videoio import fit_to_size, read_image, to_uint8

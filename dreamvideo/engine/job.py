@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..builders import source_for
 from ..config import Preset
+from ..config.inputs import check_inputs
 from ..effects import build_effect, render_plan
 from ..errors import OutputExistsError, UserError
-from ..inputs import check_inputs
 from ..progress import Progress
 from ..videoio import output_location
 from .encode import encode, occupied

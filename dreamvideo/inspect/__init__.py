@@ -1,7 +1,7 @@
 """Inspection pictures of a backbone: layers, first filters, feature maps, saliency, channel atlas,
 predictions. What the classic deep-dream material shows, to choose layers and channels for presets.
 
-Pure functions take a :class:`~dreamvideo.models.Backbone` and uint8 RGB images and return uint8
+Pure functions take a :class:`~dreamvideo.backbone.models.Backbone` and uint8 RGB images and return uint8
 RGB pictures (or table rows); :mod:`.cli` mounts them as
 ``python -m dreamvideo inspect SUBCOMMAND ... -o OUT.png``.
 

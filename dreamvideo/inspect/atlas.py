@@ -11,7 +11,7 @@ from .drawing import fit_tile, montage
 from .network import fixed_input_size
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 def pre_activation(backbone: Backbone, layer: str):

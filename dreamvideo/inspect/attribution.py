@@ -14,7 +14,7 @@ from .drawing import colormap, hstack_labelled, upscale
 from .network import as_batch, network_image
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 @dataclass(frozen=True)

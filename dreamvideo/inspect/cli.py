@@ -68,7 +68,7 @@ def _shared_arguments() -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
 def run_inspect(args: argparse.Namespace) -> int:
     """Run one inspect subcommand; prints tables, writes ``args.output``; UserError on bad input."""
     _check_arguments(args)
-    from ..models import load_backbone  # TensorFlow loads here, not when the parser is built
+    from ..backbone.models import load_backbone  # TensorFlow loads here, not when the parser is built
 
     image = load_image(args.image, args.max_side) if hasattr(args, "image") else None
     backbone = load_backbone(args.backbone, args.weights)

@@ -10,7 +10,7 @@ from .drawing import colormap, fit_tile, montage
 from .network import feature_maps
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 def feature_montage(backbone: Backbone, image: np.ndarray, layer: str, channels=None,

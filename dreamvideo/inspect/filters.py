@@ -12,7 +12,7 @@ from ..videoio import to_uint8
 from .drawing import diverging, hstack_labelled, montage, upscale
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 def first_conv_kernel(backbone: Backbone) -> tuple[str, np.ndarray]:

@@ -13,7 +13,7 @@ from .drawing import LABEL, PAD, TITLE, put_text, text_width, titled_canvas
 from .network import fixed_input_size
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 @dataclass(frozen=True)

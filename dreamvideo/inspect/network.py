@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import UserError
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 def fixed_input_size(backbone: Backbone) -> tuple[int, int] | None:

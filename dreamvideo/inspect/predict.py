@@ -15,7 +15,7 @@ from .drawing import BACKGROUND, hstack_labelled, put_text, scaled_size
 from .network import feature_maps
 
 if TYPE_CHECKING:
-    from ..models import Backbone
+    from ..backbone.models import Backbone
 
 
 def imagenet_labels() -> list[str] | None:

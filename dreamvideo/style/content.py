@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import UserError
-from ..flow import consistency_mask
+from ..motion.flow import consistency_mask
 from ..videoio import IMAGE_SUFFIXES, ImageSource, SequenceSource, VideoSource
 
 MAX_PAIRS = 32  # frame pairs kept, evenly spaced over the clip
@@ -62,7 +62,7 @@ def open_content(spec: str | Path):
         source = source_for(preset)
         return source, flow_for(source, preset.style.flow)
     if path.is_dir() and any(path.glob("*.exr")) or path.suffix == ".exr" or text.endswith("*.exr"):
-        from ..blender_source import BlenderSource
+        from ..blender.source import BlenderSource
 
         source = BlenderSource({"frames": text})
         return source, flow_for(source, "dis")

@@ -11,7 +11,7 @@ import numpy as np
 from .._tf import tf
 from ..config import StyleConfig, StyleLayer, value_at
 from ..errors import UserError
-from ..models import Backbone, load_backbone
+from ..backbone.models import Backbone, load_backbone
 from ..videoio import to_uint8
 from .bandlimit import band_limit, kernel
 from .images import keep_colors, luminance, resize

@@ -68,7 +68,7 @@ class TrainingStopped(Interrupted):
 
 def warp_tf(images: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
     """Bilinear backward warp of (B, H, W, C) by (B, H, W, 2) (dx, dy), differentiable in
-    ``images``; samples outside are clamped to the edge (like :func:`dreamvideo.flow.warp`)."""
+    ``images``; samples outside are clamped to the edge (like :func:`dreamvideo.motion.flow.warp`)."""
     shape = tf.shape(images)
     height, width = shape[1], shape[2]
     ys, xs = tf.meshgrid(tf.range(height), tf.range(width), indexing="ij")
@@ -239,7 +239,7 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
                 model, settings: TrainSettings = TrainSettings(), overwrite: bool = False,
                 progress=None) -> Path:
     """``dreamvideo train-style``: check inputs, load content, train (or continue), save."""
-    from ..models import load_backbone, resolve_precision
+    from ..backbone.models import load_backbone, resolve_precision
     from ..videoio import read_image
     from .content import load_pairs, open_content
     from .network import architecture_dict, file_sha256

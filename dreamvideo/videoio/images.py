@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvideo.colour import srgb_decode
+from dreamvideo.videoio.colour import srgb_decode
 from dreamvideo.errors import InputError, UserError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")

@@ -194,7 +194,7 @@ class SequenceSink(FrameSink):
 
 
 def _exr_saver(to_linear: ToLinear) -> SaveFrame:
-    from dreamvideo.exr import write_exr  # OpenEXR is only loaded when EXRs are written
+    from dreamvideo.videoio.exr import write_exr  # OpenEXR is only loaded when EXRs are written
 
     def save(frame: np.ndarray, path: Path) -> None:
         write_exr(path, np.asarray(to_linear(frame), np.float32))

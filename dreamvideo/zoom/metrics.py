@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from ..pyramid import laplacian_bands
+from ..dreaming.pyramid import laplacian_bands
 
 
 def luminance(frame: np.ndarray) -> np.ndarray:

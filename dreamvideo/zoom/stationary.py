@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..pyramid import laplacian_bands, merge_bands
+from ..dreaming.pyramid import laplacian_bands, merge_bands
 
 # Rows: light, red-blue, green-magenta (orthogonal, so stats per row are independent axes).
 OPPONENT = np.array([[1 / 3, 1 / 3, 1 / 3], [1 / 2, 0.0, -1 / 2], [-1 / 4, 1 / 2, -1 / 4]], np.float32)

@@ -11,9 +11,9 @@ import re
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import Interrupted, UserError, os_error_line
-from .progress import MODES
+from .. import __version__
+from ..errors import Interrupted, UserError, os_error_line
+from ..progress import MODES
 
 EXIT_USER_ERROR = 2
 EXIT_OS_ERROR = 74  # sysexits.h EX_IOERR
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_preset_options(dream, example="dream.steps=20")
     dream.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
-    from .inspect import add_inspect_parser  # imports TensorFlow only when a command runs
+    from ..inspect import add_inspect_parser  # imports TensorFlow only when a command runs
 
     add_inspect_parser(commands)
     stylize = commands.add_parser("stylize", help="stylise a single image with one or more style images")
@@ -65,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_preset_options(stylize, example="style.iterations.first=200")
     stylize.add_argument("--overwrite", action="store_true", help="replace an existing output")
     stylize.set_defaults(run=run_stylize)
-    from .trainstyle import add_train_style_parser  # no TensorFlow until it runs
-    from .weights import add_models_parser
+    from .train_style import add_train_style_parser  # no TensorFlow until it runs
+    from ..backbone.weights import add_models_parser
 
     add_train_style_parser(commands)
     add_models_parser(commands)
@@ -94,10 +94,10 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run_render(args) -> int:
-    from .config import load_preset
-    from .config.preview import preview_of
-    from .inputs import check_inputs
-    from .progress import Progress
+    from ..config import load_preset
+    from ..config.preview import preview_of
+    from ..config.inputs import check_inputs
+    from ..progress import Progress
 
     named = [(path.stem, path) for path in args.preset]
     presets = []
@@ -109,12 +109,12 @@ def run_render(args) -> int:
         presets.append((name, preset))
     mode = "none" if args.quiet else args.progress
     if args.workers or args.scheduler:
-        from .farm import render_jobs
+        from ..farm import render_jobs
 
         outputs = render_jobs(presets, workers=args.workers, scheduler=args.scheduler,
                               overwrite=args.overwrite, progress_mode=mode, keep_work=args.keep_work)
     else:
-        from .engine import render
+        from ..engine import render
 
         several = len(presets) > 1
         outputs = [render(preset, overwrite=args.overwrite, progress=Progress(mode, job=name if several else None),
@@ -139,7 +139,7 @@ def _positive_int(text: str) -> int:
 
 
 def run_dream(args) -> int:
-    from .single import dream_image_file
+    from ..photo import dream_image_file
 
     dream_image_file(args.image, args.output, preset_path=args.preset, overrides=args.overrides,
                      overwrite=args.overwrite, strength=args.strength, size=args.size)
@@ -148,7 +148,7 @@ def run_dream(args) -> int:
 
 
 def run_stylize(args) -> int:
-    from .single import stylize_image_file
+    from ..photo import stylize_image_file
 
     stylize_image_file(args.content, args.styles, args.output, preset_path=args.preset,
                        overrides=args.overrides, overwrite=args.overwrite, strength=args.strength,

@@ -69,7 +69,7 @@ class OpenCVFlow:
     full-size pyramid level: 0.09 instead of 0.11 px mean error, 1.0 instead of 1.3 px at
     motion boundaries at 320 px, for ~2x medium's time), ``"fast"``, ``"ultrafast"``.
     ``edges="median"`` moves the flow's motion boundaries onto the frame's colour edges
-    (:mod:`dreamvideo.flow_edges`; the style effect's default).
+    (:mod:`dreamvideo.motion.edges`; the style effect's default).
     ``upscale`` > 1 estimates on frames enlarged by that factor (bicubic) and scales the flow
     back: on a realistic camera clip at 320 px, 2 halves DIS's end-point error (0.19 -> 0.11 px
     mean, 0.25 -> 0.09 px at the 90th percentile; ``bench/bench_style.py``) for ~3.5x its time,
@@ -92,10 +92,10 @@ class OpenCVFlow:
         self.method = method
         self.preset = preset
         self.upscale = float(upscale)
-        self.camera_snap = float(camera_snap)  # px; see :mod:`dreamvideo.camera_motion`
-        self.edges = edges  # "median" | "off"; see :mod:`dreamvideo.flow_edges`
+        self.camera_snap = float(camera_snap)  # px; see :mod:`dreamvideo.motion.camera`
+        self.edges = edges  # "median" | "off"; see :mod:`dreamvideo.motion.edges`
         if edges == "median":
-            from .flow_edges import require
+            from .edges import require
 
             require("style.flow_edges")
         self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset]) if method == "dis" else None
@@ -117,11 +117,11 @@ class OpenCVFlow:
         pair = (self._back(self._flow(gray_a, gray_b), frame_a),
                 self._back(self._flow(gray_b, gray_a), frame_a))
         if self.edges == "median":
-            from .flow_edges import snap_to_edges
+            from .edges import snap_to_edges
 
             pair = (snap_to_edges(pair[0], _rgb_u8(frame_a)), snap_to_edges(pair[1], _rgb_u8(frame_b)))
         if self.camera_snap > 0:
-            from .camera_motion import snap_to_camera
+            from .camera import snap_to_camera
 
             pair = tuple(snap_to_camera(flow, self.camera_snap) for flow in pair)
         return pair

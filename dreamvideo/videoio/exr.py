@@ -10,7 +10,7 @@ other tools write one part with all channels. Either way every channel is named
 pass               array                channels
 =================  ===================  ====================================================
 ``Combined``       (H, W, 4) float32    R G B A, scene-linear, premultiplied alpha
-``Vector``         (H, W, 4) float32    X Y Z W, see :mod:`dreamvideo.blender_source`
+``Vector``         (H, W, 4) float32    X Y Z W, see :mod:`dreamvideo.blender.source`
 ``Depth``          (H, W) float32       Z, distance from the camera in scene units
 ``Object Index``   (H, W) float32       X, the object's ``pass_index`` (0 = none)
 others             (H, W) or (H, W, C)  in the file's channel order (RGBA/XYZW sorted)
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import OpenEXR
 
-from .errors import UserError
+from ..errors import UserError
 
 LEGACY_NAMES = {"IndexOB": "Object Index", "IndexMA": "Material Index", "Z": "Depth"}
 PASS_HINTS = {

@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .progress import MODES
+from ..progress import MODES
 
 
 def add_train_style_parser(commands) -> None:
@@ -39,9 +39,9 @@ def add_train_style_parser(commands) -> None:
 
 
 def run_train_style(args: argparse.Namespace) -> int:
-    from .errors import UserError
-    from .progress import Progress
-    from .single import preset_or_default
+    from ..errors import UserError
+    from ..progress import Progress
+    from ..photo import preset_or_default
 
     for name, value, low in (("--size", args.size, 32), ("--steps", args.steps, 1), ("--batch", args.batch, 1)):
         if value < low:
@@ -50,7 +50,7 @@ def run_train_style(args: argparse.Namespace) -> int:
     for path in args.styles:
         if not path.is_file():
             raise UserError(f"style image not found: {path}")
-    from .style.training import TrainSettings, train_style
+    from ..style.training import TrainSettings, train_style
 
     for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight)):
         if value < 0:

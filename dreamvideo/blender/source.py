@@ -1,7 +1,7 @@
 """Frames, optical flow and object masks from a Blender render (multi-part EXR per frame).
 
 ``source: blender:`` in a preset reads the EXR sequence the add-on rendered: Combined converted
-to what the user saw in Blender (:mod:`dreamvideo.colour`), the Vector pass as exact optical
+to what the user saw in Blender (:mod:`dreamvideo.videoio.colour`), the Vector pass as exact optical
 flow, the Object Index pass as soft masks, Depth for occlusions.
 
 Blender's Vector pass (Cycles; checked on Blender 5.0, proven by ``tests/test_blender.py``)
@@ -20,7 +20,7 @@ So, in this project's convention (dx, dy, y down, ``flow_ab[y, x]`` = displaceme
     flow_fw (t -> t+1) = (-Z_t, +W_t)        from frame t's Vector pass
     flow_bw (t+1 -> t) = (+X_t+1, -Y_t+1)    from frame t+1's Vector pass
 
-``warp(frame_t, flow_bw)`` reproduces frame t+1 (``dreamvideo.flow.warp`` is a backward warp).
+``warp(frame_t, flow_bw)`` reproduces frame t+1 (``dreamvideo.motion.flow.warp`` is a backward warp).
 The pass is only written without motion blur; the first frame's ``X, Y`` and the last frame's
 ``Z, W`` point outside the rendered range and are not used. Background (world) pixels carry the
 camera motion.
@@ -31,73 +31,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from .colour import DisplayTransform
-from .errors import UserError
-from .exr import read_passes, require_pass
-from .flow import depth_reliability, resize_flow
-from .videoio import list_frame_files
-
-
-class MaskConfig(BaseModel):
-    """Apply the effect only where these objects are (their ``pass_index``), with soft edges."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    object_indices: list[int] = Field(min_length=1)
-    feather_px: float = Field(default=2.0, ge=0, le=256, description="soft edge width, pixels")
-    invert: bool = False
-
-    @field_validator("object_indices")
-    @classmethod
-    def _positive(cls, indices: list[int]) -> list[int]:
-        if any(i <= 0 for i in indices):
-            raise ValueError("object pass indices are >= 1 (0 means 'no object')")
-        return indices
-
-
-class BlenderSourceConfig(BaseModel):
-    """``source: blender:`` — EXR frames rendered by Blender and how to display them.
-
-    ``frames`` is a folder, a glob (``cache/*.exr``) or a printf pattern (``cache/frame_%04d.exr``);
-    relative paths resolve against the preset's folder. The view settings are the scene's
-    (Render Properties > Color Management); ``ocio_config`` is Blender's ``config.ocio``, needed
-    for every view but Standard.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    frames: str
-    layer: str | None = Field(default=None, description="view layer; default: the first")
-    view_transform: str = "Standard"
-    look: str = "None"
-    exposure: float = Field(default=0.0, ge=-32, le=32)
-    gamma: float = Field(default=1.0, gt=0, le=5)
-    display: str = "sRGB"
-    ocio_config: str | None = None
-    fps: float | None = Field(default=None, gt=0, le=240)
-    frame_start: int = Field(default=1, description="Blender frame number of the first file")
-    flow: Literal["vector", "dis", "farneback"] = Field(
-        default="vector", description="'vector': Blender's Vector pass; or estimate with OpenCV")
-    mask: MaskConfig | None = None
-
-    @field_validator("frames", "ocio_config")
-    @classmethod
-    def _resolve(cls, value: str | None, info: ValidationInfo) -> str | None:
-        base = (info.context or {}).get("base_dir")
-        if value is None or base is None:
-            return value
-        path = Path(value).expanduser()
-        return str(path if path.is_absolute() else Path(base) / path)
-
-    def display_transform(self) -> DisplayTransform:
-        return DisplayTransform(self.view_transform, self.look, self.exposure, self.gamma,
-                                self.display, self.ocio_config)
+from ..config.media import BlenderSourceConfig
+from ..errors import UserError
+from ..motion.flow import depth_reliability, resize_flow
+from ..videoio import list_frame_files
+from ..videoio.colour import DisplayTransform
+from ..videoio.exr import read_passes, require_pass
 
 
 class BlenderSource:
@@ -117,7 +60,9 @@ class BlenderSource:
         height, width = self._passes(0)["Combined"].shape[:2]
         self.render_size = (width, height)
         self.size: tuple[int, int] = self.render_size if size is None else (int(size[0]), int(size[1]))
-        self.display = self.config.display_transform()
+        c = self.config
+        self.display = DisplayTransform(c.view_transform, c.look, c.exposure, c.gamma, c.display,
+                                        c.ocio_config)
 
     def __repr__(self) -> str:
         return f"BlenderSource({self.config.frames!r}, {self.frame_count} frames, size={self.size})"
@@ -159,7 +104,7 @@ class BlenderSource:
                     boundary_weight: float = 0.0) -> np.ndarray:
         """Float32 (H, W) in {0, 1}, geometry of frame ``b``: 1 where frame ``a`` warped by
         ``flow_ba`` shows the same surface, from the Depth pass and the Vector pass's own
-        forward/backward agreement (:func:`dreamvideo.flow.depth_reliability`): disocclusions
+        forward/backward agreement (:func:`dreamvideo.motion.flow.depth_reliability`): disocclusions
         marked, motion boundaries kept (the Vector pass is exact there; ``boundary_weight``, a
         setting for estimated flows, does not apply). With ``flow: dis | farneback`` the
         source is not the flow provider and this is not used."""

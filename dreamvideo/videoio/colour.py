@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 NO_LOOK = ("", "None", "NONE")
 

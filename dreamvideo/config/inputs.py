@@ -8,12 +8,12 @@ from pathlib import Path
 
 import cv2
 
-from .config import Preset, StyleImage
-from .errors import InputError, PresetError, UserError
-from .layer_table import layer_problems
-from .videoio.images import IMAGE_SUFFIXES
-from .videoio.outputs import choose_codec
-from .videoio.sequences import list_frame_files
+from ..backbone.layer_table import layer_problems
+from ..errors import InputError, PresetError, UserError
+from ..videoio.images import IMAGE_SUFFIXES
+from ..videoio.outputs import choose_codec
+from ..videoio.sequences import list_frame_files
+from . import Preset, StyleImage
 
 
 def named_files(preset: Preset) -> list[tuple[str, Path]]:
@@ -45,7 +45,7 @@ def named_files(preset: Preset) -> list[tuple[str, Path]]:
 def check_inputs(preset: Preset, *, name: str | None = None) -> None:
     """Raise one error naming every problem of the preset's inputs (``key: problem; key:
     problem``): input files missing, not files, unreadable or not images; layers, channels and
-    classes its backbone lacks (:mod:`dreamvideo.layer_table`); then the output path. No work
+    classes its backbone lacks (:mod:`dreamvideo.backbone.layer_table`); then the output path. No work
     folder is made and TensorFlow is not loaded. ``name`` (a preset file) prefixes the message when
     several presets are checked together."""
     prefix = f"{name}: " if name else ""

@@ -22,7 +22,7 @@ import numpy as np
 
 from .builders import dreamer_for
 from .config import Preset, apply_override, load_preset, parse_preset, value_at
-from .dream import DreamSettings
+from .dreaming.dreamer import DreamSettings
 from .errors import OutputExistsError, UserError
 from .videoio import read_image, to_uint8
 from .zoom.refine import Ladder, down, refine

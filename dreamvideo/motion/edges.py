@@ -20,7 +20,7 @@ import math
 import cv2
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 SIGMA = 25.5  # colour distance (grey levels) at which a neighbour's weight falls to 1/e
 RNG_SEED = 0  # the filter quantises a colour guide with OpenCV's (thread-local) random generator

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import UserError
+from ..errors import UserError
 
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 CHUNK = 1 << 20

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from ._tf import tf
+from .._tf import tf
 
-from .errors import UserError
+from ..errors import UserError
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
-from ._tf import tf
+from .._tf import tf
 
-from .config import value_at
+from ..config import value_at
 from .decorrelate import decorrelate_gradient
 from .objectives import Objective
 from .pyramid import laplacian_bands, merge_bands

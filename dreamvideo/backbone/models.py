@@ -30,8 +30,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._tf import tf
-from .errors import UserError
+from .._tf import tf
+from ..errors import UserError
 
 CAFFE_MEAN_BGR = (104.007, 116.669, 122.679)
 KERAS_VGG_MEAN_BGR = (103.939, 116.779, 123.68)

@@ -1,0 +1,2 @@
+"""Blender renders as a source: EXR passes (colour, Vector, Depth) shown as Blender showed them,
+with the Vector pass as exact optical flow."""
