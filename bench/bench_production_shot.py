@@ -14,7 +14,7 @@ dreamvideo*; ``stages.json`` holds each stage's wall and CPU seconds and the loa
 motion, Depth) and the stylised PNGs, and prints/writes ``measures.json``:
 
 - warping error of the network render along the Vector pass's motion, masked where Depth and
-  the Vector pass agree (:func:`dreamvideo.flow.depth_reliability`, the engine's own occlusion
+  the Vector pass agree (:func:`dreamvideo.motion.flow.depth_reliability`, the engine's own occlusion
   for Blender sources), over all pairs; the floor: the input frames' own error on the same mask;
 - the same over the first pairs of ``--independent`` frames, against the network run on each
   frame alone (no flow blend: the independent render of the network);

@@ -14,7 +14,7 @@ from dreamvideo.builders import source_for
 from dreamvideo.config import load_preset
 from dreamvideo.effects import style_network
 from dreamvideo.effects.base import FrameContext
-from dreamvideo.flow import depth_reliability, warping_error
+from dreamvideo.motion.flow import depth_reliability, warping_error
 from dreamvideo.videoio import list_frame_files, read_image
 
 EDGE_FRAMES = 10  # sharpness: the last this many frames over the first this many
@@ -155,7 +155,7 @@ def difference_crops(shot: Shot, independent: list[np.ndarray], t: int, path: Pa
     """For looking: frame t+1 minus frame t warped along the Vector pass (x4, grey = 0), input,
     independent network and the render, 100 % crops side by side (PNG)."""
     bw, _ = shot.motion(t)
-    from dreamvideo.flow import warp
+    from dreamvideo.motion.flow import warp
 
     tiles = []
     runs = {"input": (shot.source.frame(t), shot.source.frame(t + 1)),
@@ -172,7 +172,7 @@ def losses(shot: Shot, frames: list[int], centre: tuple[float, float] = (0.45, 0
     (``iterations.first`` from the content, the job's style settings) on 100 % crops of
     ``frames``: the style is seen at the same size whatever the frame's (``style.scale``), so a
     crop scores as the whole frame would, at a fraction of a 1080p optimisation's cost."""
-    from dreamvideo.models import load_backbone
+    from dreamvideo.backbone.models import load_backbone
     from dreamvideo.style import Stylizer
     from dreamvideo.style.stylizer import initial_image
 
