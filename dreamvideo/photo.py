@@ -22,6 +22,7 @@ import numpy as np
 
 from .builders import dreamer_for
 from .config import Preset, apply_override, load_preset, parse_preset, value_at
+from .config.driven import driven_values
 from .dreaming.dreamer import DreamSettings
 from .errors import OutputExistsError, UserError
 from .videoio import read_image, to_uint8
@@ -54,13 +55,17 @@ def write_image(path: Path, image: np.ndarray, *, overwrite: bool) -> None:
 
 
 def preset_or_default(preset_path: Path | None, overrides: list[str]) -> Preset:
-    """The preset file with ``overrides``; without a file, :data:`PHOTO_DREAM` with them."""
-    if preset_path is not None:
-        return load_preset(preset_path, overrides)
-    raw: dict = {"dream": copy.deepcopy(PHOTO_DREAM)}
-    for item in overrides:
-        apply_override(raw, item)
-    return parse_preset(raw, base_dir=Path.cwd())
+    """The preset file with ``overrides``; without a file, :data:`PHOTO_DREAM` with them. A value
+    driven by a track is refused: a photo has no frames to follow it."""
+    if preset_path is None:
+        raw: dict = {"dream": copy.deepcopy(PHOTO_DREAM)}
+        for item in overrides:
+            apply_override(raw, item)
+    preset = load_preset(preset_path, overrides) if preset_path is not None else parse_preset(raw, base_dir=Path.cwd())
+    for key, _ in driven_values(preset):
+        raise UserError(f"{key}: follows a track, but a photo has no frames to follow it; give a number "
+                        f"(--set {key}=1.5)")
+    return preset
 
 
 def check_strength(strength: float) -> float:

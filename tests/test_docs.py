@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from dreamvideo.config import Keyframe, Preset
+from dreamvideo.config.values import AudioDriven
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -30,9 +31,9 @@ RENDER_COMMAND = ("python3 -m venv .venv && .venv/bin/pip install -e . && "
 
 def _models_in(annotation) -> list[type[BaseModel]]:
     """The config models an annotation can hold (through Optional, Union, list, tuple, Annotated);
-    keyframes are the animatable-value syntax, documented once, not keys."""
+    keyframes and driven values are the animatable-value syntax, documented once, not keys."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [] if annotation is Keyframe else [annotation]
+        return [] if annotation in (Keyframe, AudioDriven) else [annotation]
     return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
 
 
@@ -46,8 +47,9 @@ def _is_list(annotation) -> bool:
 
 
 def schema_fields(model: type[BaseModel] = Preset, prefix: str = "") -> dict[str, object]:
-    """Every key path of the preset schema -> its pydantic field, items of lists as ``key[].field``."""
-    fields = {}
+    """Every key path of the preset schema -> its pydantic field, items of lists as ``key[].field``;
+    the keys of a value driven by a track, documented once, as ``driven.key``."""
+    fields = {} if prefix else {f"driven.{name}": field for name, field in AudioDriven.model_fields.items()}
     for name, field in model.model_fields.items():
         key = prefix + name
         fields[key] = field

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import cv2
 
+from ..audio.decode import track_problem
 from ..backbone.layer_table import layer_problems
 from ..errors import InputError, PresetError, UserError
 from ..videoio.images import IMAGE_SUFFIXES
 from ..videoio.outputs import choose_codec
 from ..videoio.sequences import list_frame_files
 from . import Preset, StyleImage
+from .audio import TrackTempo
+from .driven import driven_values
 
 
 def named_files(preset: Preset) -> list[tuple[str, Path]]:
@@ -39,6 +42,17 @@ def named_files(preset: Preset) -> list[tuple[str, Path]]:
         for number, term in enumerate(preset.dream.objective):
             if term.guide is not None:
                 files.append((f"dream.objective[{number}].guide", Path(term.guide)))
+    return files + music_files(preset)
+
+
+def music_files(preset: Preset) -> list[tuple[str, Path]]:
+    """(key path, track) for each track the preset muxes, reads a tempo from or is driven by."""
+    output = preset.output
+    files = [(f"{key}.audio", Path(value.audio)) for key, value in driven_values(preset)]
+    if output.audio is not None:
+        files.append(("output.audio.path", Path(output.audio.path)))
+    if isinstance(output.bpm, TrackTempo):
+        files.append(("output.bpm.audio", Path(output.bpm.audio)))
     return files
 
 
@@ -63,8 +77,11 @@ def file_problems(preset: Preset) -> list[str]:
     spec = preset.source.sequence
     if spec is not None and not list_frame_files(spec, IMAGE_SUFFIXES):
         problems.append(f"source.sequence: no images found for {spec}")
+    music = {key for key, _ in music_files(preset)}
     for key, path in named_files(preset):
         problem = _file_problem(path, image=key.startswith(IMAGE_KEYS))
+        if problem is None and key in music:
+            problem = track_problem(path)
         if problem:
             problems.append(f"{key}: {problem}")
     return problems

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .audio import OutputAudio, TrackTempo
 from .values import PresetPath, PresetSpec, Section
 
 
@@ -103,6 +104,28 @@ class OutputConfig(Section):
     crf: int = Field(default=18, ge=0, le=51)
     loop: bool = False
     loop_frames: int = Field(default=24, ge=2, description="frames over which a loop closes")
+    bpm: Annotated[float, Field(gt=0, le=1000)] | TrackTempo | None = Field(
+        default=None, description="the music's tempo, for loop_beats: a number, or {audio: track.wav} to read it")
+    loop_beats: int | None = Field(default=None, ge=1, le=4096, description="a loop this many beats "
+                                   "long at bpm (sets frames; fps is nudged when the beats do not "
+                                   "fill a whole number of frames)")
+    audio: OutputAudio | None = Field(default=None, description="a track muxed into the video, "
+                                      "trimmed to the clip: a path, or {path, offset}")
+
+    @field_validator("audio", mode="before")
+    @classmethod
+    def _audio_path(cls, value):
+        return {"path": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _beats_need_tempo(self):
+        if self.loop_beats is not None and self.bpm is None:
+            raise ValueError("loop_beats needs bpm (a number, or {audio: track.wav} to read it)")
+        if self.bpm is not None and self.loop_beats is None:
+            raise ValueError("bpm is used by loop_beats; give loop_beats too")
+        if self.loop_beats is not None and self.frames is not None:
+            raise ValueError("give frames or loop_beats, not both")
+        return self
 
 
 class ModelConfig(Section):

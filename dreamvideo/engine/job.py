@@ -12,6 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audio.drive import drive_preset
+from ..audio.tempo import in_beats
 from ..builders import source_for
 from ..config import Preset
 from ..config.inputs import check_inputs
@@ -32,12 +34,13 @@ from .workfolder import WorkFolder
 class Job:
     """What every step of a job needs (picklable: the source is rebuilt where it is used)."""
 
-    preset: Preset
+    preset: Preset  # audio-driven values already keyframes, loop_beats already frames
     output: Path
     work: WorkFolder
     frames: int
     fps: float
     fingerprint: dict
+    notes: tuple[str, ...] = ()  # what was chosen for the user (a loop's frame rate nudged to the beat)
 
     @property
     def segments(self) -> list[Segment]:
@@ -52,8 +55,11 @@ def open_job(preset: Preset, *, overwrite: bool = False) -> tuple[Job, object]:
     if occupied(target) and not overwrite:
         raise OutputExistsError(f"{target} exists; pass --overwrite to replace it")
     source = source_for(preset)
-    job = Job(preset, output, WorkFolder.for_output(output), clip_length(preset, source),
-              preset.output.fps or source.fps or DEFAULT_FPS, fingerprint(preset, source))
+    preset, note = in_beats(preset, source.fps or DEFAULT_FPS)
+    frames, fps = clip_length(preset, source), preset.output.fps or source.fps or DEFAULT_FPS
+    preset = drive_preset(preset, fps, frames)
+    job = Job(preset, output, WorkFolder.for_output(output), frames, fps, fingerprint(preset, source),
+              (note,) if note else ())
     return job, source
 
 
@@ -62,6 +68,9 @@ def render(preset: Preset, *, overwrite: bool = False, progress: Progress | None
     """Render ``preset`` to its output path; resumes from the work folder when there is one."""
     progress = progress or Progress("none")
     job, source = open_job(preset, overwrite=overwrite)
+    preset = job.preset
+    for note in job.notes:
+        progress.message(note)
     with WorkLock.for_work(job.work.root).held(progress.message), \
             job.work.prepared(job.fingerprint, overwrite=overwrite):
         configure_tensorflow()

@@ -30,6 +30,8 @@ def render_jobs(presets: list[tuple[str, Preset]], *, workers: int | None = None
     with ExitStack() as stack:
         for (_, job), progress in zip(jobs, progresses):
             stack.enter_context(WorkLock.for_work(job.work.root).held(progress.message))
+            for note in job.notes:
+                progress.message(note)
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler))
         for _, job in jobs:  # work folders only once the cluster is there
             job.work.prepare(job.fingerprint, overwrite=overwrite)
