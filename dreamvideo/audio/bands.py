@@ -9,12 +9,13 @@ from scipy import signal
 from .decode import Track
 
 HOP = 256  # samples between envelope values (11.6 ms at 22050 Hz)
-# band -> (low edge Hz, high edge Hz or None, RMS window in samples: about two periods of the
-# lowest frequency, short enough not to smear a hit)
+# band -> (low edge Hz, high edge Hz or None, RMS window in samples: at least one hop, so no
+# sound falls between two windows; about two periods of the band's lowest frequency, so a bass
+# note does not ripple; no longer, so a hit is not smeared)
 BANDS: dict[str, tuple[float, float | None, int]] = {
     "low": (20.0, 200.0, 1024),  # kick drum, bass (46 ms)
-    "mid": (200.0, 2000.0, 256),  # voice, snare body, most instruments (12 ms)
-    "high": (2000.0, None, 128),  # hats, cymbals, the click of a transient (6 ms)
+    "mid": (200.0, 2000.0, HOP),  # voice, snare body, most instruments (12 ms)
+    "high": (2000.0, None, HOP),  # hats, cymbals, the click of a transient (12 ms)
     "full": (0.0, None, 1024),   # the whole signal
 }
 

@@ -12,7 +12,7 @@ from ..audio.decode import track_problem
 from ..backbone.layer_table import layer_problems
 from ..errors import InputError, PresetError, UserError
 from ..videoio.images import IMAGE_SUFFIXES
-from ..videoio.outputs import choose_codec
+from ..videoio.outputs import SEQUENCE_CODECS, choose_codec
 from ..videoio.sequences import list_frame_files
 from . import Preset, StyleImage
 from .audio import TrackTempo
@@ -110,7 +110,10 @@ def check_output(preset: Preset, *, prefix: str = "") -> None:
     """Raise a UserError, before any frame is rendered, when ``output.path`` and
     ``output.codec`` do not fit together (the sink would only find out at encode time)."""
     try:
-        choose_codec(Path(preset.output.path), preset.output.codec)
+        codec = choose_codec(Path(preset.output.path), preset.output.codec)
     except UserError as err:
         key = "output.codec" if preset.output.codec is not None else "output.path"
         raise UserError(f"{prefix}{key}: {err}") from err
+    if preset.output.audio is not None and codec in SEQUENCE_CODECS:
+        raise UserError(f"{prefix}output.audio: {codec.upper()} frames have no sound track; "
+                        "write a .mp4, .mov or .webm for audio")

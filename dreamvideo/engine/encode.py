@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..audio.mux import soundtrack_of
 from ..config import Preset
 from ..progress import Progress
 from ..videoio import open_sink
@@ -14,11 +15,12 @@ from .workfolder import WorkFolder
 
 def encode(work: WorkFolder, order: list[int], output: Path, preset: Preset, size, fps: float,
            overwrite: bool, progress: Progress, *, to_linear=None) -> None:
-    """Work frames -> the output. ``to_linear`` turns display frames back into scene-linear
-    light for EXR output (None: the sRGB decode)."""
+    """Work frames -> the output (with ``output.audio`` muxed in). ``to_linear`` turns display
+    frames back into scene-linear light for EXR output (None: the sRGB decode)."""
     progress.start(len(order), 0, stage="encode")
     with open_sink(output, fps=fps, size=size, codec=preset.output.codec, crf=preset.output.crf,
-                   overwrite=overwrite, to_linear=to_linear) as sink:
+                   overwrite=overwrite, to_linear=to_linear,
+                   soundtrack=soundtrack_of(preset, len(order), fps)) as sink:
         for done, index in enumerate(order, 1):
             sink.write(work.read(index))
             progress.update(done, stage="encode")

@@ -8,12 +8,16 @@ import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import imageio_ffmpeg
 
 from dreamvideo.errors import UserError
 
 from .images import existing_file
+
+if TYPE_CHECKING:
+    from dreamvideo.audio.mux import Soundtrack
 
 BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int+full_chroma_inp"  # exact RGB<->YUV rounding
@@ -56,9 +60,9 @@ ENCODERS = {
 
 
 def encode_command(encoder: Encoder, size: tuple[int, int], encoded: tuple[int, int],
-                   fps: float, crf: int, out: Path) -> list[str]:
+                   fps: float, crf: int, out: Path, soundtrack: Soundtrack | None = None) -> list[str]:
     """ffmpeg reading raw RGB frames of ``size`` from stdin, cropping them to ``encoded``
-    and writing ``out`` with ``encoder``."""
+    and writing ``out`` with ``encoder``; with a ``soundtrack`` muxed beside them."""
     rate = Fraction(fps).limit_denominator(1_000_000)
     filters = []
     if encoded != size:
@@ -68,7 +72,8 @@ def encode_command(encoder: Encoder, size: tuple[int, int], encoded: tuple[int, 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin",
            "-loglevel", "warning", "-y",
            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}",
-           "-framerate", str(rate), "-i", "pipe:0", "-an"]
+           "-framerate", str(rate), "-i", "pipe:0"]
+    cmd += ["-an"] if soundtrack is None else [*soundtrack.input_args(), *soundtrack.output_args(out.suffix)]
     if filters:
         cmd += ["-vf", ",".join(filters)]
     cmd += ["-sws_flags", SWS_FLAGS]

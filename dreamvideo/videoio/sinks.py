@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .ffmpeg import ENCODERS, FfmpegError, encode_command, log_tail
 from .images import check_size, srgb_to_linear, write_png
 from .outputs import SEQUENCE_CODECS, check_target, choose_codec, publish
 from .sequences import is_pattern
+
+if TYPE_CHECKING:
+    from dreamvideo.audio.mux import Soundtrack
 
 ToLinear = Callable[[np.ndarray], np.ndarray]
 SaveFrame = Callable[[np.ndarray, Path], None]
@@ -204,7 +207,7 @@ def _exr_saver(to_linear: ToLinear) -> SaveFrame:
 
 def open_sink(path: Path, *, fps: float, size: tuple[int, int], codec: str | None = None,
               crf: int = 18, overwrite: bool = False,
-              to_linear: ToLinear | None = None) -> FrameSink:
+              to_linear: ToLinear | None = None, soundtrack: Soundtrack | None = None) -> FrameSink:
     """Open a sink for frames of ``size`` = (width, height) at ``fps``.
 
     ``codec`` is one of ``CODECS``; None picks it from the path: ``.mp4`` -> h264 (libx264,
@@ -215,7 +218,8 @@ def open_sink(path: Path, *, fps: float, size: tuple[int, int], codec: str | Non
     32-bit float RGB EXRs: each display frame is turned back into scene-linear light by
     ``to_linear`` (uint8 RGB -> float32 RGB; e.g. a Blender source's ``display.to_linear``), by
     default the sRGB decode; other codecs ignore it. ``crf`` applies to h264 (0-51) and vp9
-    (0-63). YUV files are tagged BT.709.
+    (0-63). YUV files are tagged BT.709. A ``soundtrack`` (:mod:`dreamvideo.audio.mux`) is muxed
+    into a video file; frame folders take none (UserError).
 
     Size policy: frames are always written at ``size``; when the codec needs it, ffmpeg crops
     the last column and/or row (right and bottom edges): h264 and vp9 to even sizes (4:2:0
@@ -231,13 +235,15 @@ def open_sink(path: Path, *, fps: float, size: tuple[int, int], codec: str | Non
         raise UserError(f"fps must be a positive number, got {fps!r}")
     codec = choose_codec(path, codec)
     if codec in SEQUENCE_CODECS:
+        if soundtrack is not None:
+            raise UserError(f"{codec.upper()} frames have no sound track; write a .mp4, .mov or .webm for audio")
         save = write_png if codec == "png" else _exr_saver(to_linear or srgb_to_linear)
         return _open_sequence_sink(path, size, overwrite, codec, save)
-    return _open_video_sink(path, size, fps, codec, crf, overwrite)
+    return _open_video_sink(path, size, fps, codec, crf, overwrite, soundtrack)
 
 
 def _open_video_sink(path: Path, size: tuple[int, int], fps: float, codec: str, crf: int,
-                     overwrite: bool) -> FfmpegSink:
+                     overwrite: bool, soundtrack: Soundtrack | None = None) -> FfmpegSink:
     encoder = ENCODERS[codec]
     if encoder.crf_max is not None and not 0 <= crf <= encoder.crf_max:
         raise UserError(f"crf for {codec} must be between 0 and {encoder.crf_max}, got {crf}")
@@ -248,7 +254,7 @@ def _open_video_sink(path: Path, size: tuple[int, int], fps: float, codec: str, 
                         f"(needs at least {encoder.block}x{encoder.block})")
     check_target(path, overwrite, folder=False)
     partial = path.with_name(f"{path.stem}.partial{path.suffix}")
-    cmd = encode_command(encoder, size, encoded, fps, crf, partial)
+    cmd = encode_command(encoder, size, encoded, fps, crf, partial, soundtrack)
     return FfmpegSink(path, partial, codec, size, encoded, cmd)
 
 
