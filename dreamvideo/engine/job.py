@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio.drive import drive_preset
-from ..audio.tempo import in_beats
 from ..builders import source_for
 from ..config import Preset
 from ..config.inputs import check_inputs
@@ -25,7 +24,7 @@ from .encode import encode, occupied
 from .frames import render_frames
 from .lock import WorkLock
 from .segments import MergedFrames, Segment, SegmentFrames, merge_seams, plan_segments
-from .settings import DEFAULT_FPS, clip_length, fingerprint
+from .settings import clip_timing, fingerprint
 from .tfsetup import configure_tensorflow
 from .workfolder import WorkFolder
 
@@ -55,8 +54,7 @@ def open_job(preset: Preset, *, overwrite: bool = False) -> tuple[Job, object]:
     if occupied(target) and not overwrite:
         raise OutputExistsError(f"{target} exists; pass --overwrite to replace it")
     source = source_for(preset)
-    preset, note = in_beats(preset, source.fps or DEFAULT_FPS)
-    frames, fps = clip_length(preset, source), preset.output.fps or source.fps or DEFAULT_FPS
+    preset, frames, fps, note = clip_timing(preset, source)
     preset = drive_preset(preset, fps, frames)
     job = Job(preset, output, WorkFolder.for_output(output), frames, fps, fingerprint(preset, source),
               (note,) if note else ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..audio.tempo import in_beats
 from ..builders import run_precision
 from ..config import Preset
 from ..errors import UserError
@@ -39,6 +40,13 @@ def input_files(source) -> list[Path]:
 def file_stamp(path: Path) -> list:
     stat = path.stat()
     return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def clip_timing(preset: Preset, source) -> tuple[Preset, int, float, str | None]:
+    """The preset with ``output.loop_beats`` turned into frames and fps, the clip's frame count
+    and fps, and what was chosen to fit the beats (None when nothing was)."""
+    preset, note = in_beats(preset, source.fps or DEFAULT_FPS)
+    return preset, clip_length(preset, source), preset.output.fps or source.fps or DEFAULT_FPS, note
 
 
 def clip_length(preset: Preset, source) -> int:

@@ -16,6 +16,7 @@ from .attribution import saliency_picture
 from .drawing import shrink
 from .features import feature_montage
 from .filters import filter_montage
+from .music import add_audio_parser
 from .layers import format_layer_table, layer_chart, layer_table
 from .network import channel_count, fixed_input_size
 from .predict import format_predictions, predict_top, prediction_picture
@@ -48,6 +49,7 @@ def add_inspect_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--octaves", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     commands.add_parser("predict", parents=[common, image], help="top-5 classes (backbones with a classifier)")
+    add_audio_parser(commands)
     return inspect
 
 
