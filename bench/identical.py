@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -126,6 +127,12 @@ def render_set() -> list[Render]:
     ]
 
 
+def fail(message: str) -> NoReturn:
+    """Bad input: one line, exit 2."""
+    print(f"identical.py: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 # ----- hashing ---------------------------------------------------------------------------------
 
 def frame_digest(path: Path) -> str:
@@ -187,7 +194,7 @@ def bpy_python() -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    raise SystemExit(f"identical.py: no bpy interpreter ({', '.join(map(str, candidates))}); "
+    fail(f"no bpy interpreter ({', '.join(map(str, candidates))}); "
                      "set DREAMVIDEO_BPY_PYTHON=/path/to/.venv-bpy/bin/python")
 
 
@@ -205,7 +212,7 @@ def render_scene(folder: Path) -> Path:
         error, _ = run([str(bpy_python()), str(SCENE_SCRIPT), str(folder), "--frames", str(SCENE_FRAMES),
                         "--size", str(width), str(height), "--samples", str(SCENE_SAMPLES)], cwd=HERE.parent)
         if error:
-            raise SystemExit(f"identical.py: tests/blender_scene.py failed: {error}")
+            fail(f"tests/blender_scene.py failed: {error}")
     return folder
 
 
@@ -254,18 +261,14 @@ def package_location(checkout: Path) -> str:
     found = subprocess.run([sys.executable, "-c", "import dreamvideo; print(dreamvideo.__file__)"], cwd=checkout,
                            capture_output=True, text=True, check=True).stdout.strip()
     if not Path(found).resolve().is_relative_to(checkout.resolve()):
-        raise SystemExit(f"identical.py: dreamvideo imports from {found}, not from {checkout}: run from the "
+        fail(f"dreamvideo imports from {found}, not from {checkout}: run from the "
                          "checkout's root with the venv whose .pth puts the current folder first")
     return found
 
 
-def record(out_json: Path, work: Path, scene: Path | None, only: list[str]) -> int:
-    """Render the set from the checkout in the current folder; write the digests to ``out_json``."""
+def record(out_json: Path, work: Path, scene: Path | None, renders: list[Render]) -> int:
+    """Render ``renders`` from the checkout in the current folder; write the digests to ``out_json``."""
     checkout = Path.cwd()
-    renders = [r for r in render_set() if not only or r.name in only]
-    unknown = set(only) - {r.name for r in render_set()}
-    if unknown:
-        raise SystemExit(f"identical.py: --only: no render named {', '.join(sorted(unknown))}")
     work.mkdir(parents=True, exist_ok=True)
     result = {"format": FORMAT, "commit": git(["rev-parse", "HEAD"], checkout),
               "dirty": bool(git(["status", "--porcelain", "--untracked-files=no"], checkout)),
@@ -316,14 +319,15 @@ def compare(a_path: Path, b_path: Path) -> int:
     print(f"A: {a_path} ({a['commit'][:10]}{' dirty' if a['dirty'] else ''})\n"
           f"B: {b_path} ({b['commit'][:10]}{' dirty' if b['dirty'] else ''})")
     differences = 0
-    if a["inputs"].get("blender_scene") != b["inputs"].get("blender_scene"):
+    scenes = [record["inputs"].get("blender_scene") for record in (a, b)]
+    if None not in scenes and scenes[0] != scenes[1]:
         print("inputs: the Blender scenes differ (record both with the same --blender-scene)")
         differences += 1
     for name in dict.fromkeys([*a["renders"], *b["renders"]]):
         verdict = render_verdict(a["renders"].get(name), b["renders"].get(name))
         differences += verdict is not None
         frames = len(a["renders"].get(name, {}).get("digests", ()))
-        print(f"{name:24s} " + (f"identical ({frames} frames)" if verdict is None else f"DIFFERS: {verdict}"))
+        print(f"{name:24s} " + (f"identical ({frames} frame{'s' * (frames != 1)})" if verdict is None else f"DIFFERS: {verdict}"))
     print("all identical" if not differences else f"{differences} difference(s)")
     return 1 if differences else 0
 
@@ -332,25 +336,27 @@ def load_record(path: Path) -> dict:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as err:
-        raise SystemExit(f"identical.py: {path}: not a record ({err})") from None
+        fail(f"{path}: not a record ({err})")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SystemExit(f"identical.py: {path}: not a record of format {FORMAT}")
+        fail(f"{path}: not a record of format {FORMAT}")
     return data
 
 
 # ----- check -----------------------------------------------------------------------------------
 
-def check(ref: str, work: Path, only: list[str]) -> int:
+def check(ref: str, work: Path, renders: list[Render]) -> int:
     """Record ``ref`` in a temporary worktree and the current checkout from one Blender scene; compare."""
     here = Path.cwd()
-    commit = git(["rev-parse", "--verify", f"{ref}^{{commit}}"], here)
+    try:
+        commit = git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], here)
+    except subprocess.CalledProcessError:
+        fail(f"--ref {ref}: not a commit of {here}")
     work.mkdir(parents=True, exist_ok=True)
     tree = Path(tempfile.mkdtemp(prefix="identical-ref-", dir=work))
     git(["worktree", "add", "--detach", str(tree), commit], here)
     try:
-        scene = render_scene(work / "blender_scene") if not only or any(
-            r.needs for r in render_set() if r.name in only) else None
-        options = [*(["--blender-scene", str(scene)] if scene else []), *(["--only", *only] if only else [])]
+        scene = render_scene(work / "blender_scene") if any(r.needs for r in renders) else None
+        options = [*(["--blender-scene", str(scene)] if scene else []), "--only", *(r.name for r in renders)]
         for label, checkout in (("ref", tree), ("here", here)):
             subprocess.run([sys.executable, str(HERE), "record", str(work / f"{label}.json"),
                             "--work", str(work / label), *options], cwd=checkout, check=False)
@@ -376,15 +382,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def selected(only: list[str]) -> list[Render]:
+    """The renders ``--only`` names (all without it), in the set's order."""
+    unknown = set(only) - {render.name for render in render_set()}
+    if unknown:
+        fail(f"--only: no render named {', '.join(sorted(unknown))}")
+    return [render for render in render_set() if not only or render.name in only]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "compare":
         return compare(args.a, args.b)
+    if not (Path.cwd() / "dreamvideo" / "__init__.py").is_file():
+        fail(f"run from a checkout's root (no dreamvideo/ in {Path.cwd()})")
+    renders = selected(args.only)
     with tempfile.TemporaryDirectory(prefix="identical-") as temporary:
         work = (args.work or Path(temporary)).resolve()
         if args.command == "record":
-            return record(args.out.resolve(), work, args.blender_scene and args.blender_scene.resolve(), args.only)
-        return check(args.ref, work, args.only)
+            return record(args.out.resolve(), work, args.blender_scene and args.blender_scene.resolve(), renders)
+        return check(args.ref, work, renders)
 
 
 if __name__ == "__main__":
