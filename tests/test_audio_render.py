@@ -8,11 +8,12 @@ import shutil
 
 import cv2
 import numpy as np
-from music_tracks import click_track
+from music_tracks import click_track, metronome
 
 from dreamvideo.cli import main
 from dreamvideo.config import load_preset
 from dreamvideo.engine import open_job
+from dreamvideo.videoio import probe_video
 
 ZOOM = """\
 effect: dream_zoom
@@ -53,3 +54,49 @@ def test_changed_track_is_a_changed_job(tmp_path, capsys):
     click_track(tmp_path / "track.wav", clicks=(0.5,), seconds=1.0, tone=False)
     assert main(["render", str(tmp_path / "p.yaml"), "--quiet", "--set", "output.frames=4"]) == 2
     assert "rendered with other settings" in capsys.readouterr().err
+
+
+LOOP = """\
+effect: dream_zoom
+source: {noise: {seed: 5}}
+output: {path: loop.mp4, fps: FPS, size: [32, 32], bpm: BPM, loop_beats: BEATS, loop_frames: 2}
+dream: {steps: 1, objective: [{layer: block2_conv1}], jitter: 2}
+zoom: {scale: 1.04}
+"""
+
+
+def loop_preset(folder, fps, bpm, beats):
+    path = folder / "loop.yaml"
+    path.write_text(LOOP.replace("FPS", str(fps)).replace("BPM", str(bpm)).replace("BEATS", str(beats)))
+    return path
+
+
+def test_sixteen_beats_at_128_bpm_and_30_fps_is_225_frames(tmp_path):
+    job, _ = open_job(load_preset(loop_preset(tmp_path, 30, 128, 16)))
+    assert (job.frames, job.fps, job.preset.output.loop, job.notes) == (225, 30, True, ())
+    job, _ = open_job(load_preset(loop_preset(tmp_path, 25, 128, 16)))  # 187.5 frames: nudged
+    assert (job.frames, job.fps) == (188, 188 / 7.5)
+    assert job.notes == ("output.loop_beats: 16 beats at 128 bpm last 7.5 s = 187.500 frames at 25 fps; "
+                         "rendering 188 frames at 25.0667 fps",)
+
+
+def test_a_rendered_beat_loop_lasts_its_beats(tmp_path, capsys):
+    preset = loop_preset(tmp_path, 10, 360, 2)  # 2 beats at 360 bpm = 1/3 s = 3.33 frames at 10 fps
+    assert main(["render", str(preset)]) == 0
+    assert "rendering 3 frames at 9 fps" in capsys.readouterr().err
+    info = probe_video(tmp_path / "loop.mp4")
+    assert (info.frame_count, info.fps) == (3, 9)
+
+
+def test_the_tempo_read_from_a_track(tmp_path, capsys):
+    metronome(tmp_path / "m.wav", bpm=120, seconds=8)
+    (tmp_path / "loop.yaml").write_text(LOOP.replace("FPS", "12").replace("BPM", "{audio: m.wav}").replace("BEATS", "4"))
+    job, _ = open_job(load_preset(tmp_path / "loop.yaml"))
+    assert job.frames == 24 and job.fps == 12  # 4 beats at 120 bpm = 2 s
+    assert job.notes[0].startswith("output.bpm: 120") and "bpm read from m.wav" in job.notes[0]
+
+
+def test_frames_given_win_over_loop_beats(tmp_path):
+    job, _ = open_job(load_preset(loop_preset(tmp_path, 30, 128, 16), ["output.frames=3"]))
+    assert job.frames == 3
+    assert job.notes == ("output.frames: 3 given, so output.loop_beats (16) is not used",)

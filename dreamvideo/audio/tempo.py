@@ -32,7 +32,7 @@ def beat_loop(fps: float, bpm: float, beats: int) -> BeatLoop:
         return BeatLoop(frames, fps, None)
     nudged = frames / seconds
     note = (f"output.loop_beats: {beats} beats at {bpm:g} bpm last {seconds:g} s = {exact:.3f} frames "
-            f"at {fps:g} fps; rendering {frames} frames at {nudged:.4f} fps")
+            f"at {fps:g} fps; rendering {frames} frames at {nudged:.6g} fps")
     return BeatLoop(frames, nudged, note)
 
 
@@ -42,6 +42,8 @@ def in_beats(preset: Preset, fps: float) -> tuple[Preset, str | None]:
     output = preset.output
     if output.loop_beats is None:
         return preset, None
+    if output.frames is not None:  # e.g. --set output.frames=3 for a quick look
+        return preset, f"output.frames: {output.frames} given, so output.loop_beats ({output.loop_beats}) is not used"
     notes = []
     bpm = output.bpm
     if isinstance(bpm, TrackTempo):

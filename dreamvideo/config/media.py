@@ -108,7 +108,7 @@ class OutputConfig(Section):
         default=None, description="the music's tempo, for loop_beats: a number, or {audio: track.wav} to read it")
     loop_beats: int | None = Field(default=None, ge=1, le=4096, description="a loop this many beats "
                                    "long at bpm (sets frames; fps is nudged when the beats do not "
-                                   "fill a whole number of frames)")
+                                   "fill a whole number of frames; frames, when given, wins)")
     audio: OutputAudio | None = Field(default=None, description="a track muxed into the video, "
                                       "trimmed to the clip: a path, or {path, offset}")
 
@@ -123,8 +123,6 @@ class OutputConfig(Section):
             raise ValueError("loop_beats needs bpm (a number, or {audio: track.wav} to read it)")
         if self.bpm is not None and self.loop_beats is None:
             raise ValueError("bpm is used by loop_beats; give loop_beats too")
-        if self.loop_beats is not None and self.frames is not None:
-            raise ValueError("give frames or loop_beats, not both")
         return self
 
 
