@@ -4,7 +4,8 @@
 returns a plain dict in the engine's preset schema (``effect``, ``source: {blender: ...}``,
 ``output``, ``style`` / ``dream`` / ``zoom``). Animated properties are baked to a keyframe at
 every output frame, ``[{"frame": i, "value": v}, ...]``, where ``i`` counts output frames from 0
-(Blender frame ``first + i``). Nothing here renders or writes files; the key names live in the
+(Blender frame ``first + i``); a property the panel's sound file drives becomes the engine's
+driven value instead (``{audio: track, band: low, min, max, ...}``, docs/music.md). Nothing here renders or writes files; the key names live in the
 tables below.
 
 Blender's Python has no YAML library: :func:`to_yaml` writes the (small) YAML subset the engine
@@ -23,6 +24,11 @@ ANIMATED = {
     "style_weight": ("style", "style_weight", float),
     "dream_strength": ("dream", "step_size", float),
     "zoom_speed": ("zoom", "scale", lambda speed: 1.0 + speed),
+}
+# panel property a sound file may drive -> (its switch, its peak property, the peak's label)
+SOUND_DRIVEN = {
+    "dream_strength": ("sound_strength", "sound_strength_peak", "Peak Strength"),
+    "zoom_speed": ("sound_zoom", "sound_zoom_peak", "Peak Zoom Speed"),
 }
 # panel property -> (job section, job key); constant for the whole job
 CONSTANT = {
@@ -94,6 +100,7 @@ def build_job(scene, *, frames: str, output: str, ocio_config: str | None) -> di
     for prop, values in baked.items():
         section, key, convert = ANIMATED[prop]
         sections[section][key] = _convert(values, convert)
+    _follow_sound(scene, sections, job["output"])
     if "style" in sections:
         images = [{"path": _abspath(item.path), "weight": _f32(item.weight)}
                   for item in settings.style_images if item.path.strip()]
@@ -105,6 +112,31 @@ def build_job(scene, *, frames: str, output: str, ocio_config: str | None) -> di
         elif not network and not settings.preset_path.strip():
             raise JobError("add a style image (Output Properties > dreamvideo > Style Images)")
     return job
+
+
+def _follow_sound(scene, sections: dict, output: dict) -> None:
+    """Values the panel's sound file drives become the engine's driven values
+    (``{audio, band|beats, min, max, release, offset}``: the property's own value in silence, its
+    peak at the loudest moment); the track goes into an MP4 when asked. The track starts at the
+    scene's first frame."""
+    settings = scene.dreamvideo
+    if not settings.sound_file.strip():
+        return
+    track = _abspath(settings.sound_file.strip())
+    offset = _f32((output_frames(scene).start - scene.frame_start) / scene_fps(scene))
+    follow = {"beats": True} if settings.sound_follow == "BEATS" else {"band": settings.sound_follow.lower()}
+    for prop, (switch, peak, label) in SOUND_DRIVEN.items():
+        section, key, convert = ANIMATED[prop]
+        if section not in sections or not getattr(settings, switch):
+            continue
+        low, high = convert(float(getattr(settings, prop))), convert(float(getattr(settings, peak)))
+        if low > high:
+            raise JobError(f"{label} ({getattr(settings, peak):g}) is below the value in silence "
+                           f"({getattr(settings, prop):g}); raise it")
+        sections[section][key] = {"audio": track, **follow, "min": _f32(low), "max": _f32(high),
+                                  "release": _f32(settings.sound_release), "offset": offset}
+    if settings.sound_in_video and settings.output_format == "MP4":
+        output["audio"] = {"path": track, "offset": offset}
 
 
 def training_job(job: dict) -> dict:

@@ -33,6 +33,7 @@ class DREAMVIDEO_PT_main(bpy.types.Panel):
             layout.prop(settings, "dream_steps")
             if settings.effect == "DREAM_ZOOM":
                 layout.prop(settings, "zoom_speed")
+            self._sound(layout, settings)
 
         layout.prop(settings, "use_mask")
         sub = layout.column()
@@ -46,6 +47,21 @@ class DREAMVIDEO_PT_main(bpy.types.Panel):
         layout.prop(settings, "reuse_render")
         layout.prop(settings, "load_in_sequencer")
         layout.operator(DREAMVIDEO_OT_render.bl_idname, icon="RENDER_ANIMATION")
+
+    @staticmethod
+    def _sound(layout, settings):
+        box = layout.box()
+        box.prop(settings, "sound_file")
+        sub = box.column()
+        sub.active = bool(settings.sound_file.strip())
+        sub.prop(settings, "sound_follow")
+        sub.prop(settings, "sound_release")
+        sub.prop(settings, "sound_strength")
+        sub.prop(settings, "sound_strength_peak")
+        if settings.effect == "DREAM_ZOOM":
+            sub.prop(settings, "sound_zoom")
+            sub.prop(settings, "sound_zoom_peak")
+        sub.prop(settings, "sound_in_video")
 
     @staticmethod
     def _style_images(layout, settings):

@@ -1,7 +1,8 @@
 """The add-on's settings: one PropertyGroup on the Scene, ``scene.dreamvideo``.
 
 The strengths (``style_weight``, ``dream_strength``, ``zoom_speed``) are animatable: keyframe
-them like any Blender property; :mod:`.job` bakes their value at every frame into the job.
+them like any Blender property; :mod:`.job` bakes their value at every frame into the job. Or a
+sound file drives Dream Strength / Zoom Speed (``sound_*``): the engine follows the track.
 """
 
 import bpy
@@ -18,6 +19,15 @@ OUTPUT_ITEMS = (
     ("PNG", "PNG Sequence", "A folder of numbered PNG frames"),
     ("EXR", "OpenEXR Sequence", "A folder of float EXR frames in scene-linear light (the view "
                                 "transform undone), for compositing"),
+)
+
+
+SOUND_ITEMS = (
+    ("LOW", "Low", "The energy of 20-200 Hz: kick drum, bass"),
+    ("MID", "Mid", "The energy of 200-2000 Hz: voice, snare, most instruments"),
+    ("HIGH", "High", "The energy above 2 kHz: hats, cymbals, clicks"),
+    ("FULL", "Full", "The energy of the whole track"),
+    ("BEATS", "Beats", "A pulse on each beat (needs librosa in the engine: dreamvideo[audio])"),
 )
 
 
@@ -51,6 +61,26 @@ class DreamvideoSettings(bpy.types.PropertyGroup):
                              description="Gradient steps per frame")
     zoom_speed: FloatProperty(name="Zoom Speed", default=0.02, soft_min=-0.2, soft_max=0.2,
                               description="Zoom per frame: 0.02 = 2% closer each frame (animatable)")
+    sound_file: StringProperty(
+        name="Sound", subtype="FILE_PATH",
+        description="A music track (WAV, MP3, FLAC, ...) whose level drives Dream Strength and/or "
+                    "Zoom Speed; it starts at the scene's first frame. Empty = none")
+    sound_follow: EnumProperty(name="Follow", items=SOUND_ITEMS, default="LOW",
+                               description="What of the track the values follow")
+    sound_release: FloatProperty(name="Release", default=0.2, min=0.0, soft_max=2.0, unit="TIME_ABSOLUTE",
+                                 description="Seconds a value takes to fall back after a loud moment")
+    sound_strength: BoolProperty(name="Drive Dream Strength", default=True,
+                                 description="Dream Strength rises from its own value (silence) to "
+                                             "Peak Strength (the track's loudest moment)")
+    sound_strength_peak: FloatProperty(name="Peak Strength", default=3.0, min=0.0, soft_max=10.0,
+                                       description="Dream Strength at the track's loudest moment")
+    sound_zoom: BoolProperty(name="Drive Zoom Speed", default=False,
+                             description="Zoom Speed rises from its own value (silence) to Peak "
+                                         "Zoom Speed (the track's loudest moment)")
+    sound_zoom_peak: FloatProperty(name="Peak Zoom Speed", default=0.05, soft_min=-0.2, soft_max=0.2,
+                                   description="Zoom Speed at the track's loudest moment")
+    sound_in_video: BoolProperty(name="Sound in Video", default=True,
+                                 description="Put the track, trimmed to the clip, into the MP4")
     use_mask: BoolProperty(name="Mask", default=False,
                            description="Apply the effect only to objects with these pass indices")
     mask_indices: StringProperty(

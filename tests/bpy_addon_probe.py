@@ -162,6 +162,21 @@ def probe_job(addon, args):
     settings.output_format = "EXR"
     dream_job = jobs.build_job(scene, frames="/cache/exr", output=jobs.output_path(scene, "/out"),
                                ocio_config=None)
+    # A sound file drives Dream Strength and Zoom Speed of a zoom; the track goes into the MP4.
+    settings.effect, settings.output_format = "DREAM_ZOOM", "MP4"
+    scene.driver_remove("dreamvideo.dream_strength")
+    settings.dream_strength, settings.zoom_speed = 1.0, 0.01
+    settings.sound_file, settings.sound_follow, settings.sound_release = "/music/track.wav", "HIGH", 0.1
+    settings.sound_strength_peak, settings.sound_zoom, settings.sound_zoom_peak = 2.5, True, 0.04
+    scene.frame_current = 3  # a zoom starts at the current frame: 2 frames into the track
+    sound_job = jobs.build_job(scene, frames="/cache/exr", output="/out/z.mp4", ocio_config=None)
+    settings.sound_zoom_peak = 0.0  # below Zoom Speed: a JobError naming the peak
+    try:
+        jobs.build_job(scene, frames="/cache/exr", output="/out/z.mp4", ocio_config=None)
+        sound_error = None
+    except jobs.JobError as err:
+        sound_error = str(err)
+    scene.frame_current = 1
     strips = []
     if args.work:  # a folder of EXR frames, as the engine writes them: into the Sequencer
         strip_scene = sys.modules[MODULE + ".render_op"].load_into_sequencer(scene, args.work, 1)
@@ -169,7 +184,8 @@ def probe_job(addon, args):
                   for s in strip_scene.sequence_editor.strips_all]
     return {"job": job, "yaml": jobs.to_yaml(job), "dream_job": dream_job,
             "dream_yaml": jobs.to_yaml(dream_job), "exr_strips": strips,
-            "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job)}
+            "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job),
+            "sound_job": sound_job, "sound_yaml": jobs.to_yaml(sound_job), "sound_error": sound_error}
 
 
 def _configure(scene, args, effect, frames=6):

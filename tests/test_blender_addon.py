@@ -91,6 +91,8 @@ class TestInBlender:
         assert {"style_weight", "dreamvideo.style_image_add", "dreamvideo.render"} <= set(drawn["STYLE"])
         assert {"dream_strength", "zoom_speed", "mask_indices"} <= set(drawn["DREAM_ZOOM"])
         assert "zoom_speed" not in drawn["DREAM"]
+        assert {"sound_file", "sound_follow", "sound_strength_peak", "sound_zoom_peak", "sound_in_video"} <= set(drawn["DREAM_ZOOM"])
+        assert "sound_zoom_peak" not in drawn["DREAM"] and "sound_file" not in drawn["STYLE"]
         assert drawn["prefs"] == ["engine_python", "dreamvideo.check_engine",
                                   "dreamvideo.install_engine", "dreamvideo.open_install_log",
                                   "install_python", "engine_folder", "cache_dir"]
@@ -148,6 +150,16 @@ class TestInBlender:
         assert (dream.output.codec, str(dream.output.path)) == ("exr", "/out/dreamvideo")
         assert info["exr_strips"] == [{"type": "IMAGE", "length": 3, "files": 3}]
         assert info["frame_after"] == 1
+        # A sound file drives Dream Strength and Zoom Speed: driven values the engine reads.
+        sound = info["sound_job"]
+        follow = {"audio": "/music/track.wav", "band": "high", "release": 0.1, "offset": 0.08333333}  # 2 frames at 24 fps
+        assert sound["dream"]["step_size"] == {**follow, "min": 1.0, "max": 2.5}
+        assert sound["zoom"]["scale"] == {**follow, "min": 1.01, "max": 1.04}
+        assert sound["output"]["audio"] == {"path": "/music/track.wav", "offset": 0.08333333}
+        assert yaml.safe_load(info["sound_yaml"]) == sound
+        driven = parse_preset(sound)
+        assert (driven.zoom.scale.band, driven.zoom.scale.max, driven.output.audio.offset) == ("high", 1.04, 0.08333333)
+        assert info["sound_error"] == "Peak Zoom Speed (0) is below the value in silence (0.01); raise it"
 
     def test_job_overrides_apply_on_top_of_a_preset(self, addon_zip, tmp_path):
         info = _probe(addon_zip, tmp_path, "job")
