@@ -100,3 +100,33 @@ def test_frames_given_win_over_loop_beats(tmp_path):
     job, _ = open_job(load_preset(loop_preset(tmp_path, 30, 128, 16), ["output.frames=3"]))
     assert job.frames == 3
     assert job.notes == ("output.frames: 3 given, so output.loop_beats (16) is not used",)
+
+
+FARM = """\
+effect: dream
+source: {sequence: "clip/%04d.png"}
+output: {path: OUT, fps: 12, frames: 8}
+dream: {steps: 1, objective: [{layer: block2_conv1}], jitter: 2,
+        step_size: {audio: track.wav, band: high, min: 0.0, max: 4.0, attack: 0, release: 0.05}}
+segments: {frames: 4, overlap: 2}
+seed: 3
+"""
+
+
+def test_farm_segments_follow_the_track_like_the_local_render(tmp_path):
+    """Workers get the job's keyframes (not the track): the farm's frames are the local ones."""
+    click_track(tmp_path / "track.wav", clicks=(0.25,), seconds=1.0, tone=False)  # frame 3 dreams hard
+    (tmp_path / "clip").mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(8):
+        cv2.imwrite(str(tmp_path / "clip" / f"{index:04d}.png"), rng.integers(60, 190, (24, 32, 3), np.uint8))
+    (tmp_path / "p.yaml").write_text(FARM.replace("OUT", "farm"))
+    assert main(["render", str(tmp_path / "p.yaml"), "--workers", "2", "--quiet"]) == 0
+    assert main(["render", str(tmp_path / "p.yaml"), "--quiet", "--set", "output.path=local"]) == 0
+    farm = [cv2.imread(str(p)) for p in sorted((tmp_path / "farm").glob("*.png"))]
+    local = [cv2.imread(str(p)) for p in sorted((tmp_path / "local").glob("*.png"))]
+    assert len(farm) == len(local) == 8
+    assert all(np.array_equal(a, b) for a, b in zip(farm, local))
+    source = [cv2.imread(str(p)) for p in sorted((tmp_path / "clip").glob("*.png"))]
+    change = [np.abs(a.astype(int) - b).mean() for a, b in zip(local, source)]
+    assert int(np.argmax(change[:6])) == 3  # the click's frame is dreamt hardest
