@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-
 from ..config import Preset
 from ..config.driven import driven_values, with_keyframes
 from ..config.values import AudioDriven
@@ -78,12 +76,3 @@ def curve(value: AudioDriven, track: Track, fps: float, frames: int, *, offset: 
     envelope = normalised(follow(level, rate, value.attack, value.release))
     return mapped(per_frame(envelope, rate, fps, frames, offset), value.min, value.max)
 
-
-def level_curves(track: Track, fps: float, frames: int, *, offset: float = 0.0,
-                 attack: float = 0.01, release: float = 0.2) -> dict[str, np.ndarray]:
-    """0..1 per output frame for each band, for a look at a track before choosing bands."""
-    from .bands import BANDS
-
-    rate = track.rate / HOP
-    return {band: per_frame(normalised(follow(band_level(track, band), rate, attack, release)),
-                            rate, fps, frames, offset) for band in BANDS}
