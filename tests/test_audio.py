@@ -135,3 +135,16 @@ def test_a_photo_refuses_a_driven_value(tmp_path, track, capsys):
     err = capsys.readouterr().err.strip()
     assert err.endswith("dream.step_size: follows a track, but a photo has no frames to follow it; "
                         "give a number (--set dream.step_size=1.5)")
+
+
+def test_a_zoom_loop_shows_each_value_with_the_sound_heard_then(tmp_path):
+    """A zoom loop's output starts at its K-th rendered frame (zoom/plan.py): the click heard at
+    output frame 3 must drive animation frame 3 + K."""
+    track = click_track(tmp_path / "t.wav", clicks=(0.25,), seconds=1.0, tone=False)
+    preset = parse_preset({"output": {"frames": 12, "fps": 12, "loop": True, "loop_frames": 4},
+                           "zoom": {"scale": {"audio": str(track), "band": "high", "min": 1, "max": 2,
+                                              "attack": 0, "release": 0.01}}})
+    keys = [key.value for key in drive_preset(preset, 12, 12).zoom.scale]
+    assert int(np.argmax(keys)) == 3 + 4
+    plain = drive_preset(preset.model_copy(update={"effect": "dream"}), 12, 12)  # no rotation without a zoom loop
+    assert int(np.argmax([key.value for key in plain.zoom.scale])) == 3
