@@ -120,14 +120,15 @@ def _follow_sound(scene, sections: dict, output: dict) -> None:
     peak at the loudest moment); the track goes into an MP4 when asked. The track starts at the
     scene's first frame."""
     settings = scene.dreamvideo
-    if not settings.sound_file.strip():
+    drivable = [prop for prop in SOUND_DRIVEN if ANIMATED[prop][0] in sections]  # none for style
+    if not drivable or not settings.sound_file.strip():
         return
     track = _abspath(settings.sound_file.strip())
     offset = _f32((output_frames(scene).start - scene.frame_start) / scene_fps(scene))
     follow = {"beats": True} if settings.sound_follow == "BEATS" else {"band": settings.sound_follow.lower()}
-    for prop, (switch, peak, label) in SOUND_DRIVEN.items():
-        section, key, convert = ANIMATED[prop]
-        if section not in sections or not getattr(settings, switch):
+    for prop in drivable:
+        (switch, peak, label), (section, key, convert) = SOUND_DRIVEN[prop], ANIMATED[prop]
+        if not getattr(settings, switch):
             continue
         low, high = convert(float(getattr(settings, prop))), convert(float(getattr(settings, peak)))
         if low > high:
