@@ -177,12 +177,15 @@ def _single_image_preset(preset: PresetLike | None, overrides: Overrides, sectio
                          settings: Mapping[str, Any]) -> Preset:
     """The preset a single picture is made with, read as the ``dream``/``stylize`` commands read
     ``--preset`` and ``--set``."""
+    from .config.driven import refuse_driven
     from .photo import preset_or_default
 
     items = override_items(overrides) + _section_items(section, settings)
     if preset is None or isinstance(preset, (str, Path)):
         return preset_or_default(None if preset is None else Path(preset), items)
-    return load_preset(preset, overrides=items)
+    loaded = load_preset(preset, overrides=items)
+    refuse_driven(loaded, "a picture has no frames to follow it")
+    return loaded
 
 
 def _effect_preset(preset: PresetLike | None, overrides: Overrides, effect: str,

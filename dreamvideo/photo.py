@@ -22,7 +22,7 @@ import numpy as np
 
 from .builders import dreamer_for
 from .config import Preset, apply_override, load_preset, parse_preset, value_at
-from .config.driven import driven_values
+from .config.driven import refuse_driven
 from .dreaming.dreamer import DreamSettings
 from .errors import OutputExistsError, UserError
 from .videoio import read_image, to_uint8
@@ -62,9 +62,7 @@ def preset_or_default(preset_path: Path | None, overrides: list[str]) -> Preset:
         for item in overrides:
             apply_override(raw, item)
     preset = load_preset(preset_path, overrides) if preset_path is not None else parse_preset(raw, base_dir=Path.cwd())
-    for key, _ in driven_values(preset):
-        raise UserError(f"{key}: follows a track, but a photo has no frames to follow it; give a number "
-                        f"(--set {key}=1.5)")
+    refuse_driven(preset, "a photo has no frames to follow it")
     return preset
 
 

@@ -148,3 +148,13 @@ def test_a_zoom_loop_shows_each_value_with_the_sound_heard_then(tmp_path):
     assert int(np.argmax(keys)) == 3 + 4
     plain = drive_preset(preset.model_copy(update={"effect": "dream"}), 12, 12)  # no rotation without a zoom loop
     assert int(np.argmax([key.value for key in plain.zoom.scale])) == 3
+
+
+def test_frames_you_bring_and_pictures_refuse_a_driven_value(track):
+    import dreamvideo
+
+    driven = {"dream": {"step_size": {"audio": str(track)}}}
+    with pytest.raises(dreamvideo.PresetError, match=r"^dream.step_size: follows a track, but frames you bring"):
+        dreamvideo.dream_frames([np.zeros((32, 32, 3), np.uint8)], driven)
+    with pytest.raises(dreamvideo.PresetError, match=r"^dream.step_size: follows a track, but a picture has no frames"):
+        dreamvideo.dream_image(np.zeros((32, 32, 3), np.uint8), driven)

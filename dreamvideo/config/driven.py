@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 
 from pydantic import BaseModel
 
+from ..errors import PresetError
 from .values import AudioDriven, Keyframe
 
 
@@ -23,6 +24,13 @@ def _walk(value, key: str) -> Iterator[tuple[str, AudioDriven]]:
     elif isinstance(value, (list, tuple)):
         for number, item in enumerate(value):
             yield from _walk(item, f"{key}[{number}]")
+
+
+def refuse_driven(model: BaseModel, why: str) -> None:
+    """PresetError naming the first driven value, where there is no clip for it to follow
+    (``why``: "a photo has no frames to follow it")."""
+    for key, _ in driven_values(model):
+        raise PresetError(f"{key}: follows a track, but {why}; give a number (--set {key}=1.5)")
 
 
 Curves = Callable[[str, AudioDriven], list[float]]

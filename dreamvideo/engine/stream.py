@@ -15,6 +15,7 @@ from itertools import chain
 import numpy as np
 
 from ..config import Preset
+from ..config.driven import refuse_driven
 from ..effects import FrameContext, build_effect
 from ..errors import InputError, UserError
 from ..videoio import fit_to_size, to_uint8
@@ -57,6 +58,7 @@ def check_streamable(preset: Preset) -> None:
                         "dreamvideo.render (frames you bring need effect: dream or style)")
     if preset.effect == "style" and preset.style.passes > 1:
         raise UserError("style.passes > 1 goes over the whole clip more than once: use dreamvideo.render")
+    refuse_driven(preset, "frames you bring have no clip length to follow it (dreamvideo.render has)")
 
 
 def as_frame(frame, index: int, fit: tuple[int, int] | None) -> np.ndarray:
