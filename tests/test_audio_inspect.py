@@ -10,7 +10,7 @@ from music_tracks import click_track
 from dreamvideo.audio.drive import driven_curves
 from dreamvideo.cli import main
 from dreamvideo.config import load_preset
-from dreamvideo.inspect.music import LANE, preset_curves
+from dreamvideo.inspect.music import LANE, preset_plot
 
 PRESET = """\
 source: {noise: {}}
@@ -32,9 +32,11 @@ def test_band_levels_of_a_track(tmp_path, capsys):
 def test_a_presets_driven_values_at_its_length(tmp_path, capsys):
     click_track(tmp_path / "t.wav", seconds=4.0, clicks=(0.5, 1.5))
     (tmp_path / "p.yaml").write_text(PRESET)
-    curves, track, fps, offset, title = preset_curves(tmp_path / "p.yaml", [])
+    plot = preset_plot(tmp_path / "p.yaml", [])
+    curves = plot.curves
     assert [c.label for c in curves] == ["zoom.scale", "zoom.rotate"]
-    assert len(curves[0].values) == 45 and fps == 24  # 4 beats at 128 bpm = 1.875 s = 45 frames
+    assert len(curves[0].values) == 45 and plot.fps == 24  # 4 beats at 128 bpm = 1.875 s = 45 frames
+    assert (plot.track, plot.offset) == (tmp_path / "t.wav", 0.0)
     timed = load_preset(tmp_path / "p.yaml", ["output.frames=45", "output.loop_beats=null", "output.bpm=null"])
     assert np.array_equal(curves[1].values, driven_curves(timed, 24, 45)["zoom.rotate"])
     assert main(["inspect", "audio", "--preset", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "c.png")]) == 0

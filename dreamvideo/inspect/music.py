@@ -43,32 +43,37 @@ def add_audio_parser(commands) -> None:
     p.set_defaults(run=run_inspect_audio)
 
 
+@dataclass(frozen=True)
+class Plot:
+    """What one picture shows: curves on the timeline of a stretch of a track."""
+
+    curves: list[Curve]
+    track: Path
+    fps: float
+    offset: float
+    title: str
+
+
 def run_inspect_audio(args: argparse.Namespace) -> int:
     from ..audio.decode import read_track
 
     if args.output.parent and not args.output.parent.is_dir():
         raise UserError(f"-o: output folder does not exist: {args.output.parent}")
-    if args.preset is not None:
-        curves, track_path, fps, offset, title = preset_curves(args.preset, args.overrides)
-        track_path = args.track or track_path
-    elif args.track is None:
+    if args.preset is None and args.track is None:
         raise UserError("inspect audio: give a track, or --preset PRESET")
-    else:
-        track_path, fps, offset = args.track, args.fps, args.offset
-        curves, title = None, f"{args.track.name}: band levels at {args.fps:g} fps"
-    if not Path(track_path).is_file():
-        raise UserError(f"track: not found: {track_path}")
-    track = read_track(track_path, key="track")
-    if curves is None:
-        frames = int(((args.seconds or max(track.seconds - offset, 0.0)) * fps))
-        curves = band_curves(track, fps, max(frames, 1), offset)
-    picture = curves_picture(curves, track, fps, offset, beat_times(track), title)
+    plot = preset_plot(args.preset, args.overrides) if args.preset is not None else None
+    path = args.track or plot.track
+    if not Path(path).is_file():
+        raise UserError(f"track: not found: {path}")
+    track = read_track(path, key="track")
+    plot = plot or band_plot(track, path, args.fps, args.seconds, args.offset)
+    picture = curves_picture(plot, track, beat_times(track))
     cv2.imwrite(str(args.output), np.ascontiguousarray(picture[..., ::-1]))
     print(f"wrote {args.output}")
     return 0
 
 
-def preset_curves(path: Path, overrides: list[str]):
+def preset_plot(path: Path, overrides: list[str]) -> Plot:
     """The driven values of a preset per output frame, as its job would make them."""
     from ..audio.drive import driven_curves, offset_of
     from ..builders import source_for
@@ -87,7 +92,7 @@ def preset_curves(path: Path, overrides: list[str]):
     curves = [Curve(key, _describe(value), np.array(values[key]), value.min, value.max) for key, value in driven]
     first = driven[0][1]
     title = f"{path.name}: {frames} frames at {fps:g} fps ({frames / fps:.2f} s)"
-    return curves, Path(first.audio), fps, offset_of(preset, first), title
+    return Plot(curves, Path(first.audio), fps, offset_of(preset, first), title)
 
 
 def _describe(value) -> str:
@@ -95,17 +100,19 @@ def _describe(value) -> str:
     return f"{source}, {value.min:g}..{value.max:g}, a {value.attack:g} r {value.release:g} s"
 
 
-def band_curves(track, fps: float, frames: int, offset: float) -> list[Curve]:
+def band_plot(track, path: Path, fps: float, seconds: float | None, offset: float) -> Plot:
+    """Each band's level, 0..1, per frame at ``fps`` over ``seconds`` of the track from ``offset``."""
     from ..audio.bands import BANDS, HOP, band_level
     from ..audio.envelope import follow, normalised, per_frame
 
+    frames = max(1, int((seconds or max(track.seconds - offset, 0.0)) * fps))
     rate = track.rate / HOP
     curves = []
     for band, (low, high, _) in BANDS.items():
         level = normalised(follow(band_level(track, band), rate, 0.01, 0.2))
         edges = f"{low:g}-{high:g} Hz" if high else (f"{low:g} Hz and up" if low else "everything")
         curves.append(Curve(f"band: {band}", f"{edges}, 0..1", per_frame(level, rate, fps, frames, offset), 0.0, 1.0))
-    return curves
+    return Plot(curves, Path(path), fps, offset, f"{Path(path).name}: band levels at {fps:g} fps")
 
 
 def beat_times(track) -> np.ndarray:
@@ -118,9 +125,9 @@ def beat_times(track) -> np.ndarray:
         return np.zeros(0)
 
 
-def curves_picture(curves: list[Curve], track, fps: float, offset: float, beats: np.ndarray,
-                   title: str) -> np.ndarray:
+def curves_picture(plot: Plot, track, beats: np.ndarray) -> np.ndarray:
     """The waveform lane, then a lane per curve (frame by frame), on one time axis."""
+    curves, fps, offset, title = plot.curves, plot.fps, plot.offset, plot.title
     frames = len(curves[0].values)
     height = 28 + LANE * (len(curves) + 1) + 30
     canvas = np.full((height, LABEL_W + WIDTH + PAD, 3), BACKGROUND, np.uint8)
