@@ -104,7 +104,7 @@ def overhead(folder: Path, args) -> None:
     per_frame = inside / count
     extra = (outside - inside) / count
     started = time.perf_counter()
-    finish_job(job, source, list(range(frames)), Progress("none"), overwrite=True)
+    finish_job(job, source, Progress("none"), overwrite=True)
     finish = time.perf_counter() - started
     merged = sum(s.keep - s.start for s in segments[1:])
     print(f"{size[0]}x{size[1]}: frame {per_frame:.2f} s inside a task; scheduling overhead {extra * 1000:.1f} ms "

@@ -47,12 +47,14 @@ from style_measures import (TVL1Flow, carried_along, e_warp, e_warp_after_reveal
 from synthetic import Camera, camera_clip, translating_clip  # noqa: E402
 from style_photo_clip import photo_clip  # noqa: E402
 
-from dreamvideo.config import StyleConfig  # noqa: E402
+from dreamvideo.config import Preset, StyleConfig  # noqa: E402
 from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style import StyleEffect  # noqa: E402
 from dreamvideo.motion.flow import OpenCVFlow, PrecomputedFlow, warp  # noqa: E402
+from dreamvideo.plan import plan_for  # noqa: E402
 from dreamvideo.backbone.models import load_backbone  # noqa: E402
 from dreamvideo.style import Stylizer  # noqa: E402
+from dreamvideo.videoio import PLAIN  # noqa: E402
 from fast_style_clip import stroke_style  # noqa: E402  (the one painted style of both style benches)
 
 
@@ -67,8 +69,8 @@ def render(config: StyleConfig, frames: list[np.ndarray], style: np.ndarray, nam
     source = ListSource(frames)
     flow = flow or render_flow(config)
     effect = StyleEffect(stylizer, flow, source=source, frame_size=size)
-    total, order = effect.render_plan(len(frames)) if hasattr(effect, "render_plan") \
-        else (len(frames), list(range(len(frames))))
+    plan = plan_for(Preset(effect="style", style=config), len(frames))
+    total, order = plan.total, list(plan.output)
     work: list[np.ndarray] = []
     seconds, cpu = [], []  # wall and process CPU seconds per work frame
     for index in range(total):
@@ -101,6 +103,8 @@ def render_flow(config: StyleConfig) -> OpenCVFlow:
 
 
 class ListSource:
+    offers = PLAIN
+
     def __init__(self, frames):
         self._frames = frames
 

@@ -37,6 +37,7 @@ from dreamvideo.config import load_preset
 from dreamvideo.effects import FrameContext, build_effect
 from dreamvideo.effects.dream_zoom import transition_errors
 from dreamvideo.engine import render
+from dreamvideo.plan import plan_for
 from dreamvideo.videoio import SequenceSource
 from dreamvideo.zoom.metrics import clip_stats, summary
 
@@ -94,7 +95,7 @@ def controls_cost(name: str, frames: int) -> float:
     presets = [load_preset(path, [f"output.frames={frames}"]), load_preset(path, [f"output.frames={frames}", *PLAIN])]
     source = source_for(presets[0])
     still = next(source.frames())
-    effects = [build_effect(p, source, frame_size=source.size) for p in presets]
+    effects = [build_effect(p, source, plan_for(p, frames)) for p in presets]
     histories, seconds = [[], []], [0.0, 0.0]
     for index in range(frames):
         for k, effect in enumerate(effects):

@@ -3,9 +3,9 @@
 Pure Python (no ``bpy``): the render operator polls an :class:`EngineProcess` from a timer, and
 tests drive it with a fake engine script. The engine prints one JSON object per line on stdout
 (``--progress json``): ``{"stage", "frame", "total", "elapsed_s", "eta_s", "output"}`` (``"step"``
-instead of ``"frame"`` from ``train-style``); stage
-``"message"`` carries ``"message"``, stage ``"done"`` ends a successful run. Other stdout lines
-are ignored. stderr is kept (last lines) to explain a failure.
+instead of ``"frame"`` from ``train-style``), and for each finished frame its ``"file"`` and the
+``"clip_frame"`` it shows; stage ``"message"`` carries ``"message"``, stage ``"done"`` ends a
+successful run (with ``"work"``, the work folder, when it is kept). Other stdout lines are ignored. stderr is kept (last lines) to explain a failure.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class EngineProgress:
     elapsed_s: float = 0.0
     eta_s: float | None = None
     output: str = ""
+    file: str = ""  # the newest finished frame's file
+    clip_frame: int = 0  # the clip frame it shows
+    work: str = ""  # the kept work folder, named when the run is done
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -70,6 +73,10 @@ class EngineProgress:
         self.eta_s = record.get("eta_s") if isinstance(record.get("eta_s"), (int, float)) else None
         if record.get("output"):
             self.output = str(record["output"])
+        if record.get("file") and isinstance(record.get("clip_frame"), int):
+            self.file, self.clip_frame = str(record["file"]), record["clip_frame"]
+        if record.get("work"):
+            self.work = str(record["work"])
 
 
 def parse_line(line: str) -> dict | None:

@@ -1,9 +1,9 @@
 """Live preview: each frame the engine finishes, shown in the Image datablock ``dreamvideo
 preview`` (open it in an Image Editor), so a long render can be judged, and cancelled, early.
 
-The engine writes every finished frame to its work folder (``<output>.work/frames/000000.png``,
-see ``dreamvideo.engine.workfolder``); the add-on runs it with ``--keep-work`` so the last frame
-is still there when the run ends, and removes the folder itself afterwards.
+The engine's progress record of every finished frame names its file and the clip frame it shows
+(``blender_addon.engine_process``); the add-on runs it with ``--keep-work`` so the last frame is
+still there when the run ends, and removes the work folder the final record names afterwards.
 """
 
 from __future__ import annotations
@@ -15,16 +15,6 @@ import numpy as np
 
 PREVIEW_NAME = "dreamvideo preview"
 FRAME_PROP = "dreamvideo_frame"  # custom property: the Blender frame the preview shows
-
-
-def work_folder(output: str) -> Path:
-    """The engine's work folder for ``output`` (a file, or a folder of frames)."""
-    target = Path(output)
-    return target.with_name(target.name + ".work")
-
-
-def work_frame(output: str, index: int) -> Path:
-    return work_folder(output) / "frames" / f"{index:06d}.png"
 
 
 def show(path: Path, frame: int):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import bpy
 
@@ -83,7 +84,7 @@ class Run:
         self._rendered = 0
         self._output_frames = list(jobs.output_frames(self.scene))
         self.preview_frame: int | None = None  # the Blender frame shown in 'dreamvideo preview'
-        self._previewed = 0  # engine frames done when the preview was last updated
+        self._previewed = ""  # the engine's frame file the preview shows
 
     # ----- stepping
 
@@ -222,7 +223,8 @@ class Run:
     def _engine_done(self) -> str:
         """Take the engine's result (the last preview, the Sequencer strip); the report line."""
         self._update_preview()
-        shutil.rmtree(preview.work_folder(self.output), ignore_errors=True)
+        if self.engine.progress.work:  # kept for the preview (--keep-work): no longer needed
+            shutil.rmtree(self.engine.progress.work, ignore_errors=True)
         output = self.engine.progress.output or self.output
         text = f"dreamvideo: wrote {output}"
         if self.scene.dreamvideo.load_in_sequencer:
@@ -231,16 +233,16 @@ class Run:
         return text
 
     def _update_preview(self) -> None:
-        """Show the engine's newest finished frame in 'dreamvideo preview'."""
+        """Show the engine's newest finished frame (the file its last record names) in
+        'dreamvideo preview', as the Blender frame of the clip frame it shows."""
         progress = self.engine.progress
-        done = progress.total if progress.stage in ("encode", "done") else progress.frame
-        if progress.stage not in ("render", "encode", "done") or done <= self._previewed:
+        if not progress.file or progress.file == self._previewed:
             return
-        path = preview.work_frame(self.output, done - 1)
+        path = Path(progress.file)
         if path.is_file():
-            frame = self._output_frames[min(done - 1, len(self._output_frames) - 1)]
+            frame = self._output_frames[min(progress.clip_frame, len(self._output_frames) - 1)]
             preview.show(path, frame)
-            self.preview_frame, self._previewed = frame, done
+            self.preview_frame, self._previewed = frame, progress.file
 
     def fail(self, message: str) -> None:
         """Stop everything now (kill the engine, restore the scene) and record the failure."""

@@ -55,18 +55,17 @@ def dreamer_for(preset: Preset, backbone: Backbone | None = None) -> Dreamer:
 
 def flow_for(source, method: str, *, upscale: float = 1.0, camera_snap: float = 0.0,
              preset: str = "medium", edges: str = "off"):
-    """The flow provider: Blender's exact Vector pass when the source is a Blender render whose
-    ``flow`` is ``vector`` (the default), else OpenCV (``method``, or the Blender source's own
-    choice of ``dis`` / ``farneback``), estimating on frames enlarged by ``upscale`` and snapping
-    to the camera's motion within ``camera_snap`` px (:mod:`.camera_motion`), with DIS
-    ``preset`` and ``edges`` (:mod:`.flow_edges`)."""
+    """The flow provider: the source itself when it offers exact flow (a Blender render's Vector
+    pass, its ``flow: vector`` default), else OpenCV (``method``, or the estimator the source asks
+    for: a Blender source's ``dis`` / ``farneback``), estimating on frames enlarged by
+    ``upscale`` and snapping to the camera's motion within ``camera_snap`` px
+    (:mod:`dreamvideo.motion.camera`), with DIS ``preset`` and ``edges`` (:mod:`dreamvideo.motion.edges`)."""
     from .motion.flow import OpenCVFlow
 
-    config = getattr(source, "config", None)
-    chosen = getattr(config, "flow", None)
-    if hasattr(source, "flow_pair") and chosen == "vector":
+    offers = source.offers
+    if offers.exact_flow:
         return source
-    return OpenCVFlow(chosen if chosen in ("dis", "farneback") else method, upscale=upscale,
+    return OpenCVFlow(offers.flow_method or method, upscale=upscale,
                       camera_snap=camera_snap, preset=preset, edges=edges)
 
 

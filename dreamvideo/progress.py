@@ -43,13 +43,18 @@ class Progress:
                              desc=stage if self.job is None else f"{self.job} {stage}", position=self.position)
         self.update(done, stage)
 
-    def update(self, done: int, stage: str = "render") -> None:
+    def update(self, done: int, stage: str = "render", *, file: str | None = None,
+               clip_frame: int | None = None) -> None:
+        """``done`` of ``total``; a finished frame's ``file`` and the ``clip_frame`` it shows go
+        into the JSON record (so a reader needs no knowledge of the work folder's layout)."""
         elapsed = time.monotonic() - self._started
         made = done - self._done_at_start
         eta = elapsed / made * (self.total - done) if made > 0 else None
         if self.mode == "json":
             record = {"stage": stage, self.unit: done, "total": self.total, "elapsed_s": round(elapsed, 3),
                       "eta_s": None if eta is None else round(eta, 3), "output": self.output}
+            if file is not None:
+                record.update(file=file, clip_frame=clip_frame)
             if self.job is not None:
                 record["job"] = self.job
             self._emit(record)
@@ -72,11 +77,14 @@ class Progress:
             target = self._bar.write if self._bar is not None else lambda t: print(t, file=sys.stderr)
             target(text)
 
-    def finish(self, output: str) -> None:
+    def finish(self, output: str, *, work: str | None = None) -> None:
+        """The run is done; ``work``: its work folder, when it is kept (``--keep-work``)."""
         self._close_bar()
         if self.mode == "json":
             record = {"stage": "done", self.unit: self.total, "total": self.total,
                       "elapsed_s": round(time.monotonic() - self._started, 3), "eta_s": 0, "output": output}
+            if work is not None:
+                record["work"] = work
             if self.job is not None:
                 record["job"] = self.job
             self._emit(record)

@@ -92,7 +92,9 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, reference):
 
 
 def test_json_progress_lines(tmp_path):
-    proc = start_render(write_preset(tmp_path, "clip.mp4", frames=3))
+    """Each finished frame's record names its file and clip frame; with ``--keep-work`` the last
+    record names the kept work folder, and the named files are the frames of the output."""
+    proc = start_render(write_preset(tmp_path, "clip.mp4", frames=3), "--keep-work")
     records = [json.loads(line) for line in proc.stdout]
     assert proc.wait(timeout=120) == 0
     renders = [r for r in records if r["stage"] == "render"]
@@ -101,7 +103,11 @@ def test_json_progress_lines(tmp_path):
         assert set(record) >= {"frame", "total", "elapsed_s", "eta_s", "output"}
         assert record["total"] == 3 and record["output"].endswith("clip.mp4")
     assert renders[-1]["eta_s"] == 0
-    assert records[-1]["stage"] == "done"
+    assert [r["clip_frame"] for r in renders[1:]] == [0, 1, 2] and "file" not in renders[0]
+    files = [Path(r["file"]) for r in renders[1:]]
+    assert len(set(files)) == 3 and all(file.is_file() for file in files)
+    done = records[-1]
+    assert done["stage"] == "done" and all(Path(done["work"]) in file.parents for file in files)
 
 
 def test_cli_end_to_end_mp4_and_no_overwrite(tmp_path, capsys):

@@ -157,8 +157,8 @@ def test_resume_fingerprint_holds_the_resolved_precision(tmp_path, monkeypatch, 
     from dreamvideo.engine import fingerprint
 
     here = resolve_precision("auto")
-    assert fingerprint(parse_preset({}), None)["model"]["precision"] == here
-    assert fingerprint(parse_preset({"effect": "style"}), None)["model"]["precision"] == "float32"
+    assert fingerprint(parse_preset({}), ())["model"]["precision"] == here
+    assert fingerprint(parse_preset({"effect": "style"}), ())["model"]["precision"] == "float32"
     preset = tmp_path / "p.yaml"
     preset.write_text(PRESET.replace("PRECISION", "auto").replace("frames: 4", "frames: 2"))
     assert main(["render", str(preset), "--quiet", "--keep-work"]) == 0

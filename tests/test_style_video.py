@@ -6,7 +6,6 @@ Tiny images (<= 64 px) and shallow layers keep this file fast on two CPU cores.
 
 import json
 import shutil
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -20,8 +19,10 @@ from dreamvideo.errors import UserError
 from dreamvideo.engine import WorkFolder, render_frames
 from dreamvideo.motion.flow import (OpenCVFlow, PrecomputedFlow, consistency_mask, source_inside, warp,
                              warping_error)
+from dreamvideo.plan import plan_for
 from dreamvideo.progress import Progress
 from dreamvideo.style import Stylizer
+from dreamvideo.videoio import PLAIN, SourceOffers
 from style_helpers import FAST, config, stripes
 from synthetic import moving_square_clip, textured_image, translating_clip
 
@@ -33,6 +34,8 @@ SIZE, FRAMES = (48, 32), 4
 
 class ListSource:
     """A FrameSource over a list of frames (counts reads, to see the cache is optional)."""
+
+    offers = PLAIN
 
     def __init__(self, frames):
         self._frames = frames
@@ -129,7 +132,7 @@ def test_build_reads_styles_and_prefers_the_source_flow(tmp_path):
                           base_dir=tmp_path)
 
     class FlowSource(ListSource):  # a Blender render whose flow is its Vector pass
-        config = SimpleNamespace(flow="vector")
+        offers = SourceOffers(exact_flow=True)
 
         def flow_pair(self, index, a, b):
             return np.zeros((*a.shape[:2], 2), np.float32), np.zeros((*a.shape[:2], 2), np.float32)
@@ -157,7 +160,7 @@ def test_dream_patterns_follow_a_translating_texture():
     clip = translating_clip((64, 48), 3, shift=(3, 2), seed=12)
 
     class TrueFlowSource(ListSource):  # like Blender's Vector pass
-        config = SimpleNamespace(flow="vector")
+        offers = SourceOffers(exact_flow=True)
 
         def flow_pair(self, index, a, b):
             return clip.flows_fw[index], clip.flows_bw[index]
@@ -218,12 +221,11 @@ def render_passes(clip, work, passes=3, start_with=None):
     source = ListSource(clip.frames)
     effect = StyleEffect(stylizer, PrecomputedFlow(list(zip(clip.flows_fw, clip.flows_bw))),
                          source=source, frame_size=source.size)
-    total, order = effect.render_plan(len(clip.frames))
+    plan = plan_for(parse_preset({"effect": "style", "style": {"passes": passes}}), len(clip.frames))
     work.prepare({"test": 1}, overwrite=False)
-    work.describe(effect.describe_frames(len(clip.frames)))
-    render_frames(effect, source, work, 0, total=total, frames=len(clip.frames),
-                  progress=Progress("none"))
-    return stylizer, total, order
+    work.describe(plan.records)
+    render_frames(effect, source, work, plan, seed=0, progress=Progress("none"))
+    return stylizer, plan.total, list(plan.output)
 
 
 @pytest.fixture(scope="module")

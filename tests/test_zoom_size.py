@@ -9,9 +9,9 @@ from dreamvideo.cli import main
 from dreamvideo.config import load_preset
 from dreamvideo.config.dream import ZoomConfig
 from dreamvideo.effects.dream_zoom import transition_errors
+from dreamvideo.plan import ZoomPlan
 from dreamvideo.videoio import SequenceSource
 from dreamvideo.zoom.cadence import camera_path, in_between, move
-from dreamvideo.zoom.plan import ZoomPlan
 from dreamvideo.zoom.refine import Ladder, down, lock_structure
 from synthetic import textured_image
 

@@ -38,7 +38,7 @@ import numpy as np
 from ..config.media import BlenderSourceConfig
 from ..errors import UserError
 from ..motion.flow import depth_reliability, resize_flow
-from ..videoio import list_frame_files
+from ..videoio import SourceOffers, list_frame_files
 from ..videoio.colour import DisplayTransform
 from ..videoio.exr import read_passes, require_pass
 
@@ -63,6 +63,9 @@ class BlenderSource:
         c = self.config
         self.display = DisplayTransform(c.view_transform, c.look, c.exposure, c.gamma, c.display,
                                         c.ocio_config)
+        self.offers = SourceOffers(files=tuple(self.files), masks=c.mask is not None,
+                                   to_linear=self.display.to_linear, exact_flow=c.flow == "vector",
+                                   flow_method=None if c.flow == "vector" else c.flow)
 
     def __repr__(self) -> str:
         return f"BlenderSource({self.config.frames!r}, {self.frame_count} frames, size={self.size})"

@@ -1,5 +1,8 @@
-"""Effect registry: ``effect:`` name -> factory ``build(preset, source, *, frame_size)``.
+"""Effect registry: ``effect:`` name -> factory ``build(preset, source, *, frame_size, plan)``.
 
+What an effect renders (how many work frames, which clip frame each one is, the output order) is
+not asked of the effect: it is the job's :class:`~dreamvideo.plan.FramePlan`, declared from the
+preset alone. The factory receives it (None: frames streamed one by one, one work frame each).
 Modules are imported lazily so a run loads only what its effect needs.
 """
 
@@ -7,6 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from ..plan import FramePlan
 from .base import Effect, FrameContext
 
 EFFECT_MODULES = {
@@ -16,18 +20,9 @@ EFFECT_MODULES = {
 }
 
 
-def build_effect(preset, source, *, frame_size: tuple[int, int]) -> Effect:
-    return import_module(EFFECT_MODULES[preset.effect]).build(preset, source, frame_size=frame_size)
+def build_effect(preset, source, plan: FramePlan | None) -> Effect:
+    """``preset``'s effect over ``source``'s frames (at the source's size), following ``plan``."""
+    return import_module(EFFECT_MODULES[preset.effect]).build(preset, source, frame_size=source.size, plan=plan)
 
 
-def render_plan(effect, frames: int) -> tuple[int, list[int]]:
-    """How many frames to render and which of them, in order, make the output.
-
-    Effects may render extra frames (a loop renders its closing frames after the clip and drops
-    the opening ones); the default is one output frame per rendered frame.
-    """
-    plan = getattr(effect, "render_plan", None)
-    return plan(frames) if plan else (frames, list(range(frames)))
-
-
-__all__ = ["Effect", "FrameContext", "build_effect", "render_plan", "EFFECT_MODULES"]
+__all__ = ["Effect", "FrameContext", "build_effect", "EFFECT_MODULES"]

@@ -22,6 +22,7 @@ from ..builders import dreamer_for, flow_for
 from ..config import Preset, peak_of, value_at
 from ..dreaming.dreamer import DreamSettings, Dreamer
 from ..motion.flow import FlowProvider, consistency_mask, warp
+from ..plan import FramePlan
 from ..videoio import to_uint8
 from .base import FrameContext
 
@@ -68,7 +69,7 @@ class DreamVideo:
         return to_uint8(out)
 
 
-def build(preset: Preset, source, *, frame_size: tuple[int, int]) -> DreamVideo:
+def build(preset: Preset, source, *, frame_size: tuple[int, int], plan: FramePlan | None = None) -> DreamVideo:
     """Uses the source's own flow (e.g. Blender's Vector pass) when it has one."""
     flow = flow_for(source, preset.video.flow)
     return DreamVideo(preset, dreamer_for(preset), flow)

@@ -14,7 +14,7 @@ those K closing frames the dream is cross-faded, frame by frame, toward the *ope
 frame equals frame K-1 exactly. The output is frames K..N+K-1: its last frame is frame K-1, whose
 natural successor — frame K — is the output's first frame. The seam is an ordinary transition.
 
-Cadence (``zoom.cadence`` N, :mod:`..zoom.plan`, :mod:`..zoom.cadence`): only every N-th frame is
+Cadence (``zoom.cadence`` N, :mod:`..plan.zoom`, :mod:`..zoom.cadence`): only every N-th frame is
 dreamt — from the previous keyframe moved along the camera path of the N frames between, the
 steady-keeping amounts compounded over them — and the frames between are the two keyframes
 moved along the camera and cross-faded. Larger than its design size (``dream.design_width``,
@@ -32,11 +32,11 @@ import numpy as np
 from ..builders import dreamer_for
 from ..config import Preset, value_at
 from ..dreaming.dreamer import DreamSettings, Dreamer
+from ..plan import FramePlan, ZoomPlan, zoom_plan
 from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S
 from ..zoom.cadence import camera_path, in_between
-from ..zoom.plan import ZoomPlan
 from ..zoom.refine import Ladder, down, refine
 from .base import FrameContext
 
@@ -46,11 +46,13 @@ OPENING_REFINE = 3  # the opening frame refines this many times dream.refine_ste
 
 
 class DreamZoom:
-    def __init__(self, preset: Preset, dreamer: Dreamer, frame_size: tuple[int, int]):
+    """The zoom over the work frames of ``plan`` (which clip frame each one is, which are keyframes)."""
+
+    def __init__(self, preset: Preset, dreamer: Dreamer, frame_size: tuple[int, int], plan: ZoomPlan):
         self.preset = preset
         self.dreamer = dreamer
         self.ladder = Ladder.of(frame_size, preset.dream.design_width)
-        self.plan: ZoomPlan | None = None
+        self.plan = plan
         self._reference = None  # (colour stats, band energies) of saved frame 0 only
         self._kept: dict[int, np.ndarray] = {}  # saved frames read lately, by work frame
 
@@ -58,16 +60,6 @@ class DreamZoom:
     def pan_scale(self) -> float:
         """Output pixels per design pixel (pans are given in design pixels)."""
         return self.ladder.scale if self.ladder else 1.0
-
-    def render_plan(self, frames: int) -> tuple[int, list[int]]:
-        output = self.preset.output
-        self.plan = ZoomPlan.of(frames, loop=output.loop, loop_frames=output.loop_frames,
-                                cadence=self.preset.zoom.cadence)
-        return self.plan.total, self.plan.output_order()
-
-    def describe_frames(self, frames: int) -> list[dict] | None:
-        """Which clip frame each work frame is (keyframes are rendered first)."""
-        return self.plan.describe() if self.plan.cadence > 1 else None
 
     def render(self, ctx: FrameContext) -> np.ndarray:
         plan = self.plan
@@ -163,7 +155,7 @@ class DreamZoom:
     def entering(self, phase: int, size: tuple[int, int]) -> np.ndarray:
         """How new each pixel is (1: entered with this keyframe), from the last few camera moves
         between keyframes."""
-        cadence = self.plan.cadence if self.plan else 1
+        cadence = self.plan.cadence
         memory = max(1, BORDER_MEMORY // cadence)
         moves = []
         for k in range(min(memory, max(-(-phase // cadence), 1))):
@@ -202,8 +194,8 @@ def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
                           borderMode=cv2.BORDER_REFLECT_101)
 
 
-def build(preset: Preset, source, *, frame_size) -> DreamZoom:
-    return DreamZoom(preset, dreamer_for(preset), frame_size)
+def build(preset: Preset, source, *, frame_size, plan: FramePlan) -> DreamZoom:
+    return DreamZoom(preset, dreamer_for(preset), frame_size, zoom_plan(preset, plan.frames))
 
 
 def transition_errors(frames: list[np.ndarray], zoom, *, closing: bool) -> tuple[np.ndarray, float]:

@@ -15,9 +15,9 @@ stylised frame is mixed with the content by weight / peak, so a keyframed weight
 (the next frame's warped start and temporal target undo that mix, so the style is not faded twice).
 
 ``style.passes: N`` > 1 renders the clip N times, alternating forward and backward (Ruder et
-al. 2016, section 3.3; :mod:`dreamvideo.style.passes`): the engine renders ``frames x N`` work
-frames (the work folder's ``plan.json`` says which pass and clip frame each one is) and encodes
-the last pass. A later pass reads its source frames itself (``ctx.source`` follows the first).
+al. 2016, section 3.3; :mod:`dreamvideo.plan.passes`, :mod:`dreamvideo.style.passes`): the job's
+plan has ``frames x N`` work frames (the work folder's ``plan.json`` says which pass and clip
+frame each one is) and encodes the last pass. A later pass reads its source frames itself (``ctx.source`` follows the first).
 
 Everything comes from ``ctx.previous`` / ``ctx.history`` and the source frames. Source frames and
 flows of the last few frames are cached only to save time; after a resume they are read back
@@ -34,15 +34,18 @@ from ..builders import backbone_for, flow_for
 from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
 from ..motion.flow import FlowPair, FlowProvider, chain_flows, long_term_weights, warp
+from ..plan import FramePlan
+from ..plan import passes as multipass
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
-from ..style import passes as multipass
+from ..style.passes import blend_start
 from ..videoio import fit_to_size, read_image, to_uint8
 from .base import FrameContext
 
 SOURCE_BLOCK = 16  # source frames read at once when a backward pass needs earlier frames
 
 
-def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> StyleEffect:
+def build(preset: Preset, source, *, frame_size: tuple[int, int], plan: FramePlan | None = None,
+          backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
 
     Uses the source's own flow (e.g. Blender's Vector pass) when it has ``flow_pair``.
@@ -51,7 +54,7 @@ def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None)
     if config.method == "network":
         from .style_network import build as build_network
 
-        return build_network(preset, source, frame_size=frame_size)
+        return build_network(preset, source, frame_size=frame_size, plan=plan)
     flow = flow_for(source, config.flow, upscale=config.flow_upscale,
                     camera_snap=config.flow_camera_snap, preset=config.flow_preset,
                     edges=config.flow_edges)
@@ -103,21 +106,6 @@ class StyleEffect:
     @property
     def config(self) -> StyleConfig:
         return self.stylizer.config
-
-    def render_plan(self, frames: int) -> tuple[int, list[int]]:
-        """All passes are rendered; the last one is the output (see :mod:`..style.passes`)."""
-        return multipass.plan(frames, self.config.passes)
-
-    def describe_frames(self, frames: int) -> list[dict]:
-        """Which pass and clip frame each work frame is, for the work folder."""
-        return multipass.describe(frames, self.config.passes)
-
-    def clip_frame(self, index: int, total: int) -> int:
-        """The clip frame work frame ``index`` of ``total`` renders (the engine applies that
-        frame's object mask to it)."""
-        if self.config.passes == 1:
-            return index
-        return multipass.locate(index, total, self.config.passes).frame
 
     def render(self, ctx: FrameContext) -> np.ndarray:
         if self.config.passes > 1 and ctx.index >= ctx.total // self.config.passes:
@@ -221,7 +209,7 @@ class StyleEffect:
             masks.append(self.flow.reliability(neighbour, frame, from_neighbour, to_neighbour,
                                                boundary_weight=self.config.boundary_weight))
         init = previous_pass if where.first_of_pass else \
-            multipass.blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
+            blend_start(previous_pass, warped[0], masks[0], config.pass_blend)
         temporal_on = value_at(config.temporal_weight, frame) > 0
         self.last = self.stylizer.stylize(
             content, init=init, frame=frame, iterations=config.iterations.next, levels=1,

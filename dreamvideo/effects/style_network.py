@@ -35,6 +35,7 @@ from ..builders import flow_for
 from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
 from ..motion.flow import FlowProvider, OpenCVFlow, consistency_mask, resize_flow, warp
+from ..plan import FramePlan
 from ..style.network import StyleNetwork, file_sha256, load_network
 from ..videoio import fit_to_size, to_uint8
 from .base import FrameContext
@@ -46,7 +47,9 @@ DETAIL_SIGMA = 2.0  # px: the blend's fine detail is the image minus this Gaussi
 DETAIL_WINDOW = 6.0  # px: its contrast is measured over this Gaussian window
 
 
-def build(preset: Preset, source, *, frame_size: tuple[int, int], backbone=None) -> NetworkStyleEffect:
+def build(preset: Preset, source, *, frame_size: tuple[int, int], plan: FramePlan | None = None,
+          backbone=None) -> NetworkStyleEffect:
+    """One work frame per clip frame, whatever ``style.passes`` says (``plan``: not needed)."""
     config = preset.style
     network = load_network(config.network, backbone=preset.model.backbone, dtype=network_dtype(preset))
     check_styles(network.metadata, config)

@@ -7,18 +7,18 @@ loop), ``workfolder`` (checkpointed frames on disk), ``lock`` (one run per work 
 here, so ``from dreamvideo.engine import render`` keeps working.
 """
 
-from .encode import encode, occupied
+from .encode import Encoding, encode, occupied
 from .frames import apply_mask, check_frame, render_frames, source_pairs, stop_requests
-from .job import Job, finish_job, open_job, plan_frames, render, render_segment
+from .job import Job, finish_job, open_job, render, render_segment
 from .lock import WorkLock
 from .segments import MergedFrames, Segment, SegmentFrames, merge_seams, plan_segments
-from .settings import DEFAULT_FPS, DEFAULT_STILL_FRAMES, clip_length, file_stamp, fingerprint, input_files
+from .settings import DEFAULT_FPS, DEFAULT_STILL_FRAMES, clip_length, file_stamp, fingerprint
 from .tfsetup import configure_tensorflow
 from .workfolder import WorkFolder
 
 __all__ = [
-    "DEFAULT_FPS", "DEFAULT_STILL_FRAMES", "Job", "MergedFrames", "Segment", "SegmentFrames", "WorkFolder",
-    "WorkLock", "finish_job", "merge_seams", "open_job", "plan_frames", "plan_segments", "render_segment", "apply_mask", "check_frame", "clip_length",
-    "configure_tensorflow", "encode", "file_stamp", "fingerprint", "input_files", "occupied",
+    "DEFAULT_FPS", "DEFAULT_STILL_FRAMES", "Encoding", "Job", "MergedFrames", "Segment", "SegmentFrames", "WorkFolder",
+    "WorkLock", "finish_job", "merge_seams", "open_job", "plan_segments", "render_segment", "apply_mask", "check_frame", "clip_length",
+    "configure_tensorflow", "encode", "file_stamp", "fingerprint", "occupied",
     "render", "render_frames", "source_pairs", "stop_requests",
 ]

@@ -4,25 +4,46 @@ transform (a Blender render's) or the sRGB decode."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..audio.mux import soundtrack_of
+from ..audio.mux import Soundtrack, soundtrack_of
 from ..config import Preset
 from ..progress import Progress
-from ..videoio import open_sink
+from ..videoio import ToLinear, open_sink
 from .workfolder import WorkFolder
 
 
-def encode(work: WorkFolder, order: list[int], output: Path, preset: Preset, size, fps: float,
-           overwrite: bool, progress: Progress, *, to_linear=None) -> None:
-    """Work frames -> the output (with ``output.audio`` muxed in). ``to_linear`` turns display
-    frames back into scene-linear light for EXR output (None: the sRGB decode)."""
+@dataclass(frozen=True)
+class Encoding:
+    """How a job's output is written: where, in which codec and quality, at which rate and size,
+    with which stretch of ``output.audio``."""
+
+    path: Path
+    codec: str | None
+    crf: int
+    fps: float
+    size: tuple[int, int]
+    soundtrack: Soundtrack | None = None
+
+    @classmethod
+    def of(cls, preset: Preset, *, fps: float, size: tuple[int, int], frames: int) -> Encoding:
+        """The encoding of ``frames`` output frames of ``preset``."""
+        output = preset.output
+        return cls(Path(output.path), output.codec, output.crf, fps, tuple(size),
+                   soundtrack_of(preset, frames, fps))
+
+
+def encode(frames: WorkFolder, order, encoding: Encoding, progress: Progress, *, overwrite: bool,
+           to_linear: ToLinear | None = None) -> None:
+    """Work frames ``order`` -> the output (with ``output.audio`` muxed in). ``to_linear`` turns
+    display frames back into scene-linear light for EXR output (None: the sRGB decode)."""
     progress.start(len(order), 0, stage="encode")
-    with open_sink(output, fps=fps, size=size, codec=preset.output.codec, crf=preset.output.crf,
-                   overwrite=overwrite, to_linear=to_linear,
-                   soundtrack=soundtrack_of(preset, len(order), fps)) as sink:
+    with open_sink(encoding.path, fps=encoding.fps, size=encoding.size, codec=encoding.codec,
+                   crf=encoding.crf, overwrite=overwrite, to_linear=to_linear,
+                   soundtrack=encoding.soundtrack) as sink:
         for done, index in enumerate(order, 1):
-            sink.write(work.read(index))
+            sink.write(frames.read(index))
             progress.update(done, stage="encode")
 
 

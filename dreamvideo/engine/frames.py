@@ -14,16 +14,19 @@ import numpy as np
 
 from ..effects import FrameContext
 from ..errors import Interrupted, UserError
+from ..plan import FramePlan
 from ..progress import Progress
 from ..videoio import to_uint8
 from .workfolder import WorkFolder
 
 
-def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, frames: int,
-                  progress: Progress, first: int = 0, stop: int | None = None) -> None:
-    """Make every frame of ``first`` .. ``stop`` (default: ``total``) missing from the work folder,
-    in order; frame ``first`` is made as frame 0 would be (no previous output). Stop cleanly when
-    asked. ``work`` is anything with ``first_missing``, ``read`` and ``write`` (a segment's view)."""
+def render_frames(effect, source, work: WorkFolder, plan: FramePlan, *, seed: int, progress: Progress,
+                  first: int = 0, stop: int | None = None) -> None:
+    """Make every work frame of ``plan`` from ``first`` to ``stop`` (default: all) missing from
+    the work folder, in order; frame ``first`` is made as frame 0 would be (no previous output).
+    Each gets the mask of the clip frame it shows. Stop cleanly when asked. ``work`` is anything
+    with ``first_missing``, ``read``, ``write`` and ``frame_path`` (a segment's view)."""
+    total = plan.total
     stop = total if stop is None else stop
     start = work.first_missing(stop, first)
     if start > first:
@@ -31,7 +34,7 @@ def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, fr
     progress.start(stop - first, start - first)
     with stop_requests() as requested:
         for index, (previous_source, current_source) in zip(range(start, stop),
-                                                            source_pairs(source, start, frames)):
+                                                            source_pairs(source, start, plan.frames)):
             context = FrameContext(
                 index=index, total=total,
                 previous=work.read(index - 1) if index > first else None,
@@ -40,10 +43,10 @@ def render_frames(effect, source, work: WorkFolder, seed: int, *, total: int, fr
                 history=work.read, first=first,
             )
             frame = check_frame(effect.render(context), source.size, index)
-            clip_frame = clip_frame_of(effect, index, total)
+            clip_frame = plan.clip_frame(index)
             work.write(index, apply_mask(source, clip_frame, frame,
                                          current_source if clip_frame == index else None))
-            progress.update(index + 1 - first)
+            progress.update(index + 1 - first, file=str(work.frame_path(index)), clip_frame=clip_frame)
             if requested[0] and index + 1 < stop:
                 raise Interrupted(index + 1, total, work.root)
 
@@ -85,18 +88,10 @@ def source_pairs(source, start: int, frames: int):
         previous = last = current
 
 
-def clip_frame_of(effect, index: int, total: int) -> int:
-    """The clip frame work frame ``index`` shows (multi-pass style renders each frame once per
-    pass: ``effect.clip_frame``); the index itself for other effects."""
-    clip_frame = getattr(effect, "clip_frame", None)
-    return index if clip_frame is None else clip_frame(index, total)
-
-
 def apply_mask(source, index: int, frame: np.ndarray, original: np.ndarray | None) -> np.ndarray:
     """Keep the effect only where the source's mask of clip frame ``index`` is (Blender object
     masks, soft edges); ``original`` is that source frame (None: read from the source)."""
-    config = getattr(source, "config", None)
-    if getattr(config, "mask", None) is None or index >= source.frame_count:
+    if not source.offers.masks or index >= source.frame_count:
         return frame
     if original is None:
         original = source.frame(index)

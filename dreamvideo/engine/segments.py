@@ -19,7 +19,7 @@ import numpy as np
 
 from ..config import SegmentsConfig
 from ..videoio import to_uint8
-from .workfolder import WorkFolder
+from .workfolder import WorkFolder, frame_name
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SegmentFrames(WorkFolder):
 
     def frame_path(self, index: int) -> Path:
         if self.segment.start <= index < self.segment.keep:
-            return self.root / "warmup" / f"{self.segment.number:03d}" / f"{index:06d}.png"
+            return self.warmup_folder(self.segment.number) / frame_name(index)
         return super().frame_path(index)
 
     def make_folders(self) -> None:
@@ -84,7 +84,7 @@ def merge_seams(work: WorkFolder, segments: list[Segment]) -> int:
 
 
 def _merged_path(root: Path, index: int) -> Path:
-    return root / "merged" / f"{index:06d}.png"
+    return root / "merged" / frame_name(index)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ DEFAULT_STILL_FRAMES = 48
 DEFAULT_FPS = 24.0
 
 
-def fingerprint(preset: Preset, source) -> dict:
+def fingerprint(preset: Preset, files) -> dict:
     """What frames depend on: the settings — changing codec, fps or path (or the clip length,
-    unless it loops) keeps finished frames usable — and the input files' sizes and times, so
+    unless it loops) keeps finished frames usable — and the sizes and times of the input
+    ``files`` (the source's ``offers.files``), so
     re-rendered Blender passes or an edited video are never mixed with old frames.
     ``model.precision`` is stored as resolved (``auto`` means bfloat16 on one machine and float32
     on another, and the frames differ)."""
@@ -25,16 +26,8 @@ def fingerprint(preset: Preset, source) -> dict:
     data["output"] = {"size": output["size"]}
     if output["loop"]:
         data["output"].update(frames=output["frames"], loop=True, loop_frames=output["loop_frames"])
-    data["input_files"] = [file_stamp(path) for path in input_files(source)]
+    data["input_files"] = [file_stamp(Path(path)) for path in files]
     return data
-
-
-def input_files(source) -> list[Path]:
-    files = getattr(source, "files", None)
-    if files is not None:
-        return [Path(path) for path in files]
-    path = getattr(source, "path", None)
-    return [Path(path)] if path is not None else []
 
 
 def file_stamp(path: Path) -> list:

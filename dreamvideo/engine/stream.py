@@ -18,7 +18,7 @@ from ..config import Preset
 from ..config.driven import refuse_driven
 from ..effects import FrameContext, build_effect
 from ..errors import InputError, UserError
-from ..videoio import fit_to_size, to_uint8
+from ..videoio import PLAIN, fit_to_size, to_uint8
 from .frames import check_frame
 from .tfsetup import configure_tensorflow
 
@@ -29,6 +29,7 @@ class FedSource:
 
     fps = None
     frame_count = None
+    offers = PLAIN
 
     def __init__(self, size: tuple[int, int], keep: int):
         self.size = size
@@ -84,7 +85,7 @@ def stream_frames(preset: Preset, frames: Iterable) -> Iterator[np.ndarray]:
     keep = 2 + max(preset.style.long_term, default=0)
     source = FedSource(size, keep)
     configure_tensorflow()
-    effect = build_effect(preset, source, frame_size=size)
+    effect = build_effect(preset, source, None)
     total = len(frames) if isinstance(frames, Sized) else None
     outputs: dict[int, np.ndarray] = {}
     previous_source = None

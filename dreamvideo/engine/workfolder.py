@@ -1,6 +1,8 @@
-"""The work folder ``<output>.work/``: ``settings.json`` (what the frames depend on) and
-``frames/000000.png`` … — each written atomically (temp file + rename), so a crash or ``kill -9``
-never leaves a broken frame."""
+"""The work folder ``<output>.work/``: ``settings.json`` (what the frames depend on), ``plan.json``
+(what each work frame is) and ``frames/000000.png`` … (a segmented job adds ``warmup/kkk/`` and
+``merged/``, :mod:`.segments`) — each written atomically (temp file + rename), so a crash or
+``kill -9`` never leaves a broken frame. Only the engine knows this layout: progress records name
+each finished frame's file."""
 
 from __future__ import annotations
 
@@ -30,7 +32,19 @@ class WorkFolder:
         return cls(target.with_name(target.name + ".work"))
 
     def frame_path(self, index: int) -> Path:
-        return self.root / "frames" / f"{index:06d}.png"
+        return self.root / "frames" / frame_name(index)
+
+    def warmup_folder(self, segment: int) -> Path:
+        """Where segment ``segment`` keeps its warm-up frames."""
+        return self.root / "warmup" / f"{segment:03d}"
+
+    def finished_frames(self) -> int:
+        """Frames on disk, warm-up frames included (temporary files start with a dot)."""
+        folders = [self.root / "frames"]
+        warmup = self.root / "warmup"
+        if warmup.is_dir():
+            folders += [entry for entry in warmup.iterdir() if entry.is_dir()]
+        return sum(_count_pngs(folder) for folder in folders)
 
     def first_missing(self, total: int, first: int = 0) -> int:
         """The first frame from ``first`` on that is not on disk (``total`` when none is)."""
@@ -87,3 +101,14 @@ class WorkFolder:
         temporary = settings.with_suffix(".tmp")
         write_bytes(temporary, json.dumps(fingerprint, indent=1, sort_keys=True).encode())
         os.replace(temporary, settings)
+
+
+def frame_name(index: int) -> str:
+    return f"{index:06d}.png"
+
+
+def _count_pngs(folder: Path) -> int:
+    try:
+        return sum(1 for entry in os.scandir(folder) if entry.name.endswith(".png") and entry.name[0] != ".")
+    except FileNotFoundError:
+        return 0

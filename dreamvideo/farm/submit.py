@@ -5,7 +5,6 @@ read from the shared work folders; one merge-and-encode task per job once its fr
 
 from __future__ import annotations
 
-import os
 import shutil
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,7 +14,7 @@ from ..engine import Job, WorkLock, open_job
 from ..errors import UserError
 from ..progress import Progress
 from .cluster import dask_client
-from .tasks import finish_task, render_segment_task, render_whole_task
+from .tasks import finish_task, render_segment_task
 
 POLL_S = 0.5
 
@@ -35,6 +34,7 @@ def render_jobs(presets: list[tuple[str, Preset]], *, workers: int | None = None
         client = stack.enter_context(dask_client(workers=workers, scheduler=scheduler))
         for _, job in jobs:  # work folders only once the cluster is there
             job.work.prepare(job.fingerprint, overwrite=overwrite)
+            job.work.describe(job.plan.records)
         finals = [submit_job(client, job, overwrite=overwrite) for _, job in jobs]
         try:
             watch([job for _, job in jobs], finals, progresses)
@@ -62,20 +62,17 @@ def open_jobs(presets: list[tuple[str, Preset]], *, overwrite: bool) -> list[tup
 
 
 def submit_job(client, job: Job, *, overwrite: bool):
-    """Queue the job's frame tasks and, after them, its merge-and-encode task."""
-    if job.preset.segments:
-        parts = [client.submit(render_segment_task, job, segment, pure=False) for segment in job.segments]
-    else:
-        parts = client.submit(render_whole_task, job, pure=False)
+    """Queue the job's frame tasks (one a segment) and, after them, its merge-and-encode task."""
+    parts = [client.submit(render_segment_task, job, segment, pure=False) for segment in job.segments]
     return client.submit(finish_task, job, parts, overwrite=overwrite, pure=False)
 
 
 def watch(jobs: list[Job], finals: list, progresses: list[Progress]) -> None:
-    """Report each job's frames (counted in its work folder) until every job is done; a task's
-    error is raised here."""
+    """Report each job's finished frames (its work folder counts them) until every job is done;
+    a task's error is raised here."""
     from distributed import wait
 
-    counts = [count_frames(job) for job in jobs]
+    counts = [job.work.finished_frames() for job in jobs]
     for job, progress, done in zip(jobs, progresses, counts):
         progress.start(expected_total(job), done)
     pending = set(range(len(jobs)))
@@ -85,7 +82,7 @@ def watch(jobs: list[Job], finals: list, progresses: list[Progress]) -> None:
         except TimeoutError:
             pass
         for number in sorted(pending):
-            done = count_frames(jobs[number])
+            done = jobs[number].work.finished_frames()
             if done != counts[number]:
                 counts[number] = done
                 progresses[number].update(done)
@@ -96,30 +93,6 @@ def watch(jobs: list[Job], finals: list, progresses: list[Progress]) -> None:
 
 
 def expected_total(job: Job) -> int:
-    """Frames the job renders: its segments' (with warm-ups), or the clip's (a dream_zoom loop
-    renders its closing frames too, multi-pass style every frame once a pass, as the effects'
-    ``render_plan`` say)."""
-    if job.preset.segments:
-        return sum(segment.length for segment in job.segments)
-    if job.preset.effect == "style":
-        return job.frames * job.preset.style.passes
-    output = job.preset.output
-    if job.preset.effect == "dream_zoom" and output.loop:
-        return job.frames + min(output.loop_frames, job.frames - 1)
-    return job.frames
-
-
-def count_frames(job: Job) -> int:
-    """Finished frames in the work folder (temporary files start with a dot)."""
-    folders = [job.work.root / "frames"]
-    warmup = job.work.root / "warmup"
-    if warmup.is_dir():
-        folders += [entry for entry in warmup.iterdir() if entry.is_dir()]
-    return sum(_count_pngs(folder) for folder in folders)
-
-
-def _count_pngs(folder: Path) -> int:
-    try:
-        return sum(1 for entry in os.scandir(folder) if entry.name.endswith(".png") and entry.name[0] != ".")
-    except FileNotFoundError:
-        return 0
+    """Frames the job renders: its segments' work frames, warm-ups included (the plan's work
+    frames when it has no segments)."""
+    return sum(segment.length for segment in job.segments)

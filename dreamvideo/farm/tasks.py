@@ -1,4 +1,4 @@
-"""What farm workers run: a segment's frames, a whole job's frames, a job's merge and encode.
+"""What farm workers run: a segment's frames (a whole job is one segment), a job's merge and encode.
 
 Everything goes through the job's work folder on storage every worker sees. A task that is run
 again (its worker died) resumes at the segment's first missing frame. Each worker process keeps
@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from ..builders import source_for
 from ..effects import build_effect
-from ..engine import Job, Segment, configure_tensorflow, finish_job, plan_frames, render_segment
+from ..engine import Job, Segment, configure_tensorflow, finish_job, render_segment
 from ..progress import Progress
 
 _RUNTIMES: OrderedDict[str, tuple[object, object]] = OrderedDict()  # per worker process
@@ -27,7 +27,7 @@ def runtime(job: Job) -> tuple[object, object]:
     if key not in _RUNTIMES:
         configure_tensorflow()
         source = source_for(job.preset)
-        _RUNTIMES[key] = (source, build_effect(job.preset, source, frame_size=source.size))
+        _RUNTIMES[key] = (source, build_effect(job.preset, source, job.plan))
         while len(_RUNTIMES) > _KEEP:
             _RUNTIMES.popitem(last=False)
     _RUNTIMES.move_to_end(key)
@@ -35,22 +35,14 @@ def runtime(job: Job) -> tuple[object, object]:
 
 
 def render_segment_task(job: Job, segment: Segment) -> int:
+    """The frames of one of ``job.segments`` (a job without ``segments:`` has one: every frame)."""
     source, effect = runtime(job)
-    render_segment(effect, source, job, segment, Progress("none"))
+    render_segment(job, effect, source, segment, Progress("none"))
     return segment.length
 
 
-def render_whole_task(job: Job) -> list[int]:
-    """A job without segments: every frame, in order, in one task; returns the output order."""
-    source, effect = runtime(job)
-    total, order = plan_frames(job, effect)
-    render_segment(effect, source, job, Segment(0, 0, 0, total), Progress("none"), total=total)
-    return order
-
-
 def finish_task(job: Job, rendered, *, overwrite: bool) -> str:
-    """Merge and encode once every segment is done (``rendered``: their results, or the order)."""
-    order = rendered if job.preset.segments is None else list(range(job.frames))
+    """Merge and encode once every segment is done (``rendered``: their results)."""
     source = source_for(job.preset)
-    finish_job(job, source, order, Progress("none"), overwrite=overwrite)
+    finish_job(job, source, Progress("none"), overwrite=overwrite)
     return str(job.output)

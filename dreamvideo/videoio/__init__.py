@@ -18,15 +18,15 @@ from .images import IMAGE_SUFFIXES, fit_to_size, read_image, srgb_to_linear, to_
 from .outputs import CODECS, SEQUENCE_CODECS, VIDEO_SUFFIXES, output_location
 from .sequences import list_frame_files
 from .sinks import FrameSink, ToLinear, open_sink
-from .sources import (FrameSource, ImageSource, NoiseSource, SequenceSource, VideoSource,
-                      smooth_noise)
+from .sources import (PLAIN, FrameSource, ImageSource, NoiseSource, SequenceSource, SourceOffers,
+                      VideoSource, smooth_noise)
 
 # The names these had when videoio was one module (tests reach for them).
 _Encoder, _ENCODERS, _parse_video_stream = Encoder, ENCODERS, parse_video_stream
 
 __all__ = [
     "CODECS", "ENCODERS", "Encoder", "FfmpegError", "FrameSink", "FrameSource", "IMAGE_SUFFIXES",
-    "ImageSource", "NoiseSource", "SEQUENCE_CODECS", "SequenceSource", "ToLinear",
+    "ImageSource", "NoiseSource", "PLAIN", "SourceOffers", "SEQUENCE_CODECS", "SequenceSource", "ToLinear",
     "VIDEO_SUFFIXES", "VideoInfo", "VideoSource", "fit_to_size", "list_frame_files",
     "open_sink", "output_location", "parse_video_stream", "probe_video", "read_image",
     "smooth_noise", "srgb_to_linear", "to_uint8",

@@ -5,7 +5,8 @@ Each streams frames one at a time (memory does not grow with clip length).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -20,14 +21,30 @@ from .images import IMAGE_SUFFIXES, check_size, fit_to_size, read_image, to_uint
 from .sequences import list_frame_files
 
 
+@dataclass(frozen=True)
+class SourceOffers:
+    """What a frame source offers beyond its frames, declared by the source (never probed)."""
+
+    files: tuple[Path, ...] = ()  # the input files (the resume fingerprint stamps them)
+    masks: bool = False  # ``mask(index)`` (0..1, where the effect applies) and ``frame(index)``
+    to_linear: Callable[[np.ndarray], np.ndarray] | None = None  # display -> scene-linear (EXR output)
+    exact_flow: bool = False  # ``flow_pair`` and ``reliability``: flow known, not estimated
+    flow_method: str | None = None  # the flow estimator the source asks for (dis, farneback)
+
+
+PLAIN = SourceOffers()
+
+
 @runtime_checkable
 class FrameSource(Protocol):
     """Where input frames come from. ``fps`` and ``frame_count`` are None when unbounded
-    (a still image, noise). Yielded frames may be read-only: copy before changing them."""
+    (a still image, noise). Yielded frames may be read-only: copy before changing them.
+    ``offers``: what else it gives (:class:`SourceOffers`)."""
 
     size: tuple[int, int]
     fps: float | None
     frame_count: int | None
+    offers: SourceOffers
 
     def frames(self, start: int = 0) -> Iterator[np.ndarray]:
         """Yield frames from index ``start`` on, one at a time."""
@@ -39,6 +56,7 @@ class _StillSource:
 
     fps: float | None = None
     frame_count: int | None = None
+    offers: SourceOffers = PLAIN
     _frame: np.ndarray
 
     def frames(self, start: int = 0) -> Iterator[np.ndarray]:
@@ -51,6 +69,7 @@ class ImageSource(_StillSource):
 
     def __init__(self, path: Path, size: tuple[int, int] | None = None) -> None:
         self.path = Path(path)
+        self.offers = SourceOffers(files=(self.path,))
         self._frame = _read_only(read_image(path, size))
         self.size = (self._frame.shape[1], self._frame.shape[0])
 
@@ -71,6 +90,7 @@ class VideoSource:
 
     def __init__(self, path: Path, size: tuple[int, int] | None = None) -> None:
         self.path = Path(path)
+        self.offers = SourceOffers(files=(self.path,))
         self.info = probe_video(self.path)
         self.fps: float | None = self.info.fps
         self.frame_count: int | None = self.info.frame_count
@@ -105,6 +125,7 @@ class SequenceSource:
     def __init__(self, path_or_pattern: Path | str, size: tuple[int, int] | None = None,
                  fps: float | None = None) -> None:
         self.files = _list_sequence(str(path_or_pattern))
+        self.offers = SourceOffers(files=tuple(self.files))
         self.fps = fps
         self.frame_count: int | None = len(self.files)
         if size is None:

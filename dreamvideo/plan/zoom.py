@@ -6,7 +6,7 @@ frames' camera: the *phase* of clip frame c is c - F from F on). The output is f
 
 With ``zoom.cadence`` N > 1 only the keyframes — every N-th clip frame, and the last one — are
 dreamt; a frame between two keyframes is made from both along the known camera path
-(:mod:`.cadence`). So that both exist when it is made, each keyframe is rendered before the
+(:mod:`dreamvideo.zoom.cadence`). So that both exist when it is made, each keyframe is rendered before the
 frames that lead up to it: work order 0, N, 1..N-1, 2N, N+1..2N-1, … . Cadence 1 renders the clip
 frames in their own order.
 """
