@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import Preset
 from ..config.driven import driven_values, with_keyframes
 from ..config.values import AudioDriven
-from ..zoom.plan import ZoomPlan
+from ..plan import zoom_plan
 from .bands import HOP, band_level
 from .decode import Track, read_track
 from .envelope import follow, mapped, normalised, per_frame
@@ -48,10 +48,10 @@ def drive_preset(preset: Preset, fps: float, frames: int) -> Preset:
 
 def output_frame_of_phase(preset: Preset, frames: int) -> list[int]:
     """The output frame that shows each animation frame: itself, but a zoom loop's output starts
-    at its K-th frame (:mod:`dreamvideo.zoom.plan`), so phase p is output frame (p - K) mod F."""
+    at its K-th frame (:mod:`dreamvideo.plan.zoom`), so phase p is output frame (p - K) mod F."""
     if not (preset.effect == "dream_zoom" and preset.output.loop):
         return list(range(frames))
-    closing = ZoomPlan.of(frames, loop=True, loop_frames=preset.output.loop_frames).closing
+    closing = zoom_plan(preset, frames).closing
     return [(phase - closing) % frames for phase in range(frames)]
 
 
