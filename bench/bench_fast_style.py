@@ -57,7 +57,8 @@ from dreamvideo.motion.flow import OpenCVFlow  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.network import (Architecture, StyleNetwork, build_transform_net,  # noqa: E402
                                       load_network, run_network)
-from dreamvideo.style.training import TrainSettings, train_style  # noqa: E402
+from dreamvideo.cli.train_style import train_style  # noqa: E402
+from dreamvideo.style.training import TrainSettings  # noqa: E402
 
 OUT = HERE / "out"
 

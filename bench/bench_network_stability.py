@@ -50,7 +50,8 @@ from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
 from dreamvideo.motion.flow import OpenCVFlow, warp  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.network import load_network  # noqa: E402
-from dreamvideo.style.training import TrainSettings, train_style  # noqa: E402
+from dreamvideo.cli.train_style import train_style  # noqa: E402
+from dreamvideo.style.training import TrainSettings  # noqa: E402
 
 OUT = HERE / "out"
 

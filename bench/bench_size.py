@@ -49,7 +49,7 @@ import numpy as np
 from dreamvideo.config import load_preset
 from dreamvideo.engine import render
 from dreamvideo.videoio import SequenceSource
-from dreamvideo.builders import source_for
+from dreamvideo.components.sources import source_for
 from dreamvideo.zoom.metrics import (clip_stats, clipped_share, drift, mean_saturation, pattern_scale,
                                       summary, windows, worst_drift)
 from dreamvideo.zoom.refine import down

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvideo.builders import source_for
+from dreamvideo.components.sources import source_for
 from dreamvideo.config import load_preset
 from dreamvideo.effects import FrameContext, build_effect
 from dreamvideo.effects.dream_zoom import transition_errors

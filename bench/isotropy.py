@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from dreamvideo._tf import tf
-from dreamvideo.builders import dreamer_for
+from dreamvideo.components.networks import dreamer_for
 from dreamvideo.config import load_preset, value_at
 from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
 from dreamvideo.videoio import NoiseSource
@@ -73,9 +72,9 @@ def main() -> None:
     last = {}
     for variant in args.variants:
         dreamer = mirrored if variant == "mirrored" else plain
-        settings = replace(base, views="none" if variant == "mirrored" else variant)
+        settings = base.model_copy(update={"views": "none" if variant == "mirrored" else variant})
         for seed in args.seeds:
-            frames = settle(dreamer, settings, settings.for_first_frame(preset.dream), seed, size, args.frames)
+            frames = settle(dreamer, settings, settings.for_first_frame(), seed, size, args.frames)
             final = frames[-1]
             series = " ".join(f"{anisotropy(frames[i]):.2f}" for i in range(9, args.frames, 10))
             print(f"{variant:8s} seed {seed}: anisotropy every 10 frames {series} | last: angle "

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvideo.builders import source_for
+from dreamvideo.components.sources import source_for
 from dreamvideo.config import load_preset
 from dreamvideo.effects import style_network
 from dreamvideo.effects.base import FrameContext

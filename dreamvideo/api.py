@@ -65,7 +65,7 @@ def render(preset: PresetLike, *, overrides: Overrides = None, progress: Progres
     with the final look, to ``NAME.preview.EXT`` beside the output."""
     from .config.preview import preview_of
     from .engine import render as render_job
-    from .config.inputs import check_inputs
+    from .components.inputs import check_inputs
     from .progress import Progress
 
     loaded = load_preset(preset, overrides=overrides)

@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .builders import dreamer_for
+from .components.networks import dreamer_for
 from .config import Preset, apply_override, load_preset, parse_preset, value_at
 from .config.driven import refuse_driven
 from .dreaming.dreamer import DreamSettings
@@ -100,7 +100,7 @@ def dream_picture(picture: np.ndarray, preset: Preset, *, strength: float = 1.0)
     picture's size. What ``dreamvideo dream`` and ``dreamvideo.dream_image`` run."""
     dream = preset.dream
     settings = DreamSettings.from_config(dream, value_at(dream.step_size, 0) * check_strength(strength))
-    settings = settings.for_first_frame(dream)
+    settings = settings.for_first_frame()
     dreamer, rng = dreamer_for(preset), np.random.default_rng(preset.seed)
     picture = np.asarray(picture, np.float32)
     ladder = Ladder.of((picture.shape[1], picture.shape[0]), design_width(preset))
@@ -132,14 +132,14 @@ def stylize_picture(picture: np.ndarray, styles: list[np.ndarray], preset: Prese
     style pictures ``styles`` (equal weights; none for ``style.method: network``); uint8 RGB.
     ``strength`` scales the style weight (a trained network's picture is mixed with the photo by
     it, up to 1). What ``dreamvideo stylize`` and ``dreamvideo.stylize_image`` run."""
-    from .builders import backbone_for
+    from .components.networks import backbone_for
     from .style import stylize_image
 
     strength = check_strength(strength)
     picture = np.asarray(picture, np.uint8)
     weight = value_at(preset.style.style_weight, 0) * strength
     if preset.style.method == "network":  # a trained network: no style images needed
-        from .effects.style_network import network_dtype
+        from .components.networks import network_dtype
         from .style.network import load_network
 
         network = load_network(preset.style.network, backbone=preset.model.backbone,

@@ -18,7 +18,7 @@ import pytest
 from bpy_env import render_test_scene, requires_bpy
 from dreamvideo import engine
 from dreamvideo.blender.source import BlenderSource
-from dreamvideo.builders import flow_for
+from dreamvideo.components.flow import flow_for
 from dreamvideo.videoio.colour import srgb_decode
 from dreamvideo.config import parse_preset
 from dreamvideo.errors import UserError

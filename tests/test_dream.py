@@ -67,7 +67,7 @@ def test_neuron_gradient_is_local(backbone, start):
 
 
 def test_preset_objectives_build_and_bad_channels_are_rejected(backbone):
-    from dreamvideo.builders import dreamer_for
+    from dreamvideo.components.networks import dreamer_for
     from dreamvideo.errors import UserError
 
     preset = parse_preset({"dream": {"objective": [{"layer": "block3_conv1", "channel": 3, "weight": 2},

@@ -12,7 +12,7 @@ from dreamvideo.cli import main
 from dreamvideo.config import ModelConfig, StyleConfig, parse_preset
 from dreamvideo.errors import UserError
 from dreamvideo.motion.flow import warp
-from dreamvideo.config.inputs import check_inputs
+from dreamvideo.components.inputs import check_inputs
 from synthetic import textured_image, translating_clip
 
 SIZE = 48  # training crop
@@ -34,12 +34,13 @@ def clip_folder(tmp_path_factory):
 
 def _trainer(folder, steps, seed=0, **options):
     from dreamvideo.backbone.models import load_backbone
-    from dreamvideo.style.content import load_pairs, open_content
+    from dreamvideo.components.sources import content_for
+    from dreamvideo.style.content import load_pairs
     from dreamvideo.style.stylizer import Stylizer
     from dreamvideo.style.training import Trainer, TrainSettings
     from dreamvideo.videoio import read_image
 
-    pairs = load_pairs(*open_content(folder / "frames"))
+    pairs = load_pairs(*content_for(folder / "frames"))
     settings = TrainSettings(size=SIZE, steps=steps, batch=2, seed=seed, checkpoint_every=100, **options)
     stylizer = Stylizer([(read_image(folder / "style.png"), 1.0)], StyleConfig(), backbone=load_backbone())
     return Trainer(stylizer, settings), pairs
@@ -247,12 +248,13 @@ def test_blender_addon_style_network_field_makes_a_network_job():
 
 def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
     from dreamvideo.blender.source import BlenderSource
-    from dreamvideo.style.content import load_pairs, open_content
+    from dreamvideo.components.sources import content_for
+    from dreamvideo.style.content import load_pairs
     from test_blender_source import DX, DY, N, _write_frame
 
     for t in range(N):
         _write_frame(tmp_path / f"frame_{t + 1:04d}.exr", t)
-    source, flow = open_content(tmp_path)
+    source, flow = content_for(tmp_path)
     assert isinstance(source, BlenderSource) and flow is source  # Blender's own flow, not OpenCV
     pairs = load_pairs(source, flow)
     assert len(pairs) == N - 1

@@ -14,7 +14,7 @@ from dreamvideo.cli import main
 from dreamvideo.config import parse_preset
 from dreamvideo.errors import UserError
 from dreamvideo.engine import WorkFolder
-from dreamvideo.config.inputs import check_inputs
+from dreamvideo.components.inputs import check_inputs
 
 STYLE = """\
 effect: style

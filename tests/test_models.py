@@ -82,7 +82,7 @@ def test_inception_dreams_a_class_and_predicts(inception_weights, tmp_path, caps
 
     from dreamvideo.cli import main
     from dreamvideo.config import parse_preset
-    from dreamvideo.builders import dreamer_for
+    from dreamvideo.components.networks import dreamer_for
     from dreamvideo.dreaming.dreamer import DreamSettings
 
     preset = parse_preset({"model": {"backbone": "inception_v3", "weights": str(inception_weights)},

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dreamvideo.dreaming import objectives as O
-from dreamvideo.builders import backbone_for, dreamer_for
+from dreamvideo.components.networks import backbone_for, dreamer_for
 from dreamvideo.cli import main
 from dreamvideo.config import parse_preset
 from dreamvideo.dreaming.dreamer import DreamSettings, Dreamer
@@ -153,7 +153,7 @@ def test_resume_is_exact_in_each_precision(tmp_path, precision):
 def test_resume_fingerprint_holds_the_resolved_precision(tmp_path, monkeypatch, capsys):
     """``auto`` is stored as what it meant on the machine that rendered; resuming where it means
     the other precision is refused (the frames would differ), not silently mixed."""
-    import dreamvideo.builders as builders
+    import dreamvideo.backbone.models as models
     from dreamvideo.engine import fingerprint
 
     here = resolve_precision("auto")
@@ -166,7 +166,7 @@ def test_resume_fingerprint_holds_the_resolved_precision(tmp_path, monkeypatch, 
     assert main(["render", str(preset), "--quiet", "--keep-work"]) == 0  # same machine: resumes
     shutil.rmtree(tmp_path / "frames")
     other = "float32" if here == "bfloat16" else "bfloat16"
-    monkeypatch.setattr(builders, "resolve_precision", lambda precision: other if precision == "auto" else precision)
+    monkeypatch.setattr(models, "resolve_precision", lambda precision: other if precision == "auto" else precision)
     capsys.readouterr()
     assert main(["render", str(preset), "--quiet", "--keep-work"]) == 2
     assert "rendered with other settings" in capsys.readouterr().err

@@ -4,7 +4,7 @@ than their design width (``dream.design_width``)."""
 import cv2
 import numpy as np
 
-from dreamvideo.builders import source_for
+from dreamvideo.components.sources import source_for
 from dreamvideo.cli import main
 from dreamvideo.config import load_preset
 from dreamvideo.config.dream import ZoomConfig

@@ -1,6 +1,6 @@
 """Each registered backbone's layers and their channel counts, known without building the
 network (no TensorFlow): a preset's layers and channels are checked against them before any work
-starts (:mod:`dreamvideo.config.inputs`). ``tests/test_layer_table.py`` checks them against the real
+starts (:mod:`dreamvideo.components.inputs`). ``tests/test_layer_table.py`` checks them against the real
 networks.
 
 Keras names some of Inception's layers by a process-wide counter (``conv2d_93``, ``activation_5``

@@ -204,6 +204,14 @@ def resolve_precision(precision: str) -> str:
     return "bfloat16"
 
 
+def precision_for(precision: str, *, optimising: bool) -> str:
+    """The one precision rule: ``model.precision`` as a model computes in on this machine. Style
+    transfer by optimisation (``optimising``) keeps float32 under ``auto`` and runs bfloat16 only
+    when asked (README: Precision — faster per iteration, but short optimisations land
+    differently); dreaming and style networks take :func:`resolve_precision`'s choice."""
+    return "float32" if precision == "auto" and optimising else resolve_precision(precision)
+
+
 @lru_cache(maxsize=4)
 def load_backbone(name: str = "vgg16-hed", weights: Path | None = None, pooling: str = "max",
                   precision: str = "float32") -> Backbone:

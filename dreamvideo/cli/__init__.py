@@ -96,7 +96,7 @@ def _size(text: str) -> tuple[int, int]:
 def run_render(args) -> int:
     from ..config import load_preset
     from ..config.preview import preview_of
-    from ..config.inputs import check_inputs
+    from ..components.inputs import check_inputs
     from ..progress import Progress
 
     named = [(path.stem, path) for path in args.preset]

@@ -1,14 +1,20 @@
 """``dreamvideo train-style STYLE.png [STYLE2.png ...] --content CONTENT -o NET.keras``: train a
-feed-forward style network on the frames to stylise (see :mod:`dreamvideo.style.training`).
-TensorFlow is imported only when the command runs."""
+feed-forward style network on the frames to stylise (see :mod:`dreamvideo.style.training`):
+inputs checked, the content's frame pairs and flows loaded (:func:`~dreamvideo.components.sources.content_for`),
+trained (or continued from a checkpoint), saved. TensorFlow is imported only when the command runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from ..progress import MODES
+
+if TYPE_CHECKING:
+    from ..config import ModelConfig, StyleConfig
+    from ..style.training import TrainSettings
 
 
 def add_train_style_parser(commands) -> None:
@@ -50,7 +56,7 @@ def run_train_style(args: argparse.Namespace) -> int:
     for path in args.styles:
         if not path.is_file():
             raise UserError(f"style image not found: {path}")
-    from ..style.training import TrainSettings, train_style
+    from ..style.training import TrainSettings
 
     for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight)):
         if value < 0:
@@ -65,3 +71,51 @@ def run_train_style(args: argparse.Namespace) -> int:
     if args.progress not in ("none", "json"):
         print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+def train_style(styles: Sequence[Path], content: str, output: Path, *, style: StyleConfig,
+                model: ModelConfig, settings: TrainSettings | None = None, overwrite: bool = False,
+                progress=None) -> Path:
+    """``dreamvideo train-style``: check inputs, load content, train (or continue), save."""
+    from ..backbone.models import load_backbone, precision_for
+    from ..components.sources import content_for
+    from ..config import value_at
+    from ..engine.tfsetup import configure_tensorflow
+    from ..errors import UserError
+    from ..style.content import load_pairs
+    from ..style.network import architecture_dict, file_sha256
+    from ..style.stylizer import Stylizer, style_layer_weights
+    from ..style.targets import style_size
+    from ..style.training import Trainer, TrainSettings, settings_dict, train
+    from ..videoio import read_image
+
+    settings = settings or TrainSettings()
+    output = Path(output)
+    if output.suffix != ".keras":
+        raise UserError(f"-o {output}: a style network file must end in .keras")
+    if output.exists() and not overwrite:
+        raise UserError(f"{output} exists; pass --overwrite to replace it")
+    if not styles:
+        raise UserError("give at least one style image")
+    precision = precision_for(model.precision, optimising=False)
+    images = []
+    for path in styles:
+        images.append((read_image(path), 1.0))
+    metadata = {
+        "backbone": model.backbone, "pooling": model.pooling, "precision": precision,
+        "backbone_weights": None if model.weights is None else file_sha256(model.weights),
+        "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0,
+                    "seen_at": list(style_size(image.shape, style.scale))}  # px, as at render time
+                   for p, (image, _) in zip(styles, images)],
+        "weights": {**{n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv")},
+                    "temporal": settings.temporal_weight},
+        "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),
+        "scale": style.scale, "preserve_colors": style.preserve_colors,
+        "architecture": architecture_dict(settings.architecture), "training": settings_dict(settings),
+    }
+    source, flow = content_for(content)
+    pairs = load_pairs(source, flow)
+    backbone = load_backbone(model.backbone, model.weights, model.pooling, precision)
+    configure_tensorflow()
+    trainer = Trainer(Stylizer(images, style, backbone=backbone), settings)
+    return train(trainer, pairs, output, metadata, content=str(content), progress=progress)

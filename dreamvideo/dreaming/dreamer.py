@@ -15,13 +15,14 @@ the view before it is shaped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
 from .._tf import tf
 
-from ..config import value_at
+from ..config import DreamConfig, value_at
 from .decorrelate import decorrelate_gradient
 from .objectives import Objective
 from .pyramid import laplacian_bands, merge_bands
@@ -30,42 +31,29 @@ from .views import IDENTITY, View, draw
 NEUTRAL = 127.5
 
 
-@dataclass(frozen=True)
-class DreamSettings:
-    """Per-frame dream settings (``DreamConfig`` with animatable values resolved)."""
+class DreamSettings(DreamConfig):
+    """One frame's dream settings: :class:`DreamConfig` (its fields and defaults) with the
+    animated values read at that frame and ``views: auto`` resolved; what :meth:`Dreamer.dream`
+    takes. Change a field with ``settings.model_copy(update={...})``."""
 
-    steps: int = 10
-    step_size: float = 1.5
-    octaves: int = 1
-    octave_scale: float = 1.4
-    normalize: str = "laplacian"
-    laplacian_levels: int = 4
-    decay: float = 0.0
-    blur_sigma: float = 0.0
-    blur_every: int = 1
-    blur_target: str = "gradient"
-    grad_clip_percentile: float | None = None
-    clip_pixels: bool = True
-    tile_size: int = 1024
-    jitter: int = 32
-    views: str = "rotate"
-    colour_decorrelate: float = 0.0
+    step_size: float = DreamConfig.model_fields["step_size"].default
+    colour_decorrelate: float = DreamConfig.model_fields["colour_decorrelate"].default
+    views: Literal["rotate", "flip", "none"] = "rotate"
 
     @classmethod
-    def from_config(cls, config, step_size: float, *, auto_views: str = "rotate",
-                    frame: float = 0) -> "DreamSettings":
-        """``auto_views``: what ``views: auto`` means for the caller (``none`` for a video);
-        ``frame``: where animated values (other than ``step_size``) are read."""
-        fields = {name: getattr(config, name) for name in cls.__dataclass_fields__ if name != "step_size"}
-        fields["colour_decorrelate"] = value_at(config.colour_decorrelate, frame)
-        if fields["views"] == "auto":
-            fields["views"] = auto_views
-        return cls(step_size=step_size, **fields)
+    def from_config(cls, config: DreamConfig, step_size: float, *, auto_views: str = "rotate",
+                    frame: float = 0) -> DreamSettings:
+        """``config`` at ``frame`` with the strength ``step_size``; ``auto_views``: what
+        ``views: auto`` means for the caller (``none`` for a video)."""
+        return cls.model_construct(**{**dict(config), "step_size": step_size,
+                                      "colour_decorrelate": value_at(config.colour_decorrelate, frame),
+                                      "views": auto_views if config.views == "auto" else config.views})
 
-    def for_first_frame(self, config) -> "DreamSettings":
-        if config.first_frame_steps is None:
+    def for_first_frame(self) -> DreamSettings:
+        """The settings of a clip's first frame (``first_frame_steps``, when set)."""
+        if self.first_frame_steps is None:
             return self
-        return replace(self, steps=config.first_frame_steps)
+        return self.model_copy(update={"steps": self.first_frame_steps})
 
 
 @dataclass(frozen=True)

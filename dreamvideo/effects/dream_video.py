@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..builders import dreamer_for, flow_for
+from ..components.flow import flow_for
+from ..components.networks import dreamer_for
 from ..config import Preset, peak_of, value_at
 from ..dreaming.dreamer import DreamSettings, Dreamer
 from ..motion.flow import FlowProvider, consistency_mask, warp
@@ -64,7 +65,7 @@ class DreamVideo:
             return np.array(ctx.source, np.uint8)
         settings = DreamSettings.from_config(dream, strength, auto_views=AUTO_VIEWS, frame=ctx.index)
         if ctx.previous is None:
-            settings = settings.for_first_frame(dream)
+            settings = settings.for_first_frame()
         out = self.dreamer.dream(self.start_image(ctx), settings, ctx.rng)
         return to_uint8(out)
 

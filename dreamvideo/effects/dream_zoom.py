@@ -24,12 +24,10 @@ moved along the camera and cross-faded. Larger than its design size (``dream.des
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import cv2
 import numpy as np
 
-from ..builders import dreamer_for
+from ..components.networks import dreamer_for
 from ..config import Preset, value_at
 from ..dreaming.dreamer import DreamSettings, Dreamer
 from ..plan import FramePlan, ZoomPlan, zoom_plan
@@ -89,7 +87,7 @@ class DreamZoom:
     def _settings(self, phase: int) -> DreamSettings:
         dream = self.preset.dream
         settings = DreamSettings.from_config(dream, value_at(dream.step_size, phase), frame=phase)
-        return replace(settings, clip_pixels=False) if self.preset.zoom.soft_range > 0 else settings
+        return settings.model_copy(update={"clip_pixels": False}) if self.preset.zoom.soft_range > 0 else settings
 
     def _finish(self, image: np.ndarray) -> np.ndarray:
         knee = self.preset.zoom.soft_range
@@ -97,7 +95,7 @@ class DreamZoom:
 
     def _opening(self, ctx: FrameContext) -> np.ndarray:
         settings = self._settings(0)
-        first = settings.for_first_frame(self.preset.dream)
+        first = settings.for_first_frame()
         source = np.asarray(ctx.source, np.float32)
         if self.ladder is None:
             return self._finish(self.dreamer.dream(source, first, ctx.rng))
@@ -146,9 +144,10 @@ class DreamZoom:
         if blend > 0:
             source = np.asarray(ctx.source, np.float32)
             moved = (1 - blend) * moved + blend * (down(source, (width, height)) if self.ladder else source)
-        out = self.dreamer.dream(moved, replace(settings, steps=keyframe_steps(settings.steps, steps)), ctx.rng)
+        out = self.dreamer.dream(moved, settings.model_copy(update={"steps": keyframe_steps(settings.steps, steps)}),
+                                 ctx.rng)
         if zoom.border_steps and new.any():
-            extra = self.dreamer.dream(out, replace(settings, steps=zoom.border_steps), ctx.rng)
+            extra = self.dreamer.dream(out, settings.model_copy(update={"steps": zoom.border_steps}), ctx.rng)
             out = out + new[..., None] * (extra - out)
         return S.match_colour(out, colours, compound(zoom.colour_match, steps))
 

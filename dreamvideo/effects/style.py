@@ -30,7 +30,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..builders import backbone_for, flow_for
+from ..components.flow import flow_for
+from ..components.networks import backbone_for
 from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
 from ..errors import UserError
 from ..motion.flow import FlowPair, FlowProvider, chain_flows, long_term_weights, warp

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio.drive import drive_preset
-from ..builders import source_for
 from ..config import Preset
-from ..config.inputs import check_inputs
+from ..components.inputs import check_inputs
+from ..components.sources import source_for
 from ..effects import build_effect
 from ..errors import OutputExistsError, UserError
 from ..plan import FramePlan, plan_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..audio.tempo import in_beats
-from ..builders import run_precision
+from ..components.networks import run_precision
 from ..config import Preset
 from ..errors import UserError
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
-from ..builders import source_for
+from ..components.sources import source_for
 from ..effects import build_effect
 from ..engine import Job, Segment, configure_tensorflow, finish_job, render_segment
 from ..progress import Progress

@@ -76,7 +76,7 @@ def run_inspect_audio(args: argparse.Namespace) -> int:
 def preset_plot(path: Path, overrides: list[str]) -> Plot:
     """The driven values of a preset per output frame, as its job would make them."""
     from ..audio.drive import driven_curves, offset_of
-    from ..builders import source_for
+    from ..components.sources import source_for
     from ..config import load_preset
     from ..config.driven import driven_values
     from ..engine.settings import clip_timing

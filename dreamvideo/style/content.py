@@ -1,8 +1,7 @@
 """Training content for a style network: frame pairs sampled across a clip, with the project's
 flow (OpenCV, or Blender's Vector pass) and consistency masks, and random crops, flips, scales.
 
-``--content`` may be a video, an image sequence (folder, glob or ``%05d`` pattern), a folder of
-Blender EXRs, a single image, or a preset (its ``source:`` at its ``output.size``). Frames larger
+``--content`` is opened by :func:`dreamvideo.components.sources.content_for`. Frames larger
 than ``MAX_SIDE`` on their short side are reduced first (the pool stays in memory; the network
 then learnt them smaller than a full-size render will show them).
 """
@@ -10,14 +9,11 @@ then learnt them smaller than a full-size render will show them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ..errors import UserError
 from ..motion.flow import consistency_mask
-from ..videoio import IMAGE_SUFFIXES, ImageSource, SequenceSource, VideoSource
 
 MAX_PAIRS = 32  # frame pairs kept, evenly spaced over the clip
 MAX_SIDE = 720  # short side of the kept frames, at most
@@ -26,7 +22,6 @@ MAX_SIDE = 720  # short side of the kept frames, at most
 # larger than the crop (draws below 1 were clamped to cover it: 1.12x on average), and a network
 # trained so scored 1.19x the style loss of one trained at scale 1 (same CPU seconds).
 SCALES = (1.0, 1.0)
-VIDEO_FILES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
 
 
 @dataclass(frozen=True)
@@ -46,33 +41,6 @@ class Batch:
     b: np.ndarray
     flow_ba: np.ndarray  # float32 (B, S, S, 2)
     mask: np.ndarray  # float32 (B, S, S, 1)
-
-
-def open_content(spec: str | Path):
-    """(frame source, flow provider) for ``--content``."""
-    from ..builders import flow_for
-
-    text = str(spec)
-    path = Path(text)
-    if path.suffix in (".yaml", ".yml"):
-        from ..builders import source_for
-        from ..config import load_preset
-
-        preset = load_preset(path)
-        source = source_for(preset)
-        return source, flow_for(source, preset.style.flow)
-    if path.is_dir() and any(path.glob("*.exr")) or path.suffix == ".exr" or text.endswith("*.exr"):
-        from ..blender.source import BlenderSource
-
-        source = BlenderSource({"frames": text})
-        return source, flow_for(source, "dis")
-    if path.is_file() and path.suffix.lower() in VIDEO_FILES:
-        return VideoSource(path), flow_for(None, "dis")
-    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-        return ImageSource(path), flow_for(None, "dis")
-    if not path.exists() and not any(c in text for c in "*%"):
-        raise UserError(f"--content: not found: {text}")
-    return SequenceSource(text), flow_for(None, "dis")
 
 
 def pair_indices(frame_count: int | None, pairs: int = MAX_PAIRS) -> list[int]:

@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .._tf import tf
-from ..config import StyleConfig, value_at
+from ..config import value_at
 from ..errors import Interrupted, UserError
 from .content import Batch, Pair, sample_batch
 from .losses import Evaluation
@@ -233,47 +233,3 @@ def settings_dict(settings: TrainSettings) -> dict:
     data.pop("architecture")
     data.pop("checkpoint_every")
     return data
-
-
-def train_style(styles: Sequence[Path], content: str, output: Path, *, style: StyleConfig,
-                model, settings: TrainSettings = TrainSettings(), overwrite: bool = False,
-                progress=None) -> Path:
-    """``dreamvideo train-style``: check inputs, load content, train (or continue), save."""
-    from ..backbone.models import load_backbone, resolve_precision
-    from ..videoio import read_image
-    from .content import load_pairs, open_content
-    from .network import architecture_dict, file_sha256
-    from .stylizer import style_layer_weights
-    from .targets import style_size
-
-    output = Path(output)
-    if output.suffix != ".keras":
-        raise UserError(f"-o {output}: a style network file must end in .keras")
-    if output.exists() and not overwrite:
-        raise UserError(f"{output} exists; pass --overwrite to replace it")
-    if not styles:
-        raise UserError("give at least one style image")
-    precision = resolve_precision(model.precision)
-    images = []
-    for path in styles:
-        images.append((read_image(path), 1.0))
-    metadata = {
-        "backbone": model.backbone, "pooling": model.pooling, "precision": precision,
-        "backbone_weights": None if model.weights is None else file_sha256(model.weights),
-        "styles": [{"name": Path(p).name, "sha256": file_sha256(p), "weight": 1.0,
-                    "seen_at": list(style_size(image.shape, style.scale))}  # px, as at render time
-                   for p, (image, _) in zip(styles, images)],
-        "weights": {**{n: value_at(getattr(style, f"{n}_weight"), 0) for n in ("content", "style", "tv")},
-                    "temporal": settings.temporal_weight},
-        "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),
-        "scale": style.scale, "preserve_colors": style.preserve_colors,
-        "architecture": architecture_dict(settings.architecture), "training": settings_dict(settings),
-    }
-    source, flow = open_content(content)
-    pairs = load_pairs(source, flow)
-    backbone = load_backbone(model.backbone, model.weights, model.pooling, precision)
-    from ..engine.tfsetup import configure_tensorflow
-
-    configure_tensorflow()
-    trainer = Trainer(Stylizer(images, style, backbone=backbone), settings)
-    return train(trainer, pairs, output, metadata, content=str(content), progress=progress)

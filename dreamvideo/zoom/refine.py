@@ -17,7 +17,7 @@ the preview — while the extra pixels carry the network's patterns at their own
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -94,7 +94,7 @@ def refine(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, se
     refinement octave, structure locked before and after. float32, not clipped."""
     image = lock_structure(np.asarray(start, np.float32), structure)
     if steps > 0:
-        level_settings = replace(settings, steps=steps, octaves=1, clip_pixels=False)
+        level_settings = settings.model_copy(update={"steps": steps, "octaves": 1, "clip_pixels": False})
         for size in ladder.levels():
             level = down(image, size)
             image = image + up(dreamer.dream(level, level_settings, rng) - level, ladder.full)

@@ -14,9 +14,9 @@ from ..errors import InputError, PresetError, UserError
 from ..videoio.images import IMAGE_SUFFIXES
 from ..videoio.outputs import SEQUENCE_CODECS, choose_codec
 from ..videoio.sequences import list_frame_files
-from . import Preset, StyleImage
-from .audio import TrackTempo
-from .driven import driven_values
+from ..config import Preset, StyleImage
+from ..config.audio import TrackTempo
+from ..config.driven import driven_values
 
 
 def named_files(preset: Preset) -> list[tuple[str, Path]]:
