@@ -53,7 +53,7 @@ def pair_indices(frame_count: int | None, pairs: int = MAX_PAIRS) -> list[int]:
 def load_pairs(source, flow, *, pairs: int = MAX_PAIRS) -> list[Pair]:
     """Read the pairs (one pass over the source), with flows and masks. A still image gives one
     pair of itself with an empty mask (no temporal term)."""
-    starts = pair_indices(getattr(source, "frame_count", None), pairs)
+    starts = pair_indices(source.frame_count, pairs)
     if not starts:
         frame = _reduced(next(iter(source.frames())))
         height, width = frame.shape[:2]
