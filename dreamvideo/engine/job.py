@@ -52,6 +52,10 @@ class Job:
         return self.plan.frames
 
     @property
+    def fps(self) -> float:
+        return self.encoding.fps
+
+    @property
     def segments(self) -> list[Segment]:
         """The segments rendered independently: ``segments:``'s, or one over every work frame."""
         if self.preset.segments is None:
