@@ -101,7 +101,7 @@ def parse_args(argv):
     run.add_argument("--skip-train", action="store_true", help="stylise with the network already trained")
     measure = commands.add_parser("measure", help="score the shot made by 'shot'")
     measure.add_argument("--independent", type=int, default=6,
-                         help="frames the network also renders alone (no blend)")
+                         help="frames at each end of the shot the network also renders alone (no blend)")
     measure.add_argument("--sheet", type=Path, default=SHEET)
     measure.add_argument("--losses", type=int, nargs="*", default=[],
                          help="frames (negative: from the end) whose 100 %% crop is also optimised, "

@@ -49,23 +49,25 @@ class Shot:
         fw, bw = self.source.flow_pair(t)
         return bw, depth_reliability(fw, bw, self.source.depth(t), self.source.depth(t + 1))
 
-    def independent(self, count: int) -> list[np.ndarray]:
-        """The network on each of the first ``count`` frames alone (no flow blend)."""
+    def independent(self, count: int) -> dict[int, np.ndarray]:
+        """The network on each of the first and the last ``count`` frames alone (no flow
+        blend): the independent render at both ends of the shot."""
         effect = style_network.build(self.preset, self.source, frame_size=self.source.size)
-        frames = []
-        for index in range(count):
-            ctx = FrameContext(index, self.source.frame_count, None, self.source.frame(index), None,
+        total = self.source.frame_count
+        frames: dict[int, np.ndarray] = {}
+        for index in sorted(set(range(min(count, total))) | set(range(max(0, total - count), total))):
+            ctx = FrameContext(index, total, None, self.source.frame(index), None,
                                np.random.default_rng(index), lambda i: frames[i])
-            frames.append(effect.render(ctx))
+            frames[index] = effect.render(ctx)
         return frames
 
 
-def warping_errors(shot: Shot, independent: list[np.ndarray]) -> dict:
+def warping_errors(shot: Shot, independent: dict[int, np.ndarray]) -> dict:
     """Mean warping error per run over all pairs (network, input) and over the pairs the
-    independent render covers (network, input, independent)."""
+    independent render covers (network, input, independent; and per end of the shot)."""
     total = shot.source.frame_count
     per_pair = {"network": [], "input": [], "independent": []}
-    mask_share = []
+    covered_pairs, mask_share = [], []
     frame_a, out_a = shot.source.frame(0), shot.output(0)
     for t in range(total - 1):
         frame_b, out_b = shot.source.frame(t + 1), shot.output(t + 1)
@@ -73,20 +75,26 @@ def warping_errors(shot: Shot, independent: list[np.ndarray]) -> dict:
         mask_share.append(float(mask.mean()))
         per_pair["network"].append(warping_error(out_a, out_b, bw, mask))
         per_pair["input"].append(warping_error(frame_a, frame_b, bw, mask))
-        if t + 1 < len(independent):
+        if t in independent and t + 1 in independent:
             per_pair["independent"].append(warping_error(independent[t], independent[t + 1], bw, mask))
+            covered_pairs.append(t)
         frame_a, out_a = frame_b, out_b
-    covered = len(per_pair["independent"])
     result = {
         "pairs": total - 1, "mask_share": float(np.mean(mask_share)),
         "all_pairs": {k: float(np.mean(v)) for k, v in per_pair.items() if k != "independent"},
-        "first_pairs": {k: float(np.mean(v[:covered])) for k, v in per_pair.items()} if covered else {},
         "per_pair_network": per_pair["network"], "per_pair_input": per_pair["input"],
+        "independent_pairs": covered_pairs,
     }
-    if covered:
-        first = result["first_pairs"]
-        result["ratio_to_independent"] = {k: first[k] / first["independent"] for k in first}
-        result["independent_pairs"] = covered
+    halves = {"start": [i for i, t in enumerate(covered_pairs) if t < total // 2],
+              "end": [i for i, t in enumerate(covered_pairs) if t >= total // 2]}
+    for name, slots in (("covered", list(range(len(covered_pairs)))), *halves.items()):
+        if not slots:
+            continue
+        pairs = [covered_pairs[i] for i in slots]
+        means = {"network": float(np.mean([per_pair["network"][t] for t in pairs])),
+                 "input": float(np.mean([per_pair["input"][t] for t in pairs])),
+                 "independent": float(np.mean([per_pair["independent"][i] for i in slots]))}
+        result[name] = {**means, "ratio": {k: v / means["independent"] for k, v in means.items()}}
     return result
 
 
@@ -200,15 +208,15 @@ def losses(shot: Shot, frames: list[int], centre: tuple[float, float] = (0.45, 0
 
 def measure(work: Path, *, independent: int, sheet_path: Path, loss_frames: list[int]) -> dict:
     shot = Shot(work)
-    alone = shot.independent(min(independent, shot.source.frame_count))
+    alone = shot.independent(independent)
     results = {"stages": shot.stages, "size": list(shot.source.size), "frames": shot.source.frame_count,
                "warping": warping_errors(shot, alone), "sharpness": sharpness_drift(shot),
                "sheet": sheet(shot, sheet_path)}
     if loss_frames:
         results["losses"] = losses(shot, [f % shot.source.frame_count for f in loss_frames])
         print(json.dumps({k: v for k, v in results["losses"].items() if k != "crops"}))
-    if len(alone) >= 2:
-        difference_crops(shot, alone, len(alone) - 2, work / "difference_crops.png")
+    if 0 in alone and 1 in alone:
+        difference_crops(shot, alone, 0, work / "difference_crops.png")
     (work / "measures.json").write_text(json.dumps(results, indent=1))
     summary = {k: v for k, v in results["warping"].items() if not k.startswith("per_pair")}
     print(json.dumps({"warping": summary, "sharpness": results["sharpness"], "sheet": results["sheet"]},
