@@ -238,9 +238,9 @@ def test_blender_addon_style_network_field_makes_a_network_job():
     assert (preset.style.method, str(preset.style.network)) == ("network", "/nets/ink.keras")
     settings.style_weight = 0.0  # the panel's Style Weight 0 reaches the network effect: input frames
     zero = parse_preset(job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None))
-    from dreamvideo.effects.style_network import style_fade
+    from dreamvideo.effects.coherence import Fade
 
-    assert zero.style.method == "network" and style_fade(zero.style, 0) == 0.0
+    assert zero.style.method == "network" and Fade(zero.style.style_weight)(0) == 0.0
     settings.style_network = ""
     with pytest.raises(job.JobError, match="add a style image"):
         job.build_job(scene, frames="/cache/exr", output="/out/x", ocio_config=None)

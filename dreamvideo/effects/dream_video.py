@@ -20,12 +20,13 @@ import numpy as np
 
 from ..components.flow import flow_for
 from ..components.networks import dreamer_for
-from ..config import Preset, peak_of, value_at
+from ..config import Preset, value_at
 from ..dreaming.dreamer import DreamSettings, Dreamer
-from ..motion.flow import FlowProvider, consistency_mask, warp
+from ..motion.flow import FlowProvider
 from ..plan import FramePlan
 from ..videoio import to_uint8
 from .base import FrameContext
+from .coherence import CarryRule, Coherence
 
 # dream.views: auto means none here. The carried dream is mixed with each new input frame, so the
 # network's favourite orientation does not build up into stripes as in a zoom; random views made
@@ -39,23 +40,19 @@ class DreamVideo:
         self.preset = preset
         self.dreamer = dreamer
         self.flow = flow
-        self.peak = peak_of(preset.dream.step_size)
-
-    def carry(self, index: int) -> float:
-        """How much of the warped previous dream frame ``index`` keeps: strength / peak."""
-        strength = abs(value_at(self.preset.dream.step_size, index))
-        return min(1.0, strength / self.peak) if self.peak > 0 else 0.0
+        # the carried share fades with dream.step_size; a plain consistency mask (Blender's
+        # depth-based reliability is not used here)
+        self.coherence = Coherence(flow, preset.dream.step_size, rule=CarryRule(mask="consistency"))
 
     def start_image(self, ctx: FrameContext) -> np.ndarray:
         """The input frame, or the warped previous dream blended with it where the flow holds."""
-        frame = np.asarray(ctx.source, np.float32)
-        carry = self.carry(ctx.index)
+        frame = np.asarray(self.coherence.take(ctx), np.float32)
+        carry = self.coherence.fade(ctx.index)
         if ctx.previous is None or ctx.previous_source is None or carry <= 0:
             return frame
-        fw, bw = self.flow.flow_pair(ctx.index - 1, ctx.previous_source, ctx.source)
-        carried = warp(np.asarray(ctx.previous, np.float32), bw)
+        carried, mask = self.coherence.carry_previous(ctx.index, ctx.previous)
         share = value_at(self.preset.video.blend, ctx.index)
-        kept = consistency_mask(fw, bw)[..., None] * (1 - share) * carry
+        kept = mask[..., None] * (1 - share) * carry
         return kept * carried + (1 - kept) * frame
 
     def render(self, ctx: FrameContext) -> np.ndarray:

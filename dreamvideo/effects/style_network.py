@@ -33,13 +33,14 @@ import numpy as np
 
 from ..components.flow import flow_for
 from ..components.networks import network_dtype
-from ..config import Preset, StyleConfig, StyleImage, peak_of, value_at
+from ..config import Preset, StyleConfig, StyleImage, value_at
 from ..errors import UserError
-from ..motion.flow import FlowProvider, OpenCVFlow, consistency_mask, resize_flow, warp
+from ..motion.flow import FlowProvider
 from ..plan import FramePlan
 from ..style.network import StyleNetwork, file_sha256, load_network
-from ..videoio import fit_to_size, to_uint8
+from ..videoio import to_uint8
 from .base import FrameContext
+from .coherence import CarryRule, Coherence, fade_toward
 
 BLEND_HALF = 100.0  # temporal_weight at which the blend is one half
 FLOW_SIDE = 960  # flow for the blend is estimated at most this wide
@@ -69,12 +70,6 @@ def check_styles(metadata: dict, config: StyleConfig) -> None:
         names = ", ".join(style["name"] for style in metadata.get("styles", []))
         raise UserError(f"style.images: {config.network.name} was trained on other style images "
                         f"({names}); leave style.images out or train a network for these")
-
-
-def style_fade(config: StyleConfig, frame: int) -> float:
-    """``style_weight`` at ``frame`` over its peak in the clip: 0 = the source frame, 1 = full style."""
-    peak = peak_of(config.style_weight)
-    return min(1.0, abs(value_at(config.style_weight, frame)) / peak) if peak > 0 else 0.0
 
 
 def blend_factor(temporal_weight: float) -> float:
@@ -117,20 +112,6 @@ def restore_detail(out: np.ndarray, new: np.ndarray, weight: np.ndarray) -> np.n
     return out + (gain[..., None] - 1.0) * detail_out
 
 
-def flow_at(flow: FlowProvider, index: int, a: np.ndarray, b: np.ndarray,
-            max_side: int = FLOW_SIDE) -> tuple[np.ndarray, np.ndarray]:
-    """Forward and backward flow between frames a and b at their size; OpenCV estimates it on
-    copies at most ``max_side`` wide, scaled back up (Blender's Vector pass comes at the
-    source's size)."""
-    height, width = a.shape[:2]
-    factor = min(1.0, max_side / width)
-    if factor < 1.0 and isinstance(flow, OpenCVFlow):
-        size = (round(width * factor), round(height * factor))
-        a, b = (cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in (a, b))
-    pair = flow.flow_pair(index, a, b)
-    return tuple(resize_flow(f, (width, height)) for f in pair)
-
-
 class NetworkStyleEffect:
     """Frames from a :class:`StyleNetwork`, blended along the flow."""
 
@@ -140,23 +121,23 @@ class NetworkStyleEffect:
         self.flow = flow
         self.config = config
         self.frame_size = tuple(frame_size)
+        rule = CarryRule(interpolation=config.warp_interpolation, mask="consistency")
+        self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
+                                   flow_side=FLOW_SIDE)
 
     def render(self, ctx: FrameContext) -> np.ndarray:
-        content = fit_to_size(np.asarray(ctx.source), self.frame_size)
-        fade = style_fade(self.config, ctx.index)
+        coherence = self.coherence
+        content = coherence.take(ctx)
+        fade = coherence.fade(ctx.index)
         if fade == 0:  # style weight 0: the source frame, untouched
             return np.array(content, np.uint8)
         out = self.network.stylize_float(content)
         blend = blend_factor(value_at(self.config.temporal_weight, ctx.index))
-        before = style_fade(self.config, ctx.index - 1) if ctx.index > 0 else 0.0
+        before = coherence.fade(ctx.index - 1) if ctx.index > 0 else 0.0
         if ctx.previous is not None and ctx.previous_source is not None and blend > 0 and before >= UNFADE_FLOOR:
-            source = fit_to_size(np.asarray(ctx.previous_source), self.frame_size).astype(np.float32)
-            previous = fit_to_size(np.asarray(ctx.previous), self.frame_size).astype(np.float32)
-            previous = source + (previous - source) / before  # unfaded
-            fw, bw = flow_at(self.flow, ctx.index - 1, source.astype(np.uint8), content)
-            warped = warp(previous, bw, interpolation=self.config.warp_interpolation)
-            out = temporal_blend(out, warped, consistency_mask(fw, bw), blend,
-                                 keep_detail=self.config.blend_detail)
+            previous = coherence.unfaded(ctx.index - 1, ctx.previous)
+            warped, mask = coherence.carry_previous(ctx.index, previous)
+            out = temporal_blend(out, warped, mask, blend, keep_detail=self.config.blend_detail)
         if fade < 1:
-            out = content + fade * (out - content)
+            out = fade_toward(content, out, fade)
         return to_uint8(out)
