@@ -31,7 +31,7 @@ QUICK = DreamSettings(steps=4, step_size=2.0, jitter=4, normalize="std", views="
     O.channel("block3_conv3", 17),
     0.5 * O.channel("block2_conv2", 3) + O.channel("block3_conv1", 9),
     -O.layer("block2_conv1"),
-], ids=lambda o: o.description)
+], ids=lambda o: o.name)
 def test_each_objective_moves_its_own_score_up(backbone, start, objective):
     dreamer = Dreamer(backbone, objective)
     dreamt = dreamer.dream(start, QUICK, np.random.default_rng(0))

@@ -14,50 +14,31 @@ weighs tiles by area.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from .._tf import tf
 
+from ..backbone.terms import Term
 from ..errors import UserError
 
 
-@dataclass(frozen=True)
-class Objective:
-    fn: Callable[[dict, tf.Tensor], tf.Tensor]
-    layers: frozenset[str]
-    description: str
+class Objective(Term):
+    """A dream term (:class:`dreamvideo.backbone.terms.Term`): ``(features, window) -> scalar`` to maximise."""
 
     def __call__(self, features: dict, window: tf.Tensor) -> tf.Tensor:
         return self.fn(features, window)
 
-    def __add__(self, other: "Objective") -> "Objective":
-        return Objective(lambda f, w: self(f, w) + other(f, w), self.layers | other.layers,
-                         f"{self.description} + {other.description}")
-
-    def __mul__(self, weight: float) -> "Objective":
-        weight = float(weight)
-        return Objective(lambda f, w: weight * self(f, w), self.layers, f"{weight:g} * {self.description}")
-
-    __rmul__ = __mul__
-
-    def __neg__(self) -> "Objective":
-        return self * -1.0
-
-    def __sub__(self, other: "Objective") -> "Objective":
-        return self + (-other)
-
 
 def layer(name: str) -> Objective:
     """Mean activation of a whole layer (classic deep dream)."""
-    return Objective(lambda f, w: tf.reduce_mean(f[name]), frozenset([name]), f"layer({name})")
+    return Objective(lambda f, w: tf.reduce_mean(f[name]), layers=[name], name=f"layer({name})")
 
 
 def channel(name: str, index: int) -> Objective:
     """Mean activation of one channel of a layer."""
-    return Objective(lambda f, w: tf.reduce_mean(f[name][..., index]), frozenset([name]),
-                     f"channel({name}, {index})")
+    return Objective(lambda f, w: tf.reduce_mean(f[name][..., index]), layers=[name],
+                     name=f"channel({name}, {index})")
 
 
 def neuron(name: str, index: int, x: float, y: float) -> Objective:
@@ -77,7 +58,7 @@ def neuron(name: str, index: int, x: float, y: float) -> Objective:
         # Scale like a spatial mean, so it is weighed like the other terms after tiling.
         return tf.reduce_sum(act * mask) / tf.cast(rows * cols, tf.float32)
 
-    return Objective(fn, frozenset([name]), f"neuron({name}, {index}, {x:.2f}, {y:.2f})")
+    return Objective(fn, layers=[name], name=f"neuron({name}, {index}, {x:.2f}, {y:.2f})")
 
 
 def wrapped_distance(a, b, period):
@@ -97,13 +78,13 @@ def guide(name: str, guide_features: np.ndarray) -> Objective:
         matched = tf.stop_gradient(tf.gather(targets, best))
         return tf.reduce_mean(tf.reduce_sum(flat * matched, axis=1))
 
-    return Objective(fn, frozenset([name]), f"guide({name})")
+    return Objective(fn, layers=[name], name=f"guide({name})")
 
 
 def class_score(class_layer: str, index: int) -> Objective:
     """Log-probability of one class, for backbones with a classifier."""
     return Objective(lambda f, w: tf.reduce_mean(tf.math.log(f[class_layer][..., index] + 1e-8)),
-                     frozenset([class_layer]), f"class({index})")
+                     layers=[class_layer], name=f"class({index})")
 
 
 def build_objective(terms, backbone, *, guide_features: Callable[[str, object], np.ndarray]) -> Objective:

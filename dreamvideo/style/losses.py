@@ -12,9 +12,10 @@ and temporal loss are on pixels scaled to [0, 1].
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from .._tf import tf
+from ..backbone.terms import Term
 from ..errors import UserError
 
 WEIGHT_NAMES = ("content", "style", "tv", "temporal")
@@ -30,53 +31,11 @@ class Evaluation:
     inputs: Mapping[str, tf.Tensor]
 
 
-class Loss:
-    """A scalar function of an :class:`Evaluation`; ``+``, ``*`` and ``-`` build new losses.
-
-    ``layers`` are the backbone layers the loss reads (the union is extracted in one pass).
-    """
-
-    def __init__(self, fn: Callable[[Evaluation], tf.Tensor], *, layers=(), name: str = "loss"):
-        self.fn = fn
-        self.layers = frozenset(layers)
-        self.name = name
+class Loss(Term):
+    """A style term (:class:`dreamvideo.backbone.terms.Term`): ``Evaluation -> scalar`` to minimise."""
 
     def __call__(self, ev: Evaluation) -> tf.Tensor:
         return self.fn(ev)
-
-    def __repr__(self) -> str:
-        return f"Loss({self.name})"
-
-    def __add__(self, other) -> Loss:
-        other = _as_loss(other)
-        return Loss(lambda ev: self(ev) + other(ev), layers=self.layers | other.layers,
-                    name=f"{self.name} + {other.name}")
-
-    def __radd__(self, other) -> Loss:
-        return _as_loss(other) + self
-
-    def __mul__(self, other) -> Loss:
-        other = _as_loss(other)
-        return Loss(lambda ev: self(ev) * other(ev), layers=self.layers | other.layers,
-                    name=f"{other.name} * {self.name}")
-
-    __rmul__ = __mul__
-
-    def __neg__(self) -> Loss:
-        return -1.0 * self
-
-    def __sub__(self, other) -> Loss:
-        return self + (-_as_loss(other))
-
-    def __rsub__(self, other) -> Loss:
-        return _as_loss(other) + (-self)
-
-
-def _as_loss(value) -> Loss:
-    if isinstance(value, Loss):
-        return value
-    constant = float(value)
-    return Loss(lambda ev: tf.constant(constant, tf.float32), name=f"{constant:g}")
 
 
 def param(key: str) -> Loss:
