@@ -18,7 +18,7 @@ import cv2
 
 from contact_sheet import contact_sheet, pick
 from dreamvideo.audio.drive import driven_curves
-from dreamvideo.builders import source_for
+from dreamvideo.components.sources import source_for
 from dreamvideo.config import load_preset
 from dreamvideo.engine.settings import clip_timing
 from dreamvideo.videoio import VideoSource
