@@ -205,7 +205,7 @@ def main():
     result = bpy.ops.dreamvideo.render()
     render_op.Run.step = original
     clock.stop(result=sorted(result), output=str(args.work / "out" / "styled"),
-               job=str(args.work / "cache" / scene.name / "job.yaml"))
+               job=str(args.work / "cache" / scene.name / "job.json"))
 
 
 if __name__ == "__main__":

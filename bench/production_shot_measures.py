@@ -29,7 +29,7 @@ def sharpness(frame: np.ndarray) -> float:
 
 
 class Shot:
-    """The shot as the engine saw it (its job.yaml) and what it made."""
+    """The shot as the engine saw it (its job.json) and what it made."""
 
     def __init__(self, work: Path) -> None:
         stages = json.loads((work / "stages.json").read_text())

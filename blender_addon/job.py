@@ -5,17 +5,14 @@ returns a plain dict in the engine's preset schema (``effect``, ``source: {blend
 ``output``, ``style`` / ``dream`` / ``zoom``). Animated properties are baked to a keyframe at
 every output frame, ``[{"frame": i, "value": v}, ...]``, where ``i`` counts output frames from 0
 (Blender frame ``first + i``); a property the panel's sound file drives becomes the engine's
-driven value instead (``{audio: track, band: low, min, max, ...}``, docs/music.md). Nothing here renders or writes files; the key names live in the
-tables below.
-
-Blender's Python has no YAML library: :func:`to_yaml` writes the (small) YAML subset the engine
-reads, floats always with a ``.`` so YAML 1.1 parsers keep them numbers.
+driven value instead (``{audio: track, band: low, min, max, ...}``, docs/music.md). Nothing here
+renders or writes files; the key names live in the tables below. The job is written as JSON
+(:func:`to_json`), which the engine reads as a preset.
 """
 
 from __future__ import annotations
 
 import json
-import math
 
 EFFECTS = {"STYLE": "style", "DREAM": "dream", "DREAM_ZOOM": "dream_zoom"}
 SECTIONS = {"style": ("style",), "dream": ("dream",), "dream_zoom": ("dream", "zoom")}
@@ -255,60 +252,23 @@ def _abspath(path: str) -> str:
 
 # ----- writing ------------------------------------------------------------------------------
 
-def to_yaml(data: dict) -> str:
-    """Block-style YAML for a job: nested mappings, lists of mappings one per line (flow style)."""
-    lines: list[str] = []
-    _emit_mapping(data, 0, lines)
-    return "\n".join(lines) + "\n"
+def to_json(job: dict) -> str:
+    """The job file's text: the engine reads a ``.json`` file as a preset."""
+    return json.dumps(job, indent=2, ensure_ascii=False) + "\n"
 
 
 def preset_overrides(job: dict) -> list[str]:
     """``--set KEY=VALUE`` items that put the job's values on top of a preset file: whole
-    ``effect`` and ``source``; ``output`` and effect sections key by key."""
-    items = [f"effect={_flow(job['effect'])}", f"source={_flow(job['source'])}"]
+    ``effect`` and ``source``; ``output`` and effect sections key by key. Each value is JSON,
+    which the engine's ``--set`` reads as YAML (an exponent without a ``.``, ``1e-05``, comes as
+    text that the preset's number fields read as that number)."""
+    items = [f"effect={_json(job['effect'])}", f"source={_json(job['source'])}"]
     for section, values in job.items():
         if section in ("effect", "source"):
             continue
-        items += [f"{section}.{key}={_flow(value)}" for key, value in values.items()]
+        items += [f"{section}.{key}={_json(value)}" for key, value in values.items()]
     return items
 
 
-def _emit_mapping(mapping: dict, indent: int, lines: list[str]) -> None:
-    pad = " " * indent
-    for key, value in mapping.items():
-        if isinstance(value, dict) and value:
-            lines.append(f"{pad}{key}:")
-            _emit_mapping(value, indent + 2, lines)
-        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-            lines.append(f"{pad}{key}:")
-            lines.extend(f"{pad}  - {_flow(item)}" for item in value)
-        else:
-            lines.append(f"{pad}{key}: {_flow(value)}")
-
-
-def _flow(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float(value)
-    return json.dumps(str(value))  # a double-quoted JSON string is a YAML string
-
-
-def _float(value: float) -> str:
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    if "e" in text and "." not in text.split("e")[0]:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}.0e{exponent}"
-    return text
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

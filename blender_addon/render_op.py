@@ -1,4 +1,4 @@
-"""Render with dreamvideo: EXR passes -> job.yaml -> engine subprocess -> strip in the Sequencer.
+"""Render with dreamvideo: EXR passes -> job.json -> engine subprocess -> strip in the Sequencer.
 
 A :class:`Run` does the work in small steps (one Blender frame, or one look at the engine's
 progress), so the modal operator stays responsive: a timer calls ``step()``, Esc cancels.
@@ -185,9 +185,9 @@ class Run:
     def _engine_command(self) -> list[str]:
         """``dreamvideo render`` of the job (written to the cache), or of the panel's preset
         with the job's values set on top."""
-        job_path = self.cache / "job.yaml"
+        job_path = self.cache / "job.json"
         preset = self.scene.dreamvideo.preset_path.strip()
-        job_path.write_text(jobs.to_yaml(self.job), encoding="utf-8")
+        job_path.write_text(jobs.to_json(self.job), encoding="utf-8")
         if not preset:
             return engine_command(self._python, job_path)
         command = engine_command(self._python, bpy.path.abspath(preset))

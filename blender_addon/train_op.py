@@ -68,8 +68,8 @@ class TrainRun(Run):
 
     def _engine_command(self) -> list[str]:
         settings = self.scene.dreamvideo
-        job_path = self.cache / "train.yaml"
-        job_path.write_text(jobs.to_yaml(jobs.training_job(self.job)), encoding="utf-8")
+        job_path = self.cache / "train.json"
+        job_path.write_text(jobs.to_json(jobs.training_job(self.job)), encoding="utf-8")
         preset = settings.preset_path.strip()
         overrides = jobs.preset_overrides(jobs.training_job(self.job)) if preset else []
         return train_command(self._python, self.styles, job_path, self.network,

@@ -7,7 +7,7 @@ Set ``BLENDER_USER_RESOURCES`` to an empty folder: the zip is installed there as
 
 - ``register``: classes, panel, preferences, scene properties; then disable -> all gone.
 - ``job``: the test scene with ``style_weight`` keyframed 100 @ frame 1 -> 600 @ frame 6 and
-  ``dream_strength`` driven by the frame: the style and dream (EXR output) jobs and their YAML;
+  ``dream_strength`` driven by the frame: the style and dream (EXR output) jobs and their JSON;
   with ``--work`` (a folder of EXR frames) also the Sequencer strip made from it.
 - ``run``: the render operator end to end (``bpy.ops.dreamvideo.render()``, blocking) with the
   real engine; records each step's progress, then saves Blender's own display render of the
@@ -182,10 +182,10 @@ def probe_job(addon, args):
         strip_scene = sys.modules[MODULE + ".render_op"].load_into_sequencer(scene, args.work, 1)
         strips = [{"type": s.type, "length": s.frame_final_duration, "files": len(s.elements)}
                   for s in strip_scene.sequence_editor.strips_all]
-    return {"job": job, "yaml": jobs.to_yaml(job), "dream_job": dream_job,
-            "dream_yaml": jobs.to_yaml(dream_job), "exr_strips": strips,
+    return {"job": job, "job_text": jobs.to_json(job), "dream_job": dream_job,
+            "dream_text": jobs.to_json(dream_job), "exr_strips": strips,
             "frame_after": scene.frame_current, "overrides": jobs.preset_overrides(job),
-            "sound_job": sound_job, "sound_yaml": jobs.to_yaml(sound_job), "sound_error": sound_error}
+            "sound_job": sound_job, "sound_text": jobs.to_json(sound_job), "sound_error": sound_error}
 
 
 def _configure(scene, args, effect, frames=6):
@@ -242,7 +242,7 @@ def probe_run(addon, args):
         "result": sorted(result), "seconds": time.monotonic() - started, "steps": steps,
         **restored,
         "output": str(Path(args.work) / "out" / "result"), "display_png": str(display_png),
-        "job_yaml": str(Path(args.work) / "cache" / scene.name / "job.yaml"),
+        "job_file": str(Path(args.work) / "cache" / scene.name / "job.json"),
         "strips": strips, "frames_in_scene": scene.frame_end - scene.frame_start + 1,
         "preview": preview,
     }
@@ -388,8 +388,8 @@ def probe_train(addon, args):
             "network_exists": Path(network).is_file(),
             "checkpoint_left": Path(network + ".ckpt.npz").exists(),
             "render": rendered, "output": str(Path(args.work) / "out" / "styled"),
-            "job_yaml": str(Path(args.work) / "cache" / scene.name / "job.yaml"),
-            "train_yaml": str(Path(args.work) / "cache" / scene.name / "train.yaml")}
+            "job_file": str(Path(args.work) / "cache" / scene.name / "job.json"),
+            "train_file": str(Path(args.work) / "cache" / scene.name / "train.json")}
 
 
 MODES = {"register": probe_register, "train": probe_train, "job": probe_job, "run": probe_run, "cancel": probe_cancel,

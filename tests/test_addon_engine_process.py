@@ -3,6 +3,7 @@ progress, and Install Engine's steps, failures and cancel (real venv and pip, ti
 
 import importlib
 import importlib.util
+import json
 import os
 import sys
 import textwrap
@@ -109,8 +110,8 @@ def test_parse_line_and_status():
     progress = ep.EngineProgress()
     progress.apply({"stage": "render", "frame": 3, "total": 12, "eta_s": 95.0})
     assert progress.status() == "dreamvideo: render 3/12 (25%), 1 min 35 s left - Esc to cancel"
-    assert ep.engine_command("/py", "job.yaml") == [
-        "/py", "-m", "dreamvideo", "render", "job.yaml", "--progress", "json", "--overwrite",
+    assert ep.engine_command("/py", "job.json") == [
+        "/py", "-m", "dreamvideo", "render", "job.json", "--progress", "json", "--overwrite",
         "--keep-work"]
 
 
@@ -128,9 +129,9 @@ def test_training_progress_and_command():
     for line in stream.getvalue().splitlines():
         state.apply(ep.parse_line(line))
     assert (state.stage, state.frame, state.total, state.fraction) == ("train", 30, 120, 0.25)
-    assert ep.train_command("/py", ["a.png", "b.png"], "train.yaml", "net.keras", steps=40, size=32,
+    assert ep.train_command("/py", ["a.png", "b.png"], "train.json", "net.keras", steps=40, size=32,
                             preset="p.yaml", overrides=["style.scale=0.5"]) == [
-        "/py", "-m", "dreamvideo", "train-style", "a.png", "b.png", "--content", "train.yaml",
+        "/py", "-m", "dreamvideo", "train-style", "a.png", "b.png", "--content", "train.json",
         "-o", "net.keras", "--steps", "40", "--size", "32", "--progress", "json", "--overwrite",
         "--preset", "p.yaml", "--set", "style.scale=0.5"]
 
@@ -159,6 +160,39 @@ def test_no_process_left_behind(fake_engine):
     assert engine.returncode is not None
     with pytest.raises(ProcessLookupError):  # reaped: the pid is gone
         os.kill(engine.pid, 0)
+
+
+# ----- the job file (job.py) ---------------------------------------------------------------------
+
+def _tiny_float_job(folder: Path) -> dict:
+    """A job as ``build_job`` makes it, with floats Python writes with an exponent (1e-05) and a
+    path outside ASCII."""
+    return {"effect": "style",
+            "source": {"blender": {"frames": str(folder / "exr"), "exposure": 1e-05, "gamma": 1.0,
+                                   "fps": 24.0, "frame_start": 1, "flow": "vector",
+                                   "mask": {"object_indices": [1, 3], "feather_px": 2.5e-06}}},
+            "output": {"path": str(folder / "sortie é.mp4"), "fps": 24.0, "frames": 3,
+                       "size": [64, 48], "codec": "h264"},
+            "style": {"style_weight": [{"frame": i, "value": v} for i, v in enumerate((1e-05, 0.5, 3e+20))],
+                      "images": [{"path": str(folder / "stil ü.png"), "weight": 1.0}]}}
+
+
+def test_job_file_and_overrides_are_the_job_for_the_engine(tmp_path):
+    """The JSON job file, and the ``--set`` items on top of a preset, validate to the preset the
+    job itself makes: every float and path arrives unchanged."""
+    from dreamvideo.config import load_preset, parse_preset
+
+    jobs = addon_module("job")
+    job = _tiny_float_job(tmp_path)
+    expected = parse_preset(job)
+    path = tmp_path / "job.json"
+    path.write_text(jobs.to_json(job), encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == job
+    assert load_preset(path) == expected
+    base = tmp_path / "base.yaml"
+    base.write_text("effect: dream_zoom\nsource: {noise: {seed: 2}}\n")
+    assert load_preset(base, jobs.preset_overrides(job)) == expected
+    assert expected.style.style_weight[0].value == 1e-05 and expected.source.blender.exposure == 1e-05
 
 
 # ----- Install Engine (installer.py) -------------------------------------------------------------

@@ -17,7 +17,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import yaml
 
 from bpy_env import ROOT, run_bpy, skip_without_bpy
 from dreamvideo.config import StyleImage, load_preset, parse_preset, value_at
@@ -129,9 +128,12 @@ class TestInBlender:
         assert job["source"]["blender"]["mask"] == {"object_indices": [1, 2], "feather_px": 2.0}
         assert job["output"] == {"path": "/out/x.mp4", "fps": 24.0, "frames": 6, "size": [96, 54],
                                  "codec": "h264"}
-        # The YAML the add-on writes (no YAML library in Blender) is what the engine reads.
-        assert yaml.safe_load(info["yaml"]) == job
-        preset = parse_preset(yaml.safe_load(info["yaml"]))
+        # The JSON file the add-on writes is what the engine reads.
+        job_file = tmp_path / "job.json"
+        job_file.write_text(info["job_text"], encoding="utf-8")
+        assert json.loads(info["job_text"]) == job
+        preset = load_preset(job_file)
+        assert preset == parse_preset(job)
         assert preset.effect == "style"
         assert [value_at(preset.style.style_weight, i) for i in range(6)] == \
             pytest.approx([100, 200, 300, 400, 500, 600])
@@ -140,8 +142,8 @@ class TestInBlender:
         assert preset.source.blender.flow == "vector" and preset.source.blender.ocio_config == "/ocio"
         assert preset.source.blender.mask.object_indices == [1, 2]
         # A driver (dream_strength = frame / 10) is baked by frame_set, and the frame restored.
-        assert yaml.safe_load(info["dream_yaml"]) == info["dream_job"]
-        dream = parse_preset(yaml.safe_load(info["dream_yaml"]))
+        assert json.loads(info["dream_text"]) == info["dream_job"]
+        dream = parse_preset(json.loads(info["dream_text"]))
         assert dream.effect == "dream" and dream.dream.steps == 7
         assert [value_at(dream.dream.step_size, i) for i in range(6)] == \
             pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
@@ -156,7 +158,7 @@ class TestInBlender:
         assert sound["dream"]["step_size"] == {**follow, "min": 1.0, "max": 2.5}
         assert sound["zoom"]["scale"] == {**follow, "min": 1.01, "max": 1.04}
         assert sound["output"]["audio"] == {"path": "/music/track.wav", "offset": 0.08333333}
-        assert yaml.safe_load(info["sound_yaml"]) == sound
+        assert json.loads(info["sound_text"]) == sound
         driven = parse_preset(sound)
         assert (driven.zoom.scale.band, driven.zoom.scale.max, driven.output.audio.offset) == ("high", 1.04, 0.08333333)
         assert info["sound_error"] == "Peak Zoom Speed (0) is below the value in silence (0.01); raise it"
@@ -191,7 +193,7 @@ class TestInBlender:
         for frame in frames:
             assert _psnr(cv2.imread(str(frame)), blender) >= 40
         assert info["strips"] == [{"name": "result", "type": "IMAGE", "frame_start": 1.0, "length": 6}]
-        job = yaml.safe_load((tmp_path / "work" / "cache" / "Scene" / "job.yaml").read_text())
+        job = json.loads((tmp_path / "work" / "cache" / "Scene" / "job.json").read_text())
         assert job["source"]["blender"]["view_transform"] == "AgX"
         # The live preview holds the last finished frame; the work folder is gone afterwards.
         preview = info["preview"]
@@ -245,11 +247,11 @@ class TestInBlender:
         assert counts and counts[0] >= first["cancelled_at"] and counts[-1] == 40
         assert info["network_exists"] and not info["checkpoint_left"]
         assert Path(info["network"]).name == "style_network.keras"
-        train_job = yaml.safe_load(Path(info["train_yaml"]).read_text())
+        train_job = json.loads(Path(info["train_file"]).read_text())
         assert train_job["source"]["blender"]["flow"] == "vector"  # trained along the Vector pass
         assert "network" not in train_job["style"]
         assert info["render"] == ["FINISHED"], info["log"][-2000:]
-        job = yaml.safe_load(Path(info["job_yaml"]).read_text())
+        job = json.loads(Path(info["job_file"]).read_text())
         assert job["style"]["method"] == "network" and job["style"]["network"] == info["network"]
         frames = sorted(Path(info["output"]).glob("*.png"))
         assert len(frames) == 4 and cv2.imread(str(frames[0])).shape == (54, 96, 3)

@@ -1,8 +1,10 @@
 """Preset validation: each error class names the key path and what is allowed."""
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dreamvideo.config import load_preset, parse_preset, value_at
 from dreamvideo.errors import UserError
@@ -89,6 +91,41 @@ def test_unreadable_presets(tmp_path):
     with pytest.raises(UserError, match="not valid YAML"):
         load_preset(bad)
     bad.write_text("- a list\n")
+    with pytest.raises(UserError, match="a preset is a mapping"):
+        load_preset(bad)
+
+
+def test_json_preset_reads_like_yaml(tmp_path):
+    """A ``.json`` preset (what the Blender add-on writes) is the same preset as its YAML twin:
+    relative paths against its folder, overrides and validation alike."""
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    data = {"effect": "style", "source": {"image": "pics/a.png"},
+            "output": {"path": "../out/a.mp4", "frames": 4, "fps": 12.5},
+            "style": {"style_weight": [{"frame": 0, "value": 1e-05}, {"frame": 3, "value": 2.0}]}}
+    (folder / "p.json").write_text(json.dumps(data))
+    (folder / "p.yaml").write_text(yaml.safe_dump(data))
+    preset = load_preset(folder / "p.json", ["output.frames=6"])
+    assert preset == load_preset(folder / "p.yaml", ["output.frames=6"])
+    assert preset.source.image == folder / "pics" / "a.png" and preset.output.frames == 6
+    assert preset.style.style_weight[0].value == 1e-05
+    data["output"]["fps"] = -3
+    (folder / "p.json").write_text(json.dumps(data))
+    with pytest.raises(UserError, match=r"^output.fps: must be > 0"):
+        load_preset(folder / "p.json")
+
+
+def test_broken_json_preset_is_one_line_naming_the_file(tmp_path):
+    bad = tmp_path / "job.json"
+    bad.write_text('{"effect": "style",\n "output": {"frames": 3,}}\n')
+    with pytest.raises(UserError) as info:
+        load_preset(bad)
+    assert str(info.value).startswith(f"{bad}: not valid JSON: ") and "line 2" in str(info.value)
+    assert "\n" not in str(info.value)
+    bad.write_text("effect: style\n")  # YAML in a .json file is not JSON
+    with pytest.raises(UserError, match="not valid JSON"):
+        load_preset(bad)
+    bad.write_text("[1, 2]")
     with pytest.raises(UserError, match="a preset is a mapping"):
         load_preset(bad)
 

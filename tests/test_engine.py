@@ -135,6 +135,15 @@ def test_bad_preset_is_one_line_exit_2_without_traceback(tmp_path):
     assert not (tmp_path / "out.mp4").exists()
 
 
+def test_broken_json_preset_is_one_line_exit_2(tmp_path, capsys):
+    preset = tmp_path / "job.json"
+    preset.write_text('{"effect": "style", "output": {"frames": 2,}}')
+    assert main(["render", str(preset), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"dreamvideo: error: {preset}: not valid JSON: Expecting property name enclosed in " \
+                  "double quotes: line 1 column 44 (char 43)\n"
+
+
 def test_changed_settings_do_not_mix_with_old_frames(tmp_path, capsys):
     preset = write_preset(tmp_path, "frames", frames=2)
     work = tmp_path / "frames.work"

@@ -46,7 +46,7 @@ def content_for(spec: str | Path):
     (its ``source:`` at its ``output.size``)."""
     text = str(spec)
     path = Path(text)
-    if path.suffix in (".yaml", ".yml"):
+    if path.suffix in (".yaml", ".yml", ".json"):
         from ..config import load_preset
 
         preset = load_preset(path)

@@ -1,7 +1,8 @@
-"""The whole preset and how it is read: YAML file, ``--set`` overrides, validation."""
+"""The whole preset and how it is read: YAML (or JSON) file, ``--set`` overrides, validation."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -56,19 +57,32 @@ class Preset(Section):
 
 
 def load_preset(path: Path, overrides: list[str] = ()) -> Preset:
-    """Read, override and validate a preset file; any problem is one PresetError line."""
+    """Read, override and validate a preset file (``.json``: JSON, anything else: YAML); any
+    problem is one PresetError line."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = _read_mapping(path) or {}
     except FileNotFoundError:
         raise PresetError(f"preset not found: {path}") from None
-    except yaml.YAMLError as err:
-        raise PresetError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
     if not isinstance(raw, dict):
         raise PresetError(f"{path}: a preset is a mapping of keys (effect, source, output, ...)")
     for item in overrides:
         apply_override(raw, item)
     return parse_preset(raw, base_dir=path.resolve().parent)
+
+
+def _read_mapping(path: Path):
+    """The file's data: JSON for ``.json`` (what the Blender add-on writes), else YAML."""
+    text = path.read_text()
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise PresetError(f"{path}: not valid JSON: {err}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise PresetError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
 
 
 def parse_preset(raw: dict, base_dir: Path | None = None) -> Preset:
