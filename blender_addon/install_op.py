@@ -14,7 +14,8 @@ from pathlib import Path
 
 import bpy
 
-from . import installer, preferences
+from . import installer
+from .properties import addon_preferences
 
 TIMER_S = 0.5
 LOG_NAME = "install_engine.log"
@@ -94,7 +95,7 @@ class DREAMVIDEO_OT_install_engine(bpy.types.Operator):
             cls.active = None
 
     def _start(self, context):
-        prefs = preferences.get(context)
+        prefs = addon_preferences(context)
         log = log_path()
         type(self).last_log = str(log)
         try:
@@ -113,7 +114,7 @@ class DREAMVIDEO_OT_install_engine(bpy.types.Operator):
         type(self).active = None
         _redraw(context)
         if job.state == "done":
-            preferences.get(context).engine_python = job.engine_python
+            addon_preferences(context).engine_python = job.engine_python
             self.report({"INFO"}, job.message)
             return {"FINISHED"}
         self.report({"ERROR"} if job.state == "failed" else {"WARNING"}, job.message)

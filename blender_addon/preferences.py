@@ -5,8 +5,8 @@ import bpy
 from bpy.props import StringProperty
 
 from .engine_process import check_engine
-
-DEFAULT_CACHE = "//dreamvideo_cache"
+from .install_op import draw_install
+from .properties import DEFAULT_CACHE, addon_preferences
 
 
 class DreamvideoPreferences(bpy.types.AddonPreferences):
@@ -29,8 +29,6 @@ class DreamvideoPreferences(bpy.types.AddonPreferences):
         description="Where the EXR frames and the job are kept (// = next to the .blend file)")
 
     def draw(self, context):
-        from .install_op import draw_install
-
         layout = self.layout
         row = layout.row(align=True)
         row.prop(self, "engine_python")
@@ -51,14 +49,9 @@ class DREAMVIDEO_OT_check_engine(bpy.types.Operator):
     bl_options = {"INTERNAL"}
 
     def execute(self, context):
-        ok, message = check_engine(bpy.path.abspath(get(context).engine_python))
+        ok, message = check_engine(bpy.path.abspath(addon_preferences(context).engine_python))
         self.report({"INFO"} if ok else {"ERROR"}, message)
         return {"FINISHED"} if ok else {"CANCELLED"}
-
-
-def get(context) -> DreamvideoPreferences:
-    """This add-on's preferences."""
-    return context.preferences.addons[__package__].preferences
 
 
 CLASSES = (DreamvideoPreferences, DREAMVIDEO_OT_check_engine)

@@ -1,4 +1,5 @@
-"""The add-on's settings: one PropertyGroup on the Scene, ``scene.dreamvideo``.
+"""The add-on's settings: one PropertyGroup on the Scene, ``scene.dreamvideo``; the add-on
+preferences (:mod:`.preferences`) are found with :func:`addon_preferences`.
 
 The strengths (``style_weight``, ``dream_strength``, ``zoom_speed``) are animatable: keyframe
 them like any Blender property; :mod:`.job` bakes their value at every frame into the job. Or a
@@ -14,6 +15,7 @@ EFFECT_ITEMS = (
     ("DREAM", "Dream", "Deep dream on every frame, carried along Blender's motion vectors"),
     ("DREAM_ZOOM", "Dream Zoom", "Infinite dream zoom starting from the current frame"),
 )
+DEFAULT_CACHE = "//dreamvideo_cache"  # the preferences' Render Cache until one is chosen
 OUTPUT_ITEMS = (
     ("MP4", "MP4 (H.264)", "One H.264 video file"),
     ("PNG", "PNG Sequence", "A folder of numbered PNG frames"),
@@ -100,6 +102,11 @@ class DreamvideoSettings(bpy.types.PropertyGroup):
 
 
 CLASSES = (DreamvideoStyleImage, DreamvideoSettings)
+
+
+def addon_preferences(context):
+    """This add-on's preferences (:class:`.preferences.DreamvideoPreferences`)."""
+    return context.preferences.addons[__package__].preferences
 
 
 def attach() -> None:

@@ -19,8 +19,9 @@ from pathlib import Path
 import bpy
 
 from . import job as jobs
-from . import preferences, preview
+from . import preview
 from .engine_process import EngineProcess, engine_command
+from .properties import addon_preferences
 from .run_files import (EXR_NAME, cache_folder, engine_environment, load_into_sequencer,
                         ocio_config_path, output_folder, render_exr, render_stamp)
 
@@ -59,7 +60,7 @@ class Run:
 
     def __init__(self, context) -> None:
         self.scene = context.scene
-        self.prefs = preferences.get(context)
+        self.prefs = addon_preferences(context)
         self.state = "render"
         self.message = ""
         self.warnings: list[str] = []

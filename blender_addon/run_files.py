@@ -12,7 +12,7 @@ from pathlib import Path
 import bpy
 
 from . import job as jobs
-from . import preferences
+from .properties import DEFAULT_CACHE
 
 EXR_NAME = "frame_{:04d}.exr"
 
@@ -34,7 +34,7 @@ def render_stamp(scene) -> str:
 
 def cache_folder(scene, cache_dir: str) -> Path:
     """``<cache>/<scene name>``; ``//`` paths need a saved .blend, else the temp folder."""
-    cache_dir = cache_dir.strip() or preferences.DEFAULT_CACHE
+    cache_dir = cache_dir.strip() or DEFAULT_CACHE
     if cache_dir.startswith("//") and not bpy.data.filepath:
         root = Path(tempfile.gettempdir()) / "dreamvideo_cache"
     else:

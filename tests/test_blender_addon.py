@@ -78,6 +78,29 @@ def test_zip_is_an_extension_and_a_legacy_addon(addon_zip):
     assert {n for n in packaged if n.startswith("dreamvideo/") and n.endswith(".py")} == sources
 
 
+def _addon_imports() -> dict[str, set[str]]:
+    """Each add-on module -> the add-on modules it imports (anywhere in it, lazily too)."""
+    modules = {path.stem for path in ADDON.glob("*.py")}
+    graph = {}
+    for name in modules:
+        found = set()
+        for node in ast.walk(ast.parse((ADDON / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found |= {node.module} if node.module else {alias.name for alias in node.names}
+        graph[name] = found & modules
+    return graph
+
+
+def test_addon_imports_have_no_cycle():
+    graph = _addon_imports()
+    assert "preferences" in graph["__init__"] and "install_op" in graph["preferences"]
+
+    def reaches(start, goal, seen=()):
+        return any(n == goal or (n not in seen and reaches(n, goal, (*seen, n))) for n in graph[start])
+
+    assert [name for name in sorted(graph) if reaches(name, name)] == []
+
+
 # ----- in Blender ---------------------------------------------------------------------------------
 
 @pytest.mark.blender
