@@ -35,7 +35,7 @@ def register():
 
 
 def unregister():
-    install_op.DREAMVIDEO_OT_install_engine.cancel_active()
+    install_op.DREAMVIDEO_OT_install_engine.stop_active()
     train_op.DREAMVIDEO_OT_train_network.stop_active()
     properties.detach()
     for cls in reversed(CLASSES):

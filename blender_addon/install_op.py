@@ -2,19 +2,19 @@
 
 The venv goes to the add-on's user folder (``bpy.utils.extension_path_user``, never inside the
 add-on, which Blender replaces on update) or to the preferences' Engine Folder. ``invoke`` runs
-the install in the background (a timer polls it; the preferences show its progress and a Cancel
-button); ``execute`` (scripts, tests) runs it to the end, blocking.
+the install in the background (a timer steps it, :mod:`.background`; the preferences show its
+progress and a Cancel button); ``execute`` (scripts, tests) runs it to the end, blocking.
 """
 
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import bpy
 
 from . import installer
+from .background import JobOperator, StartError, draw_progress
 from .properties import addon_preferences
 
 TIMER_S = 0.5
@@ -42,7 +42,7 @@ def log_path() -> Path:
         return Path(tempfile.gettempdir()) / f"dreamvideo_{LOG_NAME}"
 
 
-class DREAMVIDEO_OT_install_engine(bpy.types.Operator):
+class DREAMVIDEO_OT_install_engine(JobOperator, bpy.types.Operator):
     """Make a Python environment with the dreamvideo engine (TensorFlow) in the add-on's user
     folder and use it; downloads about 600 MB"""
 
@@ -50,75 +50,30 @@ class DREAMVIDEO_OT_install_engine(bpy.types.Operator):
     bl_label = "Install Engine"
     bl_options = {"INTERNAL"}
 
-    active = None  # the running EngineInstall (one at a time), for Cancel and the preferences
+    timer_s = TIMER_S
+    failure = "Install Engine failed"
+    closed = "Install Engine stopped because Blender closed the operator"
     last_log = ""  # the log of the last install, for Open Log
 
     @classmethod
     def poll(cls, context):
         return cls.active is None
 
-    def execute(self, context):
-        job = self._start(context)
-        if job is None:
-            return {"CANCELLED"}
-        while not job.poll():
-            time.sleep(0.2)
-        return self._end(context, job)
-
-    def invoke(self, context, event):
-        job = self._start(context)
-        if job is None:
-            return {"CANCELLED"}
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        job = type(self).active
-        finished = job is None or job.poll()
-        _redraw(context)
-        if not finished:
-            return {"RUNNING_MODAL"}
-        context.window_manager.event_timer_remove(self._timer)
-        return self._end(context, job)
-
-    def cancel(self, context):  # Blender closes the operator (quitting, new file)
-        type(self).cancel_active()
-
-    @classmethod
-    def cancel_active(cls) -> None:
-        if cls.active is not None:
-            cls.active.cancel()
-            cls.active = None
-
-    def _start(self, context):
+    def make_job(self, context) -> installer.EngineInstall:
         prefs = addon_preferences(context)
         log = log_path()
         type(self).last_log = str(log)
         try:
-            job = installer.EngineInstall.start(
+            return installer.EngineInstall.start(
                 python=bpy.path.abspath(prefs.install_python), folder=engine_folder(prefs),
                 wheel=installer.bundled_wheel(Path(__file__).parent), log_path=log)
         except (installer.InstallError, OSError) as err:
             message = f"Install Engine failed: {err} (log: {log})"
             _write_log(log, message)
-            self.report({"ERROR"}, message)
-            return None
-        type(self).active = job
-        return job
+            raise StartError(message) from None
 
-    def _end(self, context, job):
-        type(self).active = None
-        _redraw(context)
-        if job.state == "done":
-            addon_preferences(context).engine_python = job.engine_python
-            self.report({"INFO"}, job.message)
-            return {"FINISHED"}
-        self.report({"ERROR"} if job.state == "failed" else {"WARNING"}, job.message)
-        return {"CANCELLED"}
+    def job_done(self, context, job: installer.EngineInstall) -> None:
+        addon_preferences(context).engine_python = job.engine_python
 
 
 class DREAMVIDEO_OT_install_cancel(bpy.types.Operator):
@@ -154,21 +109,13 @@ class DREAMVIDEO_OT_open_install_log(bpy.types.Operator):
 def draw_install(layout) -> None:
     """The Install Engine row of the preferences: the button, or the progress and Cancel."""
     job = DREAMVIDEO_OT_install_engine.active
-    row = layout.row(align=True)
     if job is None:
+        row = layout.row(align=True)
         row.operator(DREAMVIDEO_OT_install_engine.bl_idname, icon="IMPORT")
     else:
-        if hasattr(row, "progress"):  # Blender 4.0+
-            row.progress(factor=job.fraction, type="BAR", text=f"{job.fraction:.0%}")
-        row.operator(DREAMVIDEO_OT_install_cancel.bl_idname, text="", icon="CANCEL")
+        row = draw_progress(layout, job, DREAMVIDEO_OT_install_cancel.bl_idname)
         layout.label(text=job.status)
     row.operator(DREAMVIDEO_OT_open_install_log.bl_idname, text="", icon="TEXT")
-
-
-def _redraw(context) -> None:
-    for window in context.window_manager.windows:
-        for area in window.screen.areas:
-            area.tag_redraw()
 
 
 def _write_log(log: Path, message: str) -> None:

@@ -1,6 +1,7 @@
 """Install Engine: a virtual environment with the dreamvideo engine, made in the background.
 
-Pure Python (no ``bpy``): the preferences' operator polls an :class:`EngineInstall` from a timer.
+Pure Python (no ``bpy``): the preferences' operator steps an :class:`EngineInstall` from a timer
+(a :class:`.background.Job`).
 Three steps, each a child process whose output goes to one log file:
 
 1. ``PYTHON -m venv --clear FOLDER`` with a Python 3.10-3.12 (Blender's own works);
@@ -176,11 +177,13 @@ def clean_env() -> dict[str, str]:
 
 
 class EngineInstall:
-    """The install in the background: ``poll()`` from a timer, ``cancel()`` to stop it.
+    """The install in the background: ``step()`` from a timer, ``cancel()`` to stop it.
 
     ``state``: running -> done | failed | cancelled; ``message`` is the one-line outcome;
     ``engine_python`` the new interpreter once done.
     """
+
+    warnings: list[str] = []  # an install has none: its problems end it
 
     def __init__(self, steps: list[Step], *, folder: Path, log_path: Path) -> None:
         self.steps, self.folder, self.log_path = steps, Path(folder), Path(log_path)
@@ -207,7 +210,11 @@ class EngineInstall:
 
     # ----- driving
 
-    def poll(self) -> bool:
+    @property
+    def waiting(self) -> bool:
+        return self.state == "running"
+
+    def step(self) -> bool:
         """Advance; True once finished (done, failed or cancelled). Never blocks."""
         if self.state != "running":
             return True
@@ -228,7 +235,7 @@ class EngineInstall:
 
     def wait(self, timeout: float | None = None, interval: float = 0.2) -> str:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.poll():
+        while not self.step():
             if deadline is not None and time.monotonic() > deadline:
                 self.cancel()
                 break
@@ -237,10 +244,11 @@ class EngineInstall:
 
     def cancel(self) -> None:
         """Stop the running step (and its children) now."""
-        if self.state != "running":
-            return
-        self._kill()
-        self._finish("cancelled", f"Install Engine cancelled (log: {self.log_path})")
+        self._stop("cancelled", f"Install Engine cancelled (log: {self.log_path})")
+
+    def fail(self, message: str) -> None:
+        """Stop the running step (and its children) now and end failed with ``message``."""
+        self._stop("failed", message)
 
     # ----- progress
 
@@ -297,6 +305,12 @@ class EngineInstall:
         except OSError as err:
             self._finish("failed", f"Install Engine failed: cannot run {step.command[0]}: "
                                    f"{err.strerror or err} (log: {self.log_path})")
+
+    def _stop(self, state: str, message: str) -> None:
+        if self.state != "running":
+            return
+        self._kill()
+        self._finish(state, message)
 
     def _kill(self) -> None:
         if self._proc is None or self._proc.poll() is not None:

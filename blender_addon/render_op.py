@@ -1,8 +1,8 @@
 """Render with dreamvideo: EXR passes -> job.json -> engine subprocess -> strip in the Sequencer.
 
-A :class:`Run` does the work in small steps (one Blender frame, or one look at the engine's
-progress), so the modal operator stays responsive: a timer calls ``step()``, Esc cancels.
-``execute()`` (scripts, tests) runs the same steps to the end, blocking.
+A :class:`Run` (a :class:`.background.Job`) does the work in small steps (one Blender frame, or
+one look at the engine's progress), so the modal operator stays responsive: a timer calls
+``step()``, Esc cancels. ``execute()`` (scripts, tests) runs the same steps to the end, blocking.
 
 While it renders the EXRs the run changes, and afterwards restores, a few scene settings:
 the Vector, Z (and Object Index with a mask) passes on, motion blur off (it makes Blender drop
@@ -13,13 +13,13 @@ sequencer off so the EXR holds the 3D render.
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import bpy
 
 from . import job as jobs
 from . import preview
+from .background import JobOperator, StartError
 from .engine_process import EngineProcess, engine_command
 from .properties import addon_preferences
 from .run_files import (EXR_NAME, cache_folder, engine_environment, load_into_sequencer,
@@ -27,10 +27,6 @@ from .run_files import (EXR_NAME, cache_folder, engine_environment, load_into_se
 
 TIMER_S = 0.1
 RENDER_SHARE = 0.3  # of the progress bar, when frames have to be rendered
-
-
-class RunError(Exception):
-    """Something the user must fix before a run can start."""
 
 
 class SceneOverrides:
@@ -69,7 +65,7 @@ class Run:
         self._frame_before = self.scene.frame_current
         self._python = bpy.path.abspath(self.prefs.engine_python.strip())
         if not self._python:
-            raise RunError("set the engine's Python in Preferences > Add-ons > dreamvideo")
+            raise StartError("set the engine's Python in Preferences > Add-ons > dreamvideo")
         self.cache = cache_folder(self.scene, self.prefs.cache_dir)
         self.exr_dir = self.cache / "exr"
         self.output = jobs.output_path(self.scene, output_folder(self.scene))
@@ -80,7 +76,7 @@ class Run:
             self.job = jobs.build_job(self.scene, frames=str(spec), output=self.output,
                                       ocio_config=ocio_config_path())
         except jobs.JobError as err:
-            raise RunError(str(err)) from None
+            raise StartError(str(err)) from None
         self.todo = self._frames_to_render()
         self._rendered = 0
         self._output_frames = list(jobs.output_frames(self.scene))
@@ -96,6 +92,10 @@ class Run:
         elif self.state == "engine":
             self._poll_engine()
         return self.state in ("done", "failed", "cancelled")
+
+    @property
+    def waiting(self) -> bool:
+        return self.state == "engine"
 
     def cancel(self) -> None:
         if self.state == "render":
@@ -258,109 +258,22 @@ class Run:
 
 # ----- the operator -------------------------------------------------------------------------------
 
-class DREAMVIDEO_OT_render(bpy.types.Operator):
+class DREAMVIDEO_OT_render(JobOperator, bpy.types.Operator):
     """Render the frame range's passes, process them with the dreamvideo engine and load the result"""
 
     bl_idname = "dreamvideo.render"
     bl_label = "Render with dreamvideo"
 
-    _run: Run | None = None
-    _timer = None
-    _reported = 0
+    timer_s = TIMER_S
+    esc_cancels = True
+    window_progress = True
 
     @classmethod
     def poll(cls, context):
         return context.scene is not None
 
-    def execute(self, context):
-        """Blocking (scripts, background mode)."""
-        run = self._start(context)
-        if run is None:
-            return {"CANCELLED"}
-        try:
-            while not run.step():
-                if run.state == "engine":
-                    time.sleep(TIMER_S)
-        except KeyboardInterrupt:
-            run.cancel()
-            while not run.step():
-                time.sleep(TIMER_S)
-        except Exception as err:  # restore the scene and stop the engine whatever went wrong
-            run.fail(f"dreamvideo failed: {err}")
-        return self._report_end(run)
-
-    def invoke(self, context, event):
-        run = self._start(context)
-        if run is None:
-            return {"CANCELLED"}
-        self._run = run
-        wm = context.window_manager
-        wm.progress_begin(0, 1000)
-        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
-        wm.modal_handler_add(self)
-        self._show(context, run)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        run = self._run
-        if event.type == "ESC" and event.value == "PRESS":
-            run.cancel()
-        elif event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        try:
-            finished = run.step()
-        except Exception as err:  # a render or I/O failure must not leave the UI stuck
-            run.fail(f"dreamvideo failed: {err}")
-            finished = True
-        self._flush_warnings(run)
-        self._show(context, run)
-        if not finished:
-            return {"RUNNING_MODAL"}
-        self._stop_modal(context)
-        return self._report_end(run)
-
-    def cancel(self, context):  # Blender closes the window / file while running
-        if self._run is not None:
-            self._run.fail("dreamvideo: stopped because Blender closed the operator")
-        self._stop_modal(context)
-
-    # ----- pieces
-
-    def _start(self, context) -> Run | None:
-        try:
-            run = Run(context)
-        except (RunError, OSError) as err:
-            self.report({"ERROR"}, str(err))
-            return None
-        self._reported = 0
-        return run
-
-    def _flush_warnings(self, run: Run) -> None:
-        for warning in run.warnings[self._reported:]:
-            self.report({"WARNING"}, warning)
-        self._reported = len(run.warnings)
-
-    def _report_end(self, run: Run):
-        self._flush_warnings(run)
-        if run.state == "done":
-            self.report({"INFO"}, run.message)
-            return {"FINISHED"}
-        self.report({"ERROR"} if run.state == "failed" else {"WARNING"}, run.message)
-        return {"CANCELLED"}
-
-    def _show(self, context, run: Run) -> None:
-        context.window_manager.progress_update(int(run.fraction * 1000))
-        if context.workspace is not None:
-            context.workspace.status_text_set(run.status)
-
-    def _stop_modal(self, context) -> None:
-        wm = context.window_manager
-        if self._timer is not None:
-            wm.event_timer_remove(self._timer)
-            self._timer = None
-        wm.progress_end()
-        if context.workspace is not None:
-            context.workspace.status_text_set(None)
+    def make_job(self, context) -> Run:
+        return Run(context)
 
 
 CLASSES = (DREAMVIDEO_OT_render,)

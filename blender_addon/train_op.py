@@ -5,22 +5,20 @@ A :class:`TrainRun` is a :class:`.render_op.Run` whose engine stage trains inste
 frames missing from the cache are rendered first (as for Render with dreamvideo; their Vector
 pass is the flow the training's temporal term follows), then the engine trains on them with the
 panel's style images, steps and crop size. ``invoke`` runs it in the background (a timer steps
-it; the panel shows the progress and a Cancel button, as Install Engine does); ``execute``
-(scripts, tests) blocks. Cancel stops the engine at the next step with a checkpoint next to the
+it, :mod:`.background`; the panel shows the progress and a Cancel button, as Install Engine
+does); ``execute`` (scripts, tests) blocks. Cancel stops the engine at the next step with a checkpoint next to the
 network: pressing Train again continues from it (same images and settings). When the training is
 done, the panel's Style Network is the new file.
 """
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import bpy
 
 from . import job as jobs
+from .background import JobOperator, StartError, draw_progress
 from .engine_process import format_seconds, train_command
-from .render_op import TIMER_S, Run, RunError
+from .render_op import TIMER_S, Run
 
 NETWORK_NAME = "style_network.keras"
 CANCEL_GRACE_S = 120.0  # a step and the checkpoint can take long on a busy machine: not killed sooner
@@ -32,10 +30,10 @@ class TrainRun(Run):
     def __init__(self, context) -> None:
         settings = context.scene.dreamvideo
         if settings.effect != "STYLE":
-            raise RunError("Train Style Network needs the Style effect")
+            raise StartError("Train Style Network needs the Style effect")
         self.styles = [bpy.path.abspath(item.path) for item in settings.style_images if item.path.strip()]
         if not self.styles:
-            raise RunError("add a style image to train a network on (Style Images)")
+            raise StartError("add a style image to train a network on (Style Images)")
         super().__init__(context)
         self.network = self.cache / NETWORK_NAME
 
@@ -91,7 +89,7 @@ class TrainRun(Run):
                             "press Train Style Network again to continue")
 
 
-class DREAMVIDEO_OT_train_network(bpy.types.Operator):
+class DREAMVIDEO_OT_train_network(JobOperator, bpy.types.Operator):
     """Train a style network on the frame range's cached render passes (rendered first where
     missing) with the style images; the panel then uses it"""
 
@@ -99,82 +97,16 @@ class DREAMVIDEO_OT_train_network(bpy.types.Operator):
     bl_label = "Train Style Network"
     bl_options = {"INTERNAL"}
 
-    active: TrainRun | None = None  # the running training (one at a time), for the panel
+    timer_s = TIMER_S
+    failure = "dreamvideo: training failed"
+    closed = "dreamvideo: training stopped because Blender closed the operator"
 
     @classmethod
     def poll(cls, context):
         return cls.active is None and context.scene is not None
 
-    def execute(self, context):
-        """Blocking (scripts, background mode)."""
-        run = self._start(context)
-        if run is None:
-            return {"CANCELLED"}
-        try:
-            while not run.step():
-                if run.state == "engine":
-                    time.sleep(TIMER_S)
-        except KeyboardInterrupt:
-            run.cancel()
-            while not run.step():
-                time.sleep(TIMER_S)
-        except Exception as err:  # restore the scene and stop the engine whatever went wrong
-            run.fail(f"dreamvideo: training failed: {err}")
-        return self._end(context, run)
-
-    def invoke(self, context, event):
-        run = self._start(context)
-        if run is None:
-            return {"CANCELLED"}
-        type(self).active = run
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(TIMER_S, window=context.window)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        run = type(self).active
-        try:
-            finished = run is None or run.step()
-        except Exception as err:  # a render or I/O failure must not leave the panel stuck
-            run.fail(f"dreamvideo: training failed: {err}")
-            finished = True
-        _redraw(context)
-        if not finished:
-            return {"RUNNING_MODAL"}
-        context.window_manager.event_timer_remove(self._timer)
-        return self._end(context, run)
-
-    def cancel(self, context):  # Blender closes the operator (quitting, new file)
-        type(self).stop_active()
-
-    @classmethod
-    def stop_active(cls) -> None:
-        if cls.active is not None:
-            cls.active.fail("dreamvideo: training stopped because Blender closed the operator")
-            cls.active = None
-
-    def _start(self, context) -> TrainRun | None:
-        try:
-            return TrainRun(context)
-        except (RunError, OSError) as err:
-            self.report({"ERROR"}, str(err))
-            return None
-
-    def _end(self, context, run: TrainRun | None):
-        type(self).active = None
-        _redraw(context)
-        if run is None:
-            return {"CANCELLED"}
-        for warning in run.warnings:
-            self.report({"WARNING"}, warning)
-        if run.state == "done":
-            self.report({"INFO"}, run.message)
-            return {"FINISHED"}
-        self.report({"ERROR"} if run.state == "failed" else {"WARNING"}, run.message)
-        return {"CANCELLED"}
+    def make_job(self, context) -> TrainRun:
+        return TrainRun(context)
 
 
 class DREAMVIDEO_OT_train_cancel(bpy.types.Operator):
@@ -201,17 +133,8 @@ def draw_train(layout, settings) -> None:
     if run is None:
         box.operator(DREAMVIDEO_OT_train_network.bl_idname, icon="SHADERFX")
         return
-    row = box.row(align=True)
-    if hasattr(row, "progress"):  # Blender 4.0+
-        row.progress(factor=run.fraction, type="BAR", text=f"{run.fraction:.0%}")
-    row.operator(DREAMVIDEO_OT_train_cancel.bl_idname, text="", icon="CANCEL")
+    draw_progress(box, run, DREAMVIDEO_OT_train_cancel.bl_idname)
     box.label(text=run.status)
-
-
-def _redraw(context) -> None:
-    for window in context.window_manager.windows:
-        for area in window.screen.areas:
-            area.tag_redraw()
 
 
 CLASSES = (DREAMVIDEO_OT_train_network, DREAMVIDEO_OT_train_cancel)

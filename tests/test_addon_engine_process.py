@@ -260,7 +260,7 @@ def test_install_steps_run_in_order_and_describe_the_engine(tmp_path):
     job = inst.EngineInstall(_steps("print('Collecting tensorflow')", "print('step two')", describe),
                              folder=tmp_path / "env", log_path=tmp_path / "install.log")
     fractions = []
-    while not job.poll():
+    while not job.step():
         fractions.append(job.fraction)
         time.sleep(0.05)
     assert job.state == "done" and job.fraction == 1.0
@@ -293,7 +293,7 @@ def test_cancel_stops_the_step_and_its_children(tmp_path):
     child = int(job.last_line())
     started = time.monotonic()
     job.cancel()
-    assert job.state == "cancelled" and job.poll() and time.monotonic() - started < 5
+    assert job.state == "cancelled" and job.step() and time.monotonic() - started < 5
     _one_line(job.message, tmp_path / "install.log")
     time.sleep(0.2)
     assert not _alive(child)  # pip's children are gone too
