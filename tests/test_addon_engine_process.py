@@ -162,6 +162,122 @@ def test_no_process_left_behind(fake_engine):
         os.kill(engine.pid, 0)
 
 
+# ----- the background-job operator (background.py) -----------------------------------------------
+
+bg = addon_module("background")
+
+
+class StepJob:
+    """A job that ends done after ``steps`` steps, warning at the second; or raises at ``boom``."""
+
+    def __init__(self, steps=3, boom=None):
+        self.state, self.message, self.warnings = "running", "", []
+        self.steps, self.boom, self.count = steps, boom, 0
+
+    fraction = property(lambda self: self.count / self.steps)
+    status = property(lambda self: f"step {self.count}")
+    waiting = property(lambda self: self.state == "running")
+
+    def step(self):
+        if self.state != "running":
+            return True
+        self.count += 1
+        if self.count == self.boom:
+            raise OSError("disk gone")
+        if self.count == 2:
+            self.warnings.append("half way")
+        if self.count >= self.steps:
+            self.state, self.message = "done", "all done"
+        return self.state != "running"
+
+    def cancel(self):
+        self.state, self.message = "cancelled", "stopped"
+
+    def fail(self, message):
+        self.state, self.message = "failed", message
+
+
+class FakeWindowManager:
+    def __init__(self):
+        self.calls, self.windows = [], []
+
+    def __getattr__(self, name):  # progress_begin, event_timer_add, ...: recorded
+        return lambda *args, **kwargs: self.calls.append(name) or name
+
+
+def _operator(**settings):
+    class Operator(bg.JobOperator):
+        job = None
+        done = []
+
+        def make_job(self, context):
+            if self.job is None:
+                raise bg.StartError("add a style image")
+            return self.job
+
+        def job_done(self, context, job):
+            self.done.append(job)
+
+        def report(self, kind, message):
+            self.reports.append((next(iter(kind)), message))
+
+    for key, value in settings.items():
+        setattr(Operator, key, value)
+    operator = Operator()
+    operator.reports = []
+    context = types.SimpleNamespace(window_manager=FakeWindowManager(), window=None,
+                                    workspace=types.SimpleNamespace(status_text_set=lambda text: None))
+    return operator, context
+
+
+def _event(kind):
+    return types.SimpleNamespace(type=kind, value="PRESS")
+
+
+def test_job_operator_steps_on_timer_and_reports_the_end():
+    operator, context = _operator(job=StepJob(3), window_progress=True)
+    assert operator.invoke(context, None) == {"RUNNING_MODAL"}
+    assert type(operator).active is operator.job
+    assert operator.modal(context, _event("MOUSEMOVE")) == {"PASS_THROUGH"}
+    assert operator.modal(context, _event("ESC")) == {"PASS_THROUGH"}  # Esc cancels only where asked
+    assert operator.modal(context, _event("TIMER")) == {"RUNNING_MODAL"}
+    assert operator.modal(context, _event("TIMER")) == {"RUNNING_MODAL"}
+    assert operator.reports == [("WARNING", "half way")]  # warnings as they come
+    assert operator.modal(context, _event("TIMER")) == {"FINISHED"}
+    assert operator.reports[1:] == [("INFO", "all done")] and operator.done == [operator.job]
+    assert type(operator).active is None
+    calls = context.window_manager.calls
+    assert calls[:3] == ["progress_begin", "event_timer_add", "modal_handler_add"]
+    assert calls[-2:] == ["event_timer_remove", "progress_end"]
+
+
+def test_job_operator_cancel_failure_and_start_error():
+    operator, context = _operator(job=StepJob(10), esc_cancels=True)
+    operator.invoke(context, None)
+    assert operator.modal(context, _event("ESC")) == {"CANCELLED"}
+    assert operator.reports == [("WARNING", "stopped")] and operator.done == []
+    operator, context = _operator(job=StepJob(10, boom=2))
+    operator.invoke(context, None)
+    operator.modal(context, _event("TIMER"))
+    assert operator.modal(context, _event("TIMER")) == {"CANCELLED"}
+    assert operator.reports == [("ERROR", "dreamvideo failed: disk gone")]
+    operator, context = _operator()
+    assert operator.execute(context) == {"CANCELLED"}
+    assert operator.reports == [("ERROR", "add a style image")] and type(operator).active is None
+
+
+def test_job_operator_blocking_run_and_stop():
+    operator, context = _operator(job=StepJob(3))
+    assert operator.execute(context) == {"FINISHED"}
+    assert operator.reports == [("WARNING", "half way"), ("INFO", "all done")]
+    operator, context = _operator(job=StepJob(10), closed="closed by Blender")
+    operator.invoke(context, None)
+    type(operator).stop_active()  # the add-on is disabled while the job runs
+    assert operator.job.state == "failed" and operator.job.message == "closed by Blender"
+    assert operator.modal(context, _event("TIMER")) == {"CANCELLED"}
+    assert operator.reports == [("ERROR", "closed by Blender")]
+
+
 # ----- the job file (job.py) ---------------------------------------------------------------------
 
 def _tiny_float_job(folder: Path) -> dict:
