@@ -3,13 +3,14 @@ bundled ffmpeg and tiny frames."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import cv2
+import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from dreamvideo import videoio
 from dreamvideo.errors import UserError
 from dreamvideo.videoio import (
     FrameSource,
@@ -37,14 +38,38 @@ def test_probe_rejects_missing_and_non_video_files(tmp_path):
         probe_video(tmp_path)
 
 
-def test_parse_rotated_stream_swaps_size():
-    header = ("  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(tv, "
-              "bt709, progressive), 1920x1080 [SAR 1:1 DAR 16:9], 15000 kb/s, 29.97 fps, "
-              "29.97 tbr, 90k tbn (default)\n      Side data:\n"
-              "        displaymatrix: rotation of -90.00 degrees\n")
-    codec, size, fps = videoio._parse_video_stream(header, Path("phone.mp4"))
-    assert (codec, size) == ("h264", (1080, 1920))
-    assert fps == pytest.approx(30000 / 1001)
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+def test_probe_rotated_video_gives_the_display_size(tmp_path, no_leftover_ffmpeg):
+    """A phone video stored 64x48 and shown turned by 90 degrees is 48x64, as its frames come."""
+    stored = tmp_path / "stored.mp4"
+    write_clip(stored, n=3, fps=30000 / 1001)
+    _ffmpeg("-display_rotation", "90", "-i", str(stored), "-c", "copy", str(tmp_path / "phone.mp4"))
+    info = probe_video(tmp_path / "phone.mp4")
+    assert (info.codec, info.size, info.frame_count) == ("h264", (48, 64), 3)
+    assert info.fps == pytest.approx(30000 / 1001, abs=1e-9)
+    source = VideoSource(tmp_path / "phone.mp4")
+    assert [frame.shape for frame in source.frames()] == [(64, 48, 3)] * 3
+
+
+def test_probe_variable_frame_rate_gives_the_average(tmp_path, no_leftover_ffmpeg):
+    """Six frames at 10 fps with a 0.7 s pause after the third: 6 frames over 1.3 s."""
+    path = tmp_path / "vfr.mp4"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "6",
+            "-vf", "setpts='if(gte(N,3),PTS+7,PTS)'", "-fps_mode", "vfr", "-c:v", "libx264", str(path))
+    info = probe_video(path)
+    assert info.frame_count == 6 and info.fps == pytest.approx(6 / 1.3, abs=0.005)
+
+
+def test_probe_file_without_video_stream_is_one_line(tmp_path, no_leftover_ffmpeg):
+    path = tmp_path / "sound.m4a"
+    _ffmpeg("-f", "lavfi", "-i", "sine=d=0.3", str(path))
+    with pytest.raises(UserError) as info:
+        probe_video(path)
+    assert str(info.value).startswith(f"{path} is not a readable video: ")
+    assert "\n" not in str(info.value)
 
 
 # --------------------------------------------------------------------------- sources

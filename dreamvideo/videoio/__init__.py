@@ -13,7 +13,7 @@ Frames are ``uint8 (H, W, 3)`` RGB arrays; sizes are ``(width, height)``.
 - :mod:`.sequences` — ``%05d`` name patterns and frame-ordered file listing.
 """
 
-from .ffmpeg import ENCODERS, Encoder, FfmpegError, VideoInfo, parse_video_stream, probe_video
+from .ffmpeg import ENCODERS, Encoder, FfmpegError, VideoInfo, probe_video
 from .images import IMAGE_SUFFIXES, fit_to_size, read_image, srgb_to_linear, to_uint8
 from .outputs import CODECS, SEQUENCE_CODECS, VIDEO_SUFFIXES, output_location
 from .sequences import list_frame_files
@@ -22,12 +22,12 @@ from .sources import (PLAIN, FrameSource, ImageSource, NoiseSource, SequenceSour
                       VideoSource, smooth_noise)
 
 # The names these had when videoio was one module (tests reach for them).
-_Encoder, _ENCODERS, _parse_video_stream = Encoder, ENCODERS, parse_video_stream
+_Encoder, _ENCODERS = Encoder, ENCODERS
 
 __all__ = [
     "CODECS", "ENCODERS", "Encoder", "FfmpegError", "FrameSink", "FrameSource", "IMAGE_SUFFIXES",
     "ImageSource", "NoiseSource", "PLAIN", "SourceOffers", "SEQUENCE_CODECS", "SequenceSource", "ToLinear",
     "VIDEO_SUFFIXES", "VideoInfo", "VideoSource", "fit_to_size", "list_frame_files",
-    "open_sink", "output_location", "parse_video_stream", "probe_video", "read_image",
+    "open_sink", "output_location", "probe_video", "read_image",
     "smooth_noise", "srgb_to_linear", "to_uint8",
 ]

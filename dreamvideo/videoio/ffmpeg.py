@@ -3,8 +3,6 @@ probing video files, and quoting ffmpeg's log in errors."""
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +20,8 @@ if TYPE_CHECKING:
 BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int+full_chroma_inp"  # exact RGB<->YUV rounding
 LOG_LINES = 12  # lines of ffmpeg's log quoted in an error
+# How a video is decoded to RGB frames: its first video stream, every frame as stored.
+DECODE_PARAMS = ("-map", "0:v:0", "-fps_mode", "passthrough", "-sws_flags", SWS_FLAGS)
 
 
 class FfmpegError(RuntimeError):
@@ -96,53 +96,39 @@ class VideoInfo:
 
 
 def probe_video(path: Path) -> VideoInfo:
-    """Read fps, exact frame count (by decoding), size and codec name of a video file."""
+    """Fps, exact frame count (by decoding), display size and codec of a video file, from
+    imageio-ffmpeg's own metadata."""
     path = existing_file(path, "video")
-    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin",
-                             "-i", str(path)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, check=False)
-    header = result.stderr.decode(errors="replace")
-    codec, size, fps = parse_video_stream(header, path)
+    meta = stream_metadata(path)
     try:
-        frame_count, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+        frame_count, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
     except RuntimeError as err:
         raise UserError(f"cannot decode video {path}: {last_line(str(err))}") from err
-    return VideoInfo(fps=fps, frame_count=frame_count, size=size, codec=codec)
+    return VideoInfo(fps=_fps(meta["fps"], frame_count, seconds, path), frame_count=frame_count,
+                     size=tuple(meta["size"]), codec=meta["codec"])
 
 
-_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+)(.*)")
-_SIZE = re.compile(r", (\d+)x(\d+)[ ,\[]")
-_FPS = re.compile(r", ([\d.]+) fps")
-_TBR = re.compile(r", ([\d.]+)(k?) tbr")
-_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+def stream_metadata(path: Path) -> dict:
+    """imageio-ffmpeg's metadata of the stream :data:`DECODE_PARAMS` decode: ``codec``, ``fps``
+    (ffmpeg's, 2 decimals; 0 if it states none), ``size`` (as decoded: rotation applied). ffmpeg
+    stops after one frame (half the time of stopping it by closing the pipe)."""
+    reader = imageio_ffmpeg.read_frames(str(path), output_params=[*DECODE_PARAMS, "-frames:v", "1"])
+    try:
+        return next(reader)
+    except OSError as err:
+        raise UserError(f"{path} is not a readable video: {last_line(str(err))}") from None
+    finally:
+        reader.close()
 
 
-def parse_video_stream(header: str, path: Path) -> tuple[str, tuple[int, int], float]:
-    """Codec, display size and fps of the first video stream in ``ffmpeg -i`` output."""
-    match = _STREAM.search(header)
-    if match is None:
-        raise UserError(f"{path} is not a readable video: {last_line(header)}")
-    codec, rest = match.group(1), match.group(2) + " "
-    size_match = _SIZE.search(rest)
-    if size_match is None:
-        raise UserError(f"cannot find the frame size of {path}")
-    width, height = int(size_match.group(1)), int(size_match.group(2))
-    rotation = _ROTATION.search(header[match.end():].split("Stream #", 1)[0])
-    if rotation is not None and round(abs(float(rotation.group(1)))) % 180 == 90:
-        width, height = height, width
-    return codec, (width, height), _stream_fps(rest, path)
-
-
-def _stream_fps(stream: str, path: Path) -> float:
-    """The ``fps`` of a stream line, else its ``tbr``, snapped to the exact rate."""
-    fps_match = _FPS.search(stream)
-    if fps_match is not None:
-        return snap_fps(float(fps_match.group(1)))
-    tbr = _TBR.search(stream)
-    if tbr is None:
-        raise UserError(f"cannot find the frame rate of {path}")
-    return snap_fps(float(tbr.group(1)) * (1000 if tbr.group(2) else 1))
+def _fps(stated: float, frame_count: int, seconds: float, path: Path) -> float:
+    """The stream's stated (average) rate, snapped to the exact rate; frames per second of
+    its duration where ffmpeg states none."""
+    if stated > 0:
+        return snap_fps(stated)
+    if frame_count > 0 and seconds > 0:
+        return snap_fps(frame_count / seconds)
+    raise UserError(f"cannot find the frame rate of {path}")
 
 
 def snap_fps(fps: float) -> float:

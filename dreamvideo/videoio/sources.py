@@ -16,7 +16,7 @@ import numpy as np
 
 from dreamvideo.errors import UserError
 
-from .ffmpeg import SWS_FLAGS, last_line, probe_video
+from .ffmpeg import DECODE_PARAMS, last_line, probe_video
 from .images import IMAGE_SUFFIXES, check_size, fit_to_size, read_image, to_uint8
 from .sequences import list_frame_files
 
@@ -98,9 +98,7 @@ class VideoSource:
 
     def frames(self, start: int = 0) -> Iterator[np.ndarray]:
         """Yield frames from index ``start``; ffmpeg stops when the iterator is closed."""
-        reader = imageio_ffmpeg.read_frames(
-            str(self.path),
-            output_params=["-map", "0:v:0", "-fps_mode", "passthrough", "-sws_flags", SWS_FLAGS])
+        reader = imageio_ffmpeg.read_frames(str(self.path), output_params=list(DECODE_PARAMS))
         try:
             try:
                 meta = next(reader)
