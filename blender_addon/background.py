@@ -180,6 +180,18 @@ class JobOperator:
                 context.workspace.status_text_set(None)
 
 
+class CancelJob:
+    """Mixin for the Cancel button's operator: asks ``job_operator``'s running job to stop."""
+
+    job_operator = JobOperator  # the JobOperator subclass whose ``active`` job is cancelled
+
+    def execute(self, context):
+        job = self.job_operator.active
+        if job is not None:
+            job.cancel()
+        return {"FINISHED"}
+
+
 def draw_progress(layout, job: Job, cancel_idname: str):
     """A running job's row, returned: its progress bar and a Cancel button (``cancel_idname``)."""
     row = layout.row(align=True)

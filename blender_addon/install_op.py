@@ -14,7 +14,7 @@ from pathlib import Path
 import bpy
 
 from . import installer
-from .background import JobOperator, StartError, draw_progress
+from .background import CancelJob, JobOperator, StartError, draw_progress
 from .properties import addon_preferences
 
 TIMER_S = 0.5
@@ -76,18 +76,13 @@ class DREAMVIDEO_OT_install_engine(JobOperator, bpy.types.Operator):
         addon_preferences(context).engine_python = job.engine_python
 
 
-class DREAMVIDEO_OT_install_cancel(bpy.types.Operator):
+class DREAMVIDEO_OT_install_cancel(CancelJob, bpy.types.Operator):
     """Stop installing the engine"""
 
     bl_idname = "dreamvideo.install_cancel"
     bl_label = "Cancel Install"
     bl_options = {"INTERNAL"}
-
-    def execute(self, context):
-        job = DREAMVIDEO_OT_install_engine.active
-        if job is not None:
-            job.cancel()
-        return {"FINISHED"}
+    job_operator = DREAMVIDEO_OT_install_engine
 
 
 class DREAMVIDEO_OT_open_install_log(bpy.types.Operator):

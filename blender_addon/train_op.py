@@ -16,7 +16,7 @@ from __future__ import annotations
 import bpy
 
 from . import job as jobs
-from .background import JobOperator, StartError, draw_progress
+from .background import CancelJob, JobOperator, StartError, draw_progress
 from .engine_process import format_seconds, train_command
 from .render_op import TIMER_S, Run
 
@@ -109,18 +109,13 @@ class DREAMVIDEO_OT_train_network(JobOperator, bpy.types.Operator):
         return TrainRun(context)
 
 
-class DREAMVIDEO_OT_train_cancel(bpy.types.Operator):
+class DREAMVIDEO_OT_train_cancel(CancelJob, bpy.types.Operator):
     """Stop training after the current step (a checkpoint is kept: Train continues from it)"""
 
     bl_idname = "dreamvideo.train_cancel"
     bl_label = "Cancel Training"
     bl_options = {"INTERNAL"}
-
-    def execute(self, context):
-        run = DREAMVIDEO_OT_train_network.active
-        if run is not None:
-            run.cancel()
-        return {"FINISHED"}
+    job_operator = DREAMVIDEO_OT_train_network
 
 
 def draw_train(layout, settings) -> None:

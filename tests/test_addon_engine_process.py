@@ -278,6 +278,20 @@ def test_job_operator_blocking_run_and_stop():
     assert operator.reports == [("ERROR", "closed by Blender")]
 
 
+def test_cancel_button_cancels_the_running_job_only():
+    operator, context = _operator(job=StepJob(10))
+
+    class Cancel(bg.CancelJob):
+        job_operator = type(operator)
+
+    assert Cancel().execute(context) == {"FINISHED"}  # nothing running: nothing to do
+    operator.invoke(context, None)
+    Cancel().execute(context)
+    assert operator.job.state == "cancelled"
+    assert operator.modal(context, _event("TIMER")) == {"CANCELLED"}
+    assert operator.reports == [("WARNING", "stopped")]
+
+
 # ----- the job file (job.py) ---------------------------------------------------------------------
 
 def _tiny_float_job(folder: Path) -> dict:
