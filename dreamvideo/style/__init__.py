@@ -9,7 +9,8 @@ Three parts, kept apart as in pystiche (``images`` holds resizing and colour hel
   (per pyramid level) and blended over several style images; warped earlier outputs for the
   temporal term.
 - **Optimisation** (``optimise``; the coarse-to-fine loop in ``stylizer``): L-BFGS-B (scipy,
-  pixel bounds [0, 255]) or Adam on a compiled value-and-gradient traced once per image size.
+  pixel bounds [0, 255]) or Keras's Adam, both on a compiled value-and-gradient traced once
+  per image size.
 
 Images are ``float32 (H, W, 3)`` in [0, 255] (RGB) unless said otherwise.
 

@@ -19,6 +19,10 @@ from .losses import WEIGHT_NAMES, Evaluation, gram_errors, gram_matrix, style_te
 from .optimise import OptimResult, minimize_lbfgs, should_stop
 from .targets import TemporalTarget, blend_grams, level_sizes, style_size
 
+import keras  # noqa: E402  (Keras 3, as tf.keras is; after _tf, which imports TensorFlow quietly)
+
+ADAM_EPSILON = 1e-8  # Keras adds it to sqrt(v) before the bias correction (the paper's epsilon-hat)
+
 
 @dataclass(frozen=True)
 class StyleResult:
@@ -65,7 +69,6 @@ class Stylizer:
         self._grams: dict[float, dict[str, tf.Tensor]] = {}
         self._taps = tf.constant(kernel(config.band_limit)) if config.band_limit < 0.5 else None
         self._value_and_grad = tf.function(self._value_and_grad_py, jit_compile=jit_compile)
-        self._adam_step = tf.function(self._adam_step_py, jit_compile=jit_compile)
         self.traces = 0
         self.evaluations = 0
 
@@ -119,15 +122,6 @@ class Stylizer:
             value = self.criterion(Evaluation(image, self._extractor(image), inputs))
         return value, tape.gradient(value, x)
 
-    def _adam_step_py(self, x, m, v, step, inputs):
-        value, grad = self._value_and_grad(x, inputs)
-        b1, b2, rate = 0.9, 0.999, inputs["learning_rate"]
-        m = b1 * m + (1 - b1) * grad
-        v = b2 * v + (1 - b2) * tf.square(grad)
-        m_hat, v_hat = m / (1 - b1**step), v / (1 - b2**step)
-        x = tf.clip_by_value(x - rate * m_hat / (tf.sqrt(v_hat) + 1e-8), 0.0, 255.0)
-        return x, m, v, value
-
     def value_and_grad(self, x: np.ndarray, inputs) -> tuple[float, np.ndarray]:
         """Criterion and its gradient for an (H, W, 3) float image."""
         self.evaluations += 1
@@ -153,16 +147,18 @@ class Stylizer:
             return minimize_lbfgs(lambda x: self.value_and_grad(x, inputs), x0,
                                   iterations=iterations, tolerance=config.tolerance,
                                   precondition=temporal_precondition(inputs))
-        return self._adam(x0, dict(inputs, learning_rate=tf.constant(config.learning_rate)),
-                          iterations)
+        return self._adam(x0, inputs, iterations)
 
     def _adam(self, x0: np.ndarray, inputs, iterations: int) -> OptimResult:
-        x = tf.convert_to_tensor(np.asarray(x0, np.float32)[None])
-        m, v = tf.zeros_like(x), tf.zeros_like(x)
+        """Keras's Adam on the pixels (a fresh state per call), kept in [0, 255]."""
+        x = tf.Variable(np.asarray(x0, np.float32)[None])
+        optimizer = keras.optimizers.Adam(self.config.learning_rate, epsilon=ADAM_EPSILON)
         result = OptimResult(np.asarray(x0, np.float32))
-        for step in range(1, iterations + 1):
+        for _ in range(iterations):
             self.evaluations += 1
-            x, m, v, value = self._adam_step(x, m, v, tf.constant(step, tf.float32), inputs)
+            value, grad = self._value_and_grad(tf.convert_to_tensor(x), inputs)
+            optimizer.apply_gradients([(grad, x)])
+            x.assign(tf.clip_by_value(x, 0.0, 255.0))
             result.losses.append(float(value))
             if should_stop(result.losses, self.config.tolerance, iterations):
                 result.stopped = "tolerance"
