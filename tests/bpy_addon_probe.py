@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import blender_scene  # noqa: E402  (the test scene, built in code)
 
 MODULE = "bl_ext.user_default.dreamvideo"
+TRAIN_STEPS = 300  # the train probe's tiny training (tests/test_blender_addon.py checks it ends there)
 
 
 def install(zip_path):
@@ -351,7 +352,9 @@ def probe_train(addon, args):
     settings = _configure(scene, args, "STYLE", frames=4)
     image = settings.style_images.add()
     image.path = args.style
-    settings.train_steps, settings.train_size = 40, 32
+    # enough steps that the cancel lands mid-training on a fast, idle machine (40 could all run
+    # between two polls, and the engine then finished with 0 instead of stopping with 130)
+    settings.train_steps, settings.train_size = TRAIN_STEPS, 32
     settings.output_name = "styled"
     scene.frame_set(1)
     run = train_op.TrainRun(bpy.context)
@@ -367,7 +370,7 @@ def probe_train(addon, args):
              "returncode": run.engine.returncode if run.engine else None,
              "checkpoint": (run.network.parent / (run.network.name + ".ckpt.npz")).is_file(),
              "network_after_cancel": settings.style_network, "statuses": statuses,
-             "rendered": len(run.todo)}
+             "rendered": len(run.todo), "train_steps": TRAIN_STEPS}
     counts = []
     original_step = train_op.TrainRun.step
 
