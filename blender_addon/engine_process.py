@@ -29,6 +29,13 @@ CHECK_TIMEOUT_S = 120.0
 EXIT_INTERRUPTED = 130
 
 
+def _hear_sigint() -> None:
+    """In the engine's process before it starts: SIGINT back to its default, so Cancel stops it
+    even when Blender was started with SIGINT ignored (a background job, nohup, a service), which
+    the child would otherwise inherit and Python would then never raise KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class EngineProgress:
     """The latest state reported by the engine."""
@@ -133,7 +140,7 @@ class EngineProcess:
         self._proc = subprocess.Popen(
             self.command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
-            creationflags=flags)
+            creationflags=flags, preexec_fn=None if sys.platform == "win32" else _hear_sigint)
         self._threads = [
             threading.Thread(target=self._read_stdout, daemon=True),
             threading.Thread(target=self._read_stderr, daemon=True),
