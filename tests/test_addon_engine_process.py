@@ -5,6 +5,7 @@ import importlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import textwrap
 import time
@@ -82,6 +83,28 @@ def test_cancel_stops_after_the_current_frame(fake_engine):
     assert engine.cancelled and not engine.succeeded
     assert 2 <= engine.progress.frame < 100
     assert "interrupted" in engine.error_line()
+
+
+def test_cancel_stops_the_engine_when_blender_ignores_sigint(tmp_path):
+    """Blender started with SIGINT ignored (a background job, nohup) must not pass that on to the
+    engine, whose Ctrl-C is Python's own KeyboardInterrupt: Cancel still stops it."""
+    script = tmp_path / "engine.py"
+    script.write_text("import json, sys, time\ntry:\n    for frame in range(1, 101):\n"
+                      "        time.sleep(0.05)\n        print(json.dumps({'frame': frame, 'total': 100}), flush=True)\n"
+                      "except KeyboardInterrupt:\n    sys.exit(130)\n")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        engine = ep.EngineProcess([sys.executable, str(script)])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    deadline = time.monotonic() + 10
+    while engine.progress.frame < 2 and time.monotonic() < deadline:
+        engine.poll()
+        time.sleep(0.01)
+    engine.cancel()
+    assert engine.wait(timeout=10) == ep.EXIT_INTERRUPTED
+    engine.poll()
+    assert engine.progress.frame < 100
 
 
 def test_cancel_kills_an_engine_that_ignores_it(tmp_path):
