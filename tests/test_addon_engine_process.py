@@ -71,12 +71,16 @@ def test_progress_reaches_100_percent(fake_engine):
     assert progress.status().startswith("dreamvideo: done 5/5 (100%)")
 
 
-def test_cancel_stops_after_the_current_frame(fake_engine):
-    engine = ep.EngineProcess(fake_engine(100, 0.05))
-    deadline = time.monotonic() + 10
-    while engine.progress.frame < 2 and time.monotonic() < deadline:
+def _poll_until_frame(engine, frame: int, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while engine.progress.frame < frame and time.monotonic() < deadline:
         engine.poll()
         time.sleep(0.01)
+
+
+def test_cancel_stops_after_the_current_frame(fake_engine):
+    engine = ep.EngineProcess(fake_engine(100, 0.05))
+    _poll_until_frame(engine, 2)
     engine.cancel()
     assert engine.wait(timeout=10) == ep.EXIT_INTERRUPTED
     engine.poll()
@@ -97,10 +101,7 @@ def test_cancel_stops_the_engine_when_blender_ignores_sigint(tmp_path):
         engine = ep.EngineProcess([sys.executable, str(script)])
     finally:
         signal.signal(signal.SIGINT, previous)
-    deadline = time.monotonic() + 10
-    while engine.progress.frame < 2 and time.monotonic() < deadline:
-        engine.poll()
-        time.sleep(0.01)
+    _poll_until_frame(engine, 2)
     engine.cancel()
     assert engine.wait(timeout=10) == ep.EXIT_INTERRUPTED
     engine.poll()
