@@ -24,6 +24,7 @@ The ``run`` and ``fade`` modes also save the ``dreamvideo preview`` image's pixe
 """
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -37,6 +38,23 @@ import blender_scene  # noqa: E402  (the test scene, built in code)
 
 MODULE = "bl_ext.user_default.dreamvideo"
 TRAIN_STEPS = 300  # the train probe's tiny training (tests/test_blender_addon.py checks it ends there)
+
+
+@contextlib.contextmanager
+def _after_each_step(run_class, record):
+    """``record(run)`` after every ``run_class.step`` while the block runs (the operator's own loop)."""
+    original_step = run_class.step
+
+    def recording_step(run):
+        finished = original_step(run)
+        record(run)
+        return finished
+
+    run_class.step = recording_step
+    try:
+        yield
+    finally:
+        run_class.step = original_step
 
 
 def install(zip_path):
@@ -212,17 +230,10 @@ def probe_run(addon, args):
     settings.dream_strength = 0.0
     scene.frame_set(1)
     steps = []
-    original_step = render_op.Run.step
-
-    def recording_step(run):
-        finished = original_step(run)
-        steps.append({"state": run.state, "fraction": run.fraction, "status": run.status})
-        return finished
-
-    render_op.Run.step = recording_step
     started = time.monotonic()
-    result = bpy.ops.dreamvideo.render()
-    render_op.Run.step = original_step
+    with _after_each_step(render_op.Run, lambda run: steps.append(
+            {"state": run.state, "fraction": run.fraction, "status": run.status})):
+        result = bpy.ops.dreamvideo.render()
     restored = {"motion_blur_restored": scene.render.use_motion_blur,
                 "file_format_restored": scene.render.image_settings.file_format}
     # Blender's own display render of the start frame, for the colour check (motion blur off,
@@ -287,18 +298,8 @@ def probe_fade(addon, args):
     scene.frame_set(1)
     statuses = []
     render_op = sys.modules[MODULE + ".render_op"]
-    original_step = render_op.Run.step
-
-    def recording_step(run):
-        finished = original_step(run)
-        statuses.append(run.status)
-        return finished
-
-    render_op.Run.step = recording_step
-    try:
+    with _after_each_step(render_op.Run, lambda run: statuses.append(run.status)):
         result = sorted(bpy.ops.dreamvideo.render())
-    finally:
-        render_op.Run.step = original_step
     display = [_render_display(scene, frame, Path(args.work) / f"display_{frame}.png")
                for frame in range(1, 7)]
     return {"result": result, "output": str(Path(args.work) / "out" / "fade"), "display": display,
@@ -372,19 +373,12 @@ def probe_train(addon, args):
              "network_after_cancel": settings.style_network, "statuses": statuses,
              "rendered": len(run.todo), "train_steps": TRAIN_STEPS}
     counts = []
-    original_step = train_op.TrainRun.step
+    def count_training_step(run):
+        if run.state == "engine" and run.engine is not None and run.engine.progress.stage == "train":
+            counts.append(run.engine.progress.frame)
 
-    def recording_step(self):
-        finished = original_step(self)
-        if self.state == "engine" and self.engine is not None and self.engine.progress.stage == "train":
-            counts.append(self.engine.progress.frame)
-        return finished
-
-    train_op.TrainRun.step = recording_step
-    try:
+    with _after_each_step(train_op.TrainRun, count_training_step):
         result = sorted(bpy.ops.dreamvideo.train_network())
-    finally:
-        train_op.TrainRun.step = original_step
     network = settings.style_network
     rendered = sorted(bpy.ops.dreamvideo.render())
     return {"first": first, "result": result, "counts": counts, "network": network,
