@@ -35,12 +35,11 @@ from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S
 from ..zoom.cadence import camera_path, in_between
-from ..zoom.refine import Ladder, down, refine
+from ..zoom.refine import Ladder, down, grow, growth_keyframes, refine
 from .base import FrameContext
 
 BORDER_MEMORY = 6  # frames over which a zoom out's entering border keeps its extra steps
 KEPT_FRAMES = 4  # saved frames kept in memory (cache only: resume reads them back)
-OPENING_REFINE = 3  # the opening frame refines this many times dream.refine_steps: it has no detail yet
 
 
 class DreamZoom:
@@ -100,7 +99,12 @@ class DreamZoom:
         if self.ladder is None:
             return self._finish(self.dreamer.dream(source, first, ctx.rng))
         structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
-        return self._full_size(source, structure, settings, ctx.rng, OPENING_REFINE * self.preset.dream.refine_steps)
+        zoom, cadence = self.preset.zoom, self.plan.cadence
+        moves = range(1, cadence + 1)  # the first keyframe's camera, repeated back in time
+        return grow(self.dreamer, source, structure, self.ladder, settings, ctx.rng, self.preset.dream.refine_steps,
+                    keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, cadence),
+                    camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
+                    design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
 
     def _keyframe(self, ctx: FrameContext, clip: int) -> np.ndarray:
         plan = self.plan

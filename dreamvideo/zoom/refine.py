@@ -13,20 +13,31 @@ at (``dream.design_width``) and a larger output is made in two levels:
 
 Seen at the design size (area-averaged) the frame is the design-size dream — the same picture as
 the preview — while the extra pixels carry the network's patterns at their own finer scales.
+
+A running zoom's detail is the sum of many frames' refinements, carried by the camera until it has
+moved about an octave (magnified into the structure, or shrunk away). An opening frame has no such
+past: :func:`grow` gives it one — its detail is grown over the keyframes before it
+(:func:`growth_keyframes`) as a running zoom grows it, so that the first frames are not a soft
+enlargement whose detail takes ~30 frames to fill in.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
+
+from .cadence import move
 
 LOCK_ROUNDS = 3  # back-projection rounds: the area average's error shrinks ~5x per round
 LOCK_SIGMA = 1.0  # design px: structure finer than this is locked only in part ...
 LOCK_FINE = 0.5  # ... by this share: the refinement may sharpen the design size's finest octave
 LEVEL_FACTOR = 2.0  # refinement octaves are this far apart, from the full size down
 MIN_LEVEL_RATIO = 1.5  # no refinement octave closer than this to the design size
+GROW_FRAMES = 24  # frames: an opening's detail is grown over at most this many (a still or slow camera)
 
 
 @dataclass(frozen=True)
@@ -99,3 +110,31 @@ def refine(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, se
             level = down(image, size)
             image = image + up(dreamer.dream(level, level_settings, rng) - level, ladder.full)
     return lock_structure(image, structure)
+
+
+def growth_keyframes(scale: float, cadence: int = 1) -> int:
+    """Keyframes over which an opening frame's detail is grown: the frames the camera (``scale``
+    per frame) takes to move detail one refinement octave (``LEVEL_FACTOR``; about as long as
+    detail lives in a running zoom), at most ``GROW_FRAMES``, one keyframe every ``cadence``."""
+    octave = math.log(LEVEL_FACTOR)
+    rate = abs(math.log(scale))
+    frames = GROW_FRAMES if rate * GROW_FRAMES <= octave else octave / rate
+    return max(1, round(frames / cadence))
+
+
+def grow(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, settings,
+         rng: np.random.Generator, steps: int, *, keyframes: int, camera: np.ndarray,
+         design_camera: np.ndarray, finish: Callable[[np.ndarray], np.ndarray] = np.asarray) -> np.ndarray:
+    """An opening frame whose detail has the past a running zoom's has: ``start`` and
+    ``structure`` are moved back ``keyframes`` - 1 keyframes' camera (``camera``: one keyframe's
+    3x3 move at the full size, ``design_camera`` at the design size), then, keyframe by keyframe,
+    the frame is refined (``steps`` per octave, :func:`refine`) on the structure where it is then,
+    ``finish``ed and moved forward. The last keyframe is at the structure's place."""
+    back, design_back = np.linalg.inv(camera), np.linalg.inv(design_camera)
+    image = move(np.asarray(start, np.float32), np.linalg.matrix_power(back, keyframes - 1))[0]
+    for remaining in reversed(range(keyframes)):
+        here = move(structure, np.linalg.matrix_power(design_back, remaining))[0] if remaining else structure
+        image = finish(refine(dreamer, image, here, ladder, settings, rng, steps))
+        if remaining:
+            image = move(image, camera)[0]
+    return image
