@@ -18,7 +18,9 @@ Cadence (``zoom.cadence`` N, :mod:`..plan.zoom`, :mod:`..zoom.cadence`): only ev
 dreamt — from the previous keyframe moved along the camera path of the N frames between, the
 steady-keeping amounts compounded over them — and the frames between are the two keyframes
 moved along the camera and cross-faded. Larger than its design size (``dream.design_width``,
-:mod:`..zoom.refine`), a keyframe's structure is dreamt at the design size and its detail above it.
+:mod:`..zoom.refine`), a keyframe's structure is dreamt at the design size and its detail above it;
+the opening frame's detail is grown over the keyframes a running zoom's detail has lived through
+(:func:`..zoom.refine.grow`).
 """
 
 
