@@ -101,10 +101,10 @@ class DreamZoom:
         if self.ladder is None:
             return self._finish(self.dreamer.dream(source, first, ctx.rng))
         structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
-        zoom, cadence = self.preset.zoom, self.plan.cadence
-        moves = range(1, cadence + 1)  # the first keyframe's camera, repeated back in time
+        zoom = self.preset.zoom  # the preset's cadence, not a short clip's: frame 0 is kept when the clip grows
+        moves = range(1, zoom.cadence + 1)  # the first keyframe's camera, repeated back in time
         return grow(self.dreamer, source, structure, self.ladder, settings, ctx.rng, self.preset.dream.refine_steps,
-                    keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, cadence),
+                    keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence),
                     camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
                     design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
 
