@@ -255,10 +255,10 @@ def main(argv: list[str] | None = None) -> None:
                   iterations={"first": args.first, "next": args.next},
                   **{key: json.loads(value) for key, value in (item.split("=", 1) for item in args.common)})
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
-    coherent_cfg = StyleConfig(**common, **extra)
+    coherent_cfg = StyleConfig(**{**common, **extra})  # --set overrides, e.g. iterations
     configs = {"independent": StyleConfig(**common, temporal_weight=0, init="content")}
     if args.baselines == "both":  # the warm start kept, temporal loss off: a stricter baseline
-        configs["warm start"] = StyleConfig(**common, **{**extra, "temporal_weight": 0,
+        configs["warm start"] = StyleConfig(**{**common, **extra, "temporal_weight": 0,
                                                          "passes": 1, "long_term": []})
     print(f"{args.clip} clip {width}x{height}, {args.frames} frames, iterations first {args.first}"
           f" / next {args.next}; coherent settings: {extra or 'defaults'}")

@@ -45,6 +45,10 @@ class StyleConfig(Section):
     tv_weight: Animatable = 1.0
     temporal_weight: Animatable = Field(default=200.0, description="0 turns temporal coherence "
                                         "off; default 200 (optimize), 25 (network)")
+    temporal_fine_weight: Animatable = Field(
+        default=1000.0, description="optimize: a second temporal weight on the fine band "
+        "of the change only (detail above ~0.2 cycles/px): holds the painting's grain where "
+        "the previous frame is carried, so it is not re-made each frame (a speckle field); 0 = off")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",

@@ -6,7 +6,7 @@ per-call ``inputs``: targets and weights). They add and scale like numbers:
 
 **Normalisation** (so weights do not depend on frame size): content and style are relative errors
 (``mean((F - P)^2) / mean(P^2)``, likewise for Grams, Gram = ``F^T F / (H W)``); total variation
-and temporal loss are on pixels scaled to [0, 1].
+and the temporal losses (all of the change, and its fine band) are on pixels scaled to [0, 1].
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Mapping, Sequence
 from .._tf import tf
 from ..backbone.terms import Term
 from ..errors import UserError
+from .bandlimit import band_limit, kernel
 
-WEIGHT_NAMES = ("content", "style", "tv", "temporal")
+WEIGHT_NAMES = ("content", "style", "tv", "temporal", "temporal_fine")
 _EPS = 1e-8
 
 
@@ -115,10 +116,37 @@ def temporal_loss() -> Loss:
     return Loss(fn, name="temporal")
 
 
+FINE_CUTOFF = 0.2  # cycles/px: temporal_fine weighs the change above this (low-pass gain 0.5 here)
+
+
+def temporal_fine_loss() -> Loss:
+    """:func:`temporal_loss` of the change's fine band only: the change minus its low-pass at
+    FINE_CUTOFF (:mod:`.bandlimit`'s filter; gain 1 up to ~0.15 cycles/px, 0 from ~0.25).
+
+    A warm-started frame goes on optimising the painting it was given (its loss is never at a
+    minimum, and the style loss is global: damage anywhere, a disocclusion or the strip a pan
+    reveals, moves every pixel), and the per-pixel temporal term lets it re-make the grain a
+    little differently each frame: a speckle field over the whole frame from one frame to the
+    next. Weighing the fine band of the change far more than its coarse part holds the grain
+    where the mask holds the pixel, and leaves the repairs (coarse) free.
+    """
+    taps = tf.constant(kernel(FINE_CUTOFF))
+
+    def fn(ev):
+        if "warped" not in ev.inputs:
+            return tf.constant(0.0, tf.float32)
+        diff = (ev.x - ev.inputs["warped"]) / 255.0
+        fine = diff - band_limit(diff, taps)
+        return tf.reduce_sum(ev.inputs["mask"] * tf.square(fine)) / tf.cast(tf.size(ev.x), tf.float32)
+
+    return Loss(fn, name="temporal_fine")
+
+
 def style_terms(content_layers: Sequence[str], style_layers: Mapping[str, float]) -> dict[str, Loss]:
-    """The four unweighted terms of video style transfer, by weight name."""
+    """The five unweighted terms of video style transfer, by weight name."""
     return {"content": content_loss(content_layers), "style": style_loss(style_layers),
-            "tv": tv_loss(), "temporal": temporal_loss()}
+            "tv": tv_loss(), "temporal": temporal_loss(),
+            "temporal_fine": temporal_fine_loss()}
 
 
 def weighted_sum(terms: Mapping[str, Loss]) -> Loss:

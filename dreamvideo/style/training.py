@@ -113,6 +113,7 @@ class Trainer:
                                                     tf.float32) for n in stylizer.terms}
         self._weights["style_weight"] = self._weights["style_weight"] * settings.style_boost
         self._weights["temporal_weight"] = tf.constant(settings.temporal_weight, tf.float32)
+        self._weights["temporal_fine_weight"] = tf.constant(0.0, tf.float32)  # the optimiser's only
         self._grams = dict(stylizer.grams(1.0))
         self._train_step = tf.function(self._train_step_py)
         self._losses = tf.function(self._losses_py)

@@ -1,0 +1,85 @@
+"""Difference sheets of several ``bench_style.py --save`` runs side by side.
+
+Columns: the input clip, the independent render (of the first run), then each run's coherent
+render; rows: frame t+1 minus frame t warped along the clip's exact flow (amplified, grey;
+disoccluded pixels blue) for pairs spread over the clip, the last frame on top
+(:func:`bench_style.difference_sheet`). Also prints, per run, the change from frame to frame
+along the exact flow (RMS grey levels over the pixels the flow holds), overall and in the fine
+band above 0.25 cycles/px (what a speckle field is made of), over all pixels seen in frame t and
+over the background away from the moving object (:func:`background`), and its floor: the first frame carried along the exact flow.
+
+Run: ``python bench/style_diff_compare.py --clip photo --size 160x90 --frames 8 --out SHEET.png
+before=A.npz after=B.npz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bench_style import difference_sheet, make_clip  # (puts tests/ on the path)
+from style_measures import carried_along
+
+from dreamvideo.motion.flow import warp
+
+FINE = 0.25  # cycles/px: the band above it is "fine"
+
+
+def fine_part(image: np.ndarray) -> np.ndarray:
+    """``image`` minus its Gaussian low-pass (sigma 1 px: half power near 0.19 cycles/px)."""
+    return image - cv2.GaussianBlur(image, (0, 0), 1.0)
+
+
+def background(clip, t: int, margin: int = 4) -> np.ndarray:
+    """Pixels of frame t+1 seen in frame t and at least ``margin`` px from the moving objects in
+    both frames (their outlines are restyled where the render's mask frees them: not speckle)."""
+    moving = (clip.moving[t] | clip.moving[t + 1] | clip.disoccluded[t]).astype(np.uint8)
+    near = cv2.dilate(moving, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)) > 0
+    return ~near
+
+
+def change_rms(outputs: list[np.ndarray], clip, region=None) -> tuple[float, float]:
+    """RMS of ``out[t+1] - warp(out[t])`` along the exact flow (grey levels), all of it and its
+    fine part, over ``region(clip, t)`` (default: every pixel seen in frame t)."""
+    total, fine, count = 0.0, 0.0, 0
+    for t in range(len(outputs) - 1):
+        kept = ~clip.disoccluded[t] if region is None else region(clip, t)
+        diff = (outputs[t + 1].astype(np.float32) - warp(outputs[t].astype(np.float32), clip.flows_bw[t],
+                                                         interpolation="lanczos")).mean(axis=2)
+        total += float((diff[kept] ** 2).sum())
+        fine += float((fine_part(diff)[kept] ** 2).sum())
+        count += int(kept.sum())
+    return np.sqrt(total / count), np.sqrt(fine / count)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", metavar="NAME=NPZ")
+    parser.add_argument("--clip", default="photo")
+    parser.add_argument("--size", default="160x90")
+    parser.add_argument("--frames", type=int, default=8)
+    parser.add_argument("--gain", type=float, default=16.0)
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.split("x"))
+    clip = make_clip(args.clip, (width, height), args.frames, 3.0)
+    runs = {name: np.load(path) for name, path in (item.split("=", 1) for item in args.runs)}
+    first = next(iter(runs.values()))
+    videos = {"input": clip.frames, "independent": list(first["independent"])}
+    videos.update({name: list(saved["coherent"]) for name, saved in runs.items()})
+    floor = {"floor": carried_along(videos["independent"][0], clip)}  # frame 0 carried: no render reads lower
+    for name, video in {**floor, **videos}.items():
+        total, fine = change_rms(video, clip)
+        back, back_fine = change_rms(video, clip, background)
+        print(f"  {name:14s} change along the exact flow, RMS levels: all {total:5.2f} (fine part "
+              f"{fine:5.2f}); background {back:5.2f} (fine part {back_fine:5.2f})")
+    difference_sheet(clip, videos, args.out, gain=args.gain, pairs=args.pairs)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
