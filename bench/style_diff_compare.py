@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--gain", type=float, default=16.0)
     parser.add_argument("--pairs", type=int, default=2)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--zoom", type=int, default=1, help="enlarge the sheet (nearest neighbour)")
+    parser.add_argument("--out", type=Path, required=True, help="the sheet (PNG or JPEG)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
     clip = make_clip(args.clip, (width, height), args.frames, 3.0)
@@ -79,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {name:14s} change along the exact flow, RMS levels: all {total:5.2f} (fine part "
               f"{fine:5.2f}); background {back:5.2f} (fine part {back_fine:5.2f})")
     difference_sheet(clip, videos, args.out, gain=args.gain, pairs=args.pairs)
+    if args.zoom > 1:
+        sheet = cv2.imread(str(args.out))
+        cv2.imwrite(str(args.out), cv2.resize(sheet, None, fx=args.zoom, fy=args.zoom,
+                                              interpolation=cv2.INTER_NEAREST))
 
 
 if __name__ == "__main__":
