@@ -49,7 +49,9 @@ from dreamvideo.effects.base import FrameContext  # noqa: E402
 from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
 from dreamvideo.motion.flow import OpenCVFlow, warp  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
+from dreamvideo.style.images import keep_colors, rgb_to_ycrcb, ycrcb_to_rgb  # noqa: E402
 from dreamvideo.style.network import load_network  # noqa: E402
+from dreamvideo.videoio import to_uint8  # noqa: E402
 from dreamvideo.cli.train_style import train_style  # noqa: E402
 from dreamvideo.style.training import TrainSettings  # noqa: E402
 
@@ -90,6 +92,23 @@ def network_frames(network, clip: Clip, config: StyleConfig, frames: int, weight
     return outputs
 
 
+def with_content_low_band(out: np.ndarray, source: np.ndarray, sigma: float, channels: slice) -> np.ndarray:
+    """``out`` with the YCrCb ``channels`` below a ``sigma``-px Gaussian taken from ``source``
+    (diagnosis: how much of the content loss is the large-scale colour and light that moved)."""
+    a, b = (rgb_to_ycrcb(np.asarray(x, np.float32)) for x in (out, source))
+    a[..., channels] += (cv2.GaussianBlur(b, (0, 0), sigma) - cv2.GaussianBlur(a, (0, 0), sigma))[..., channels]
+    return to_uint8(ycrcb_to_rgb(a))
+
+
+def diagnoses(outs: list[np.ndarray], clip: Clip) -> dict[str, list[np.ndarray]]:
+    """The network's frames with the content's colours (chroma), its large-scale light (luma
+    below 8 px) or both put back: which of them the content loss is made of."""
+    frames = clip.frames
+    return {"net_content_chroma": [to_uint8(keep_colors(o, f)) for o, f in zip(outs, frames)],
+            "net_content_low_luma": [with_content_low_band(o, f, 8.0, slice(0, 1)) for o, f in zip(outs, frames)],
+            "net_content_low_all": [with_content_low_band(o, f, 8.0, slice(0, 3)) for o, f in zip(outs, frames)]}
+
+
 def luma(image: np.ndarray) -> np.ndarray:
     return np.asarray(image, np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
@@ -116,6 +135,14 @@ def blurred_correlation(out: np.ndarray, source: np.ndarray, sigma: float = 4.0)
     return float(np.corrcoef(a, b)[0, 1])
 
 
+def colour_distance(out: np.ndarray, source: np.ndarray, sigma: float = 4.0) -> float:
+    """Mean CIELAB distance (Delta E 1976) between the two after a ``sigma``-px blur: how far the
+    content's colours and its dark and light areas moved (strokes blurred away)."""
+    a, b = (cv2.cvtColor(cv2.GaussianBlur(np.asarray(x, np.float32) / 255.0, (0, 0), sigma), cv2.COLOR_RGB2Lab)
+            for x in (out, source))
+    return float(np.mean(np.linalg.norm(a - b, axis=-1)))
+
+
 def difference_sheet(runs: dict[str, list[np.ndarray]], clip: Clip, t: int) -> np.ndarray:
     """Per run: frame t+1 warped back to frame t's place... i.e. out_{t+1} - warp(out_t), x4."""
     tiles = []
@@ -135,17 +162,19 @@ def losses(stylizer, outputs: list[np.ndarray], clip: Clip) -> dict[str, float]:
 
 
 def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) -> dict:
-    folder = OUT / f"stability_clip_{args.clip}"
+    folder = OUT / f"stability_clip_{args.clip}{args.tag}"
     folder.mkdir(parents=True, exist_ok=True)
     for index, frame in enumerate(clip.frames):
         cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     style_path = OUT / "stability_style.png"
     cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
-    settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed)
+    settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed,
+                             **({} if args.style_boost is None else {"style_boost": args.style_boost}))
     cpu = time.process_time()
     train_style([style_path], str(folder), path, style=config, model=ModelConfig(), settings=settings,
                 overwrite=True, progress=Progress("plain"))
-    return {"steps": args.steps, "size": args.train_size, "cpu_s": time.process_time() - cpu}
+    return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
+            "cpu_s": time.process_time() - cpu}
 
 
 def parse_args(argv):
@@ -159,8 +188,11 @@ def parse_args(argv):
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--train-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--style-boost", type=float, help="train-style's --style-boost (default: its own)")
     parser.add_argument("--network", help="score this network instead of training one")
     parser.add_argument("--tag", default="")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also score the network's frames with the content's colours / large-scale light put back")
     parser.add_argument("--reference-only", action="store_true", help="only make (cache) the optimised frames")
     return parser.parse_args(argv)
 
@@ -184,6 +216,8 @@ def main(argv=None) -> dict:
             "network": network_frames(network, clip, config, args.frames, 0.0),
             "network_blend": network_frames(network, clip, config, args.frames, NETWORK_TEMPORAL_WEIGHT)}
     scored = Clip(clip.frames[:args.frames], clip.flows_fw[:args.frames - 1], clip.flows_bw[:args.frames - 1])
+    if args.diagnose:
+        runs.update(diagnoses(runs["network"], scored))
     errors = {name: mean_warping_error(outs, scored) for name, outs in runs.items()}
     errors["input"] = mean_warping_error(scored.frames, scored)
     results["warping_error"] = errors
@@ -201,6 +235,8 @@ def main(argv=None) -> dict:
                           for n, outs in runs.items()}
     results["luma_correlation"] = {n: float(np.mean([blurred_correlation(o, f) for o, f in zip(outs, scored.frames)]))
                                    for n, outs in runs.items()}
+    results["colour_distance"] = {n: float(np.mean([colour_distance(o, f) for o, f in zip(outs, scored.frames)]))
+                                  for n, outs in runs.items()}
     if network.metadata.get("training"):
         results["network_training"] = network.metadata["training"]
     tag = f"{args.clip}{args.tag}"
@@ -209,7 +245,8 @@ def main(argv=None) -> dict:
                             title=f"network + blend, {args.clip}{args.tag}"))
     write_png(OUT / f"stability_diff_{tag}.png", difference_sheet(runs, scored, min(3, args.frames - 2)))
     (OUT / f"stability_{tag}.json").write_text(json.dumps(results, indent=1, default=float))
-    for key in ("warping_ratio", "content_ratio", "style_ratio", "lattice", "luma_correlation"):
+    for key in ("warping_ratio", "content_ratio", "style_ratio", "lattice", "luma_correlation",
+                "colour_distance"):
         print(key, {n: round(v, 3) for n, v in results[key].items()}, flush=True)
     return results
 
