@@ -46,7 +46,7 @@ def _trainer(folder, steps, seed=0, **options):
     return Trainer(stylizer, settings), pairs
 
 
-def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_folder):
+def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_folder, capsys):
     from dreamvideo.style.network import load_network
 
     trainer, pairs = _trainer(clip_folder, steps=6)
@@ -70,9 +70,12 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     assert np.abs(styled.astype(float) - frame).mean() > 5  # it changed the frame
 
     picture = clip_folder / "single.png"
+    capsys.readouterr()
     assert main(["stylize", str(clip_folder / "frames" / "f000.png"), "-o", str(picture),
                  "--set", "style.method=network", "--set", f"style.network={out}"]) == 0
     assert cv2.imread(str(picture)).shape == (64, 64, 3)
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "net.keras was trained only 3 steps" in warned[0]  # too young, said when used
 
 
 def test_render_with_the_network_method(clip_folder, tmp_path):
