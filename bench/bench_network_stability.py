@@ -6,22 +6,28 @@ or a clip made from real photographs, see ``photo_clip.py``), side by side in on
 - the independent optimised render (``effect: style``, ``temporal_weight`` 0, from the content;
   cached in bench/out): the reference;
 - a network trained with ``train-style`` on the clip's frames (their DIS flow, as a user gets it;
-  ``--steps``/``--size``, or ``--network`` to score one already trained), rendered alone and with
-  ``style.method: network``'s default flow blend.
+  ``--steps``, ``--train-size``, ``--style-boost``; or ``--network`` to score one already trained,
+  e.g. on another clip), rendered alone and with ``style.method: network``'s default flow blend.
 
 Printed: warping error along the exact motion (consistency mask of the exact flows) of each, and
 its ratio to the independent render's (target <= 0.3 for the blended network); the floor: the
 input clip's own warping error (resampling) over the independent render's; the content and style
 loss of the network's frames over the optimised frames' (content target <= 1.5); the lattice
 energy of the frames (share of the luma spectrum at the periods 2 and 4 px of the network's
-stride-2 lattice, over the input's: 1 = no more grid than the photograph) and the correlation
-of the network's blurred luma with the input's (dark and light where they were).
+stride-2 lattice, over the input's: 1 = no more grid than the photograph), the correlation
+of the network's blurred luma with the input's (dark and light where they were) and the mean
+CIELAB distance of the blurred frames to the input's (the content's colours). ``--diagnose``
+also scores the network's frames with the content's chroma, its large-scale luma, or both put
+back: which of them the content loss is made of.
 
 Writes bench/out/stability_{clip}{tag}.json, a sheet of the network's frames and a difference
 sheet (frame t+1 warped back minus frame t, x4, grey = 0) for the independent render and the
 network.
 
 Run: ``python bench/bench_network_stability.py --clip astronaut+coffee --steps 300 --train-size 128``
+(``--steps 2000 --train-size 256``: the default training; ``--clip zoom``: the clip of
+``bench_fast_style.py``; ``--network NET.keras --clip coffee+chelsea``: a trained network on a
+clip it never saw)
 """
 
 from __future__ import annotations
@@ -226,7 +232,7 @@ def main(argv=None) -> dict:
     from dreamvideo.style import Stylizer
 
     stylizer = Stylizer([(style, 1.0)], config, backbone=load_backbone())
-    loss = {name: losses(stylizer, outs, scored) for name, outs in runs.items()}
+    loss = {name: losses(stylizer, outs, scored) for name, outs in {**runs, "input": scored.frames}.items()}
     results["loss"] = loss
     results["content_ratio"] = {n: loss[n]["content"] / loss["independent"]["content"] for n in loss}
     results["style_ratio"] = {n: loss[n]["style"] / loss["independent"]["style"] for n in loss}
