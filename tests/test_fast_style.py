@@ -64,6 +64,9 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     network = load_network(out, backbone="vgg16-hed")
     assert network.metadata["styles"][0]["name"] == "style.png"
     assert network.metadata["styles"][0]["seen_at"] == [512, 512]  # scale 1: long side 512 px, any frame
+    from dreamvideo.style.training import TrainSettings
+
+    assert network.metadata["training"]["style_boost"] == TrainSettings.style_boost  # the command's default is the library's
     frame = textured_image((50, 38), seed=3)  # another size, not a multiple of 4
     styled = network.stylize(frame)
     assert styled.shape == frame.shape and styled.dtype == np.uint8

@@ -7,8 +7,10 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
   (content, style Grams, TV) with the same weights, layers, ``scale`` and style-image targets as
   optimisation-based ``effect: style`` (a :class:`.stylizer.Stylizer` provides them), except that
   the style weight is ``style_boost`` times the preset's: a small network cannot reach the
-  optimiser's point on both terms, and under the preset's own balance it gives up more style
-  (fainter, sparser strokes) than content; see the README's fast-style section for the measure;
+  optimiser's point on both terms, and chooses where it falls short by this balance. 2: the
+  network starts as the identity (the content) and a higher boost makes it buy style by
+  re-colouring the content (content loss past 1.5x the optimiser's); see
+  docs/design/fast-style.md;
 - its temporal term on the *outputs* (ReCoNet): the output of a warped into b by the flow
   between the input frames, held to the output of b where the consistency mask is on, with the
   training's own ``temporal_weight`` (the preset's is the blend at render time, see
@@ -50,7 +52,7 @@ class TrainSettings:
     seed: int = 0
     learning_rate: float = 2e-3  # Adam's, decayed along a cosine to final_rate x it at the last step
     final_rate: float = 0.05
-    style_boost: float = 4.0  # the style term's weight in training is the preset's x this
+    style_boost: float = 2.0  # the style term's weight in training is the preset's x this
     temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
