@@ -60,6 +60,31 @@ def test_temporal_loss_has_gradient_only_where_the_mask_is_on():
     assert after < before
 
 
+def test_temporal_fine_loss_acts_on_a_fine_change_where_the_mask_is_on_only():
+    from dreamvideo.style.losses import temporal_fine_loss
+
+    yy, xx = np.mgrid[0:32, 0:32].astype(np.float32)
+    warped = np.full((1, 32, 32, 3), 128.0, np.float32)
+    smooth = warped + (20 * np.sin(2 * np.pi * xx / 32))[None, :, :, None]  # 1/32 cycles/px
+    fine = warped + (20 * (-1.0) ** (xx + yy))[None, :, :, None]  # 0.5 cycles/px
+    mask = np.zeros((1, 32, 32, 1), np.float32)
+    mask[:, :, :16] = 1.0
+    inputs = {"warped": tf.constant(warped), "mask": tf.constant(mask)}
+
+    def value_and_grad(image):
+        x = tf.Variable(image)
+        with tf.GradientTape() as tape:
+            value = temporal_fine_loss()(Evaluation(x, {}, inputs))
+        return float(value), tape.gradient(value, x).numpy()[0]
+
+    smooth_value, _ = value_and_grad(smooth)
+    fine_value, grad = value_and_grad(fine)
+    assert fine_value > 100 * smooth_value  # the coarse change (a repair) is left free
+    held = np.abs(grad[4:28, 2:12]).mean()
+    assert held > 0  # pulls the grain back where the previous frame is carried ...
+    assert np.abs(grad[4:28, 24:30]).max() < 1e-3 * held  # ... and nowhere the mask frees it
+
+
 def test_every_loss_term_has_a_gradient(stylizer):
     content = textured_image((32, 32), seed=2)
     inputs = stylizer.inputs(content, temporal=temporal_target((32, 32, 3)))
