@@ -17,6 +17,10 @@ down) and compared:
 * the stationarity measures of ``zoom/metrics.py`` on the full-size frames themselves (pattern
   scale drift, worst clipped share, saturation drift; targets x1.2, 3 %, x1.2) — meaningful from
   ~120 frames on;
+* the full size's own fine detail: the finest Laplacian band (RMS) of each full-size frame, its
+  drift (last 10 % over frames 5-15 %, the worst 10 % window too; >= 1 either way): a zoom whose
+  refinement falls behind the camera turns into a soft enlargement at 100 % while its picture
+  seen small holds (the pattern scale, measured on the whole frame, barely sees it);
 * CPU seconds per frame of each render after its opening frame (this process's CPU time:
   comparable on a shared machine).
 
@@ -98,12 +102,24 @@ def compare(name: str, args) -> dict:
     change = (np.abs(seen[0] - source_large).mean(), np.abs(small[0].astype(np.float32) - source_small).mean())
     bands = np.array(band_energy(seen[-1])) / np.array(band_energy(small[-1].astype(np.float32)))
     stats = summary(clip_stats(large))
+    fine = fine_detail(large)
     if args.sheets:
         write_png(args.sheets / f"{name}_{args.full}.png", sheet(small, seen, large))
     return {"preset": name, "frames": args.frames, "change_ratio": change[0] / change[1],
             "change": change, "bands": bands.round(3).tolist(), "scale_drift": stats["scale_drift"],
             "clipped_max": stats["clipped_max"], "saturation_drift": stats["saturation_drift"],
-            "cpu_per_frame": (small_cpu, large_cpu)}
+            **detail_stats(fine), "cpu_per_frame": (small_cpu, large_cpu)}
+
+
+def fine_detail(frames: list[np.ndarray]) -> np.ndarray:
+    """The finest Laplacian band's RMS of each frame at its own size (what a 100 % crop shows)."""
+    return np.array([band_energy(frame.astype(np.float32), 2)[0] for frame in frames])
+
+
+def detail_stats(fine: np.ndarray) -> dict:
+    early, late = windows(len(fine))
+    return {"detail_early": float(np.median(fine[early])), "detail_late": float(np.median(fine[late])),
+            "detail_drift": drift(fine), "detail_worst": worst_drift(fine), "detail_opening": float(fine[0])}
 
 
 def sheet(small: list[np.ndarray], seen: list[np.ndarray], large: list[np.ndarray], count: int = 3) -> np.ndarray:
@@ -169,7 +185,8 @@ def long_stats(clip: Path, preset_name: str | None) -> dict:
     result = {"frames": len(frames), "size": frames[0].shape[1::-1], "scale_early": float(np.median(scale[windows(len(scale))[0]])),
               "scale_late": float(np.median(scale[windows(len(scale))[1]])), "scale_drift": drift(scale),
               "scale_worst": worst_drift(scale), "clipped_max": max(clipped_share(frame) for frame in frames),
-              "saturation_drift": drift(saturation), "saturation_worst": worst_drift(saturation)}
+              "saturation_drift": drift(saturation), "saturation_worst": worst_drift(saturation),
+              **detail_stats(fine_detail(frames))}
     if preset_name:
         zoom = load_preset(ROOT / "presets" / f"{preset_name}.yaml").zoom
         steps, seam = transition_errors(frames, zoom, closing=True)
