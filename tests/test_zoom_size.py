@@ -165,3 +165,49 @@ def test_opening_frame_has_the_detail_of_a_running_zoom(tmp_path):
     fine = [band_energy(frame, 2)[0] for frame in frames]
     running = float(np.mean(fine[-4:]))
     assert fine[0] > 0.65 * running, (fine[0], running)
+
+
+GROWN = """
+effect: dream_zoom
+source: {{noise: {{seed: 2, cell: 4}}}}
+output: {{path: {name}, frames: 24, size: [192, 128]}}
+dream: {{steps: 2, first_frame_steps: 6, step_size: [{{frame: 0, value: 6, ease: hold}}, {{frame: 1, value: 1.5}}],
+        objective: [{{layer: block3_conv1}}], jitter: 4, design_width: 32, refine_steps: 2}}
+zoom: {{scale: 1.04, rotate: 1}}
+seed: 3
+"""
+
+
+def test_opening_detail_is_grown_with_the_running_zooms_step(tmp_path):
+    """A preset with a strong opening dream (step 6 on frame 0, 1.5 after): the opening frame's
+    grown detail is a running zoom's past, so its finest band at full size is near the running
+    frames' (0.82x; grown with the opening's step: 1.81x, a crisp opening that fades)."""
+    preset = tmp_path / "grown.yaml"
+    preset.write_text(GROWN.format(name="grown"))
+    assert main(["render", str(preset), "--quiet"]) == 0
+    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "grown").frames()]
+    running = float(np.mean(fine[-4:]))
+    assert 0.65 * running < fine[0] < 1.3 * running, (fine[0], running)
+
+
+ACCELERATING = """
+effect: dream_zoom
+source: {{noise: {{seed: 4, cell: 4}}}}
+output: {{path: {name}, frames: 40, size: [192, 128]}}
+dream: {{steps: 2, first_frame_steps: 6, step_size: 1.5, objective: [{{layer: block3_conv1}}], jitter: 4,
+        design_width: 32, refine_steps: 2}}
+zoom: {{scale: [{{frame: 0, value: 1.005}}, {{frame: 10, value: 1.005}}, {{frame: 20, value: 1.08}}]}}
+seed: 3
+"""
+
+
+def test_accelerating_zoom_keeps_its_fine_detail(tmp_path):
+    """A zoom that speeds up from 0.5 to 8 %/frame carries its fine detail off ~16x faster: its
+    keyframes refine more, so the fast frames keep more than 0.45x the slow ones' finest band at
+    full size (0.59x; with the slow frames' refinement 0.33x, a soft enlargement at 100 %)."""
+    preset = tmp_path / "fast.yaml"
+    preset.write_text(ACCELERATING.format(name="fast"))
+    assert main(["render", str(preset), "--quiet"]) == 0
+    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "fast").frames()]
+    slow, fast = float(np.mean(fine[6:10])), float(np.mean(fine[-6:]))
+    assert fast > 0.45 * slow, (slow, fast)

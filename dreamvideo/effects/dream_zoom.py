@@ -20,7 +20,8 @@ steady-keeping amounts compounded over them — and the frames between are the t
 moved along the camera and cross-faded. Larger than its design size (``dream.design_width``,
 :mod:`..zoom.refine`), a keyframe's structure is dreamt at the design size and its detail above it;
 the opening frame's detail is grown over the keyframes a running zoom's detail has lived through
-(:func:`..zoom.refine.grow`).
+(:func:`..zoom.refine.grow`), and a fast camera's keyframes refine more
+(:func:`..zoom.refine.keyframe_refine_steps`).
 """
 
 
@@ -37,7 +38,7 @@ from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S
 from ..zoom.cadence import camera_path, in_between
-from ..zoom.refine import Ladder, down, grow, growth_keyframes, refine
+from ..zoom.refine import Ladder, down, grow, growth_keyframes, keyframe_refine_steps, refine
 from .base import FrameContext
 
 BORDER_MEMORY = 6  # frames over which a zoom out's entering border keeps its extra steps
@@ -95,16 +96,17 @@ class DreamZoom:
         return S.soft_limit(image, knee) if knee > 0 else image
 
     def _opening(self, ctx: FrameContext) -> np.ndarray:
-        settings = self._settings(0)
-        first = settings.for_first_frame()
+        first = self._settings(0).for_first_frame()
         source = np.asarray(ctx.source, np.float32)
         if self.ladder is None:
             return self._finish(self.dreamer.dream(source, first, ctx.rng))
         structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
         zoom = self.preset.zoom  # the preset's cadence, not a short clip's: frame 0 is kept when the clip grows
         moves = range(1, zoom.cadence + 1)  # the first keyframe's camera, repeated back in time
-        return grow(self.dreamer, source, structure, self.ladder, settings, ctx.rng, self.preset.dream.refine_steps,
-                    keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence),
+        # the grown detail is a running zoom's past: the first keyframe's step size and refinement,
+        # not the opening dream's (often a stronger step: 2.7x preview's, which overshot)
+        return grow(self.dreamer, source, structure, self.ladder, self._settings(zoom.cadence), ctx.rng,
+                    self._refine_steps(moves), keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence),
                     camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
                     design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
 
@@ -118,10 +120,15 @@ class DreamZoom:
             return self._finish(self._dream_on(previous, phases, settings, ctx))
         structure = self._finish(self._dream_on(down(previous, self.ladder.design), phases, settings, ctx))
         moved = warp(previous, camera_path(self.preset.zoom, phases, self.ladder.full, self.pan_scale))
-        return self._full_size(moved, structure, settings, ctx.rng, self.preset.dream.refine_steps)
+        return self._full_size(moved, structure, settings, ctx.rng, self._refine_steps(phases))
 
     def _full_size(self, start, structure, settings, rng, steps: int) -> np.ndarray:
         return self._finish(refine(self.dreamer, start, structure, self.ladder, settings, rng, steps))
+
+    def _refine_steps(self, phases) -> int:
+        """Refinement steps per octave of a keyframe whose camera moved through ``phases``."""
+        scales = [ZoomStep.at(self.preset.zoom, phase).scale for phase in phases]
+        return keyframe_refine_steps(self.preset.dream.refine_steps, scales)
 
     def _between(self, ctx: FrameContext, clip: int) -> np.ndarray:
         plan = self.plan

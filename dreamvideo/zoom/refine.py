@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -120,6 +120,15 @@ def growth_keyframes(scale: float, cadence: int = 1) -> int:
     rate = abs(math.log(scale))
     frames = GROW_FRAMES if rate * GROW_FRAMES <= octave else octave / rate
     return max(1, round(frames / cadence))
+
+
+def keyframe_refine_steps(steps: int, scales: Sequence[float]) -> int:
+    """Refinement steps per octave of a keyframe whose camera scaled the frame by ``scales`` (one
+    per frame since the last keyframe): ``steps`` while detail lives ``GROW_FRAMES`` frames or
+    more (an octave of camera scale), proportionally more when the camera carries it off faster
+    (x2 at 6 %/frame), so that fine detail is regrown as fast as it is carried off."""
+    rate = abs(sum(math.log(scale) for scale in scales)) / len(scales)
+    return max(steps, round(steps * rate * GROW_FRAMES / math.log(LEVEL_FACTOR)))
 
 
 def grow(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, settings,
