@@ -63,7 +63,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from contact_sheet import write_png  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-ZOOM_PRESETS = ["quickstart", "zoom_out", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p"]
+ZOOM_PRESETS = ["quickstart", "zoom_out", "preview", "spiral_zoom", "guide_dream", "vj_loop_1080p",
+                "vj_beat_loop", "music_video"]  # every shipped dream_zoom preset with a design width
 CROP = (480, 270)  # px of a full-size frame shown at 100 %
 
 
