@@ -165,7 +165,7 @@ def pulse(frames: list[np.ndarray], cadence: int) -> dict:
     change = [np.abs(b.astype(np.float32) - a.astype(np.float32)).mean() for a, b in zip(frames, frames[1:])]
     onto_key = [c for t, c in enumerate(change, 1) if t % cadence == 0]
     between = [c for t, c in enumerate(change, 1) if t % cadence not in (0, 1)] or change
-    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in frames]
+    fine = fine_detail(frames)
     keys = [f for t, f in enumerate(fine) if t % cadence == 0]
     middles = [f for t, f in enumerate(fine) if t % cadence == cadence // 2] or keys
     return {"change_onto_key": float(np.mean(onto_key)), "change_between": float(np.mean(between)),
