@@ -73,7 +73,8 @@ def sized(name: str, width: int, frames: int, out: Path, overrides: list[str]):
     aspect = load_preset(path).output.size or (640, 360)
     height = round(width * aspect[1] / aspect[0] / 2) * 2
     return load_preset(path, [f"output.size=[{width},{height}]", f"output.frames={frames}",
-                              f"output.path={out}", "output.codec=png", "output.loop=false", *overrides])
+                              f"output.path={out}", "output.codec=png", "output.loop=false",
+                              "output.audio=null", *overrides])  # PNG frames carry no sound track
 
 
 def render_cpu(preset) -> tuple[list[np.ndarray], float]:
