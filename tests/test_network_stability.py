@@ -70,3 +70,51 @@ def test_files_that_flicker_say_so_when_used(tmp_path, capsys):
         assert len(lines) == (1 if warned else 0)
         if warned:
             assert f"trained only {steps} steps" in lines[0]
+
+
+def _residual(arch, frame: np.ndarray) -> np.ndarray:
+    """What an untrained network (random last conv) adds to ``frame``, before the clip to [0, 255]."""
+    import keras
+
+    from dreamvideo.style.network import build_transform_net
+
+    keras.utils.set_random_seed(0)
+    model = build_transform_net(arch)
+    last = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)][-1]
+    last.kernel.assign(np.random.default_rng(0).normal(0, 0.05, last.kernel.shape))
+    residual = keras.Model(model.inputs, model.get_layer(index=-1).input[0])  # the residual, not the sum
+    return np.tanh(residual([frame[None].astype(np.float32)]).numpy()[0]) * 255.0
+
+
+def test_without_the_first_instance_norm_the_residual_sees_the_frames_level_and_contrast():
+    """Instance norm after the first (linear) conv removes the frame's level and contrast: the
+    residual added to a dark, flat frame is exactly the one added to the bright, contrasty frame
+    it was made from (so a network that lifts a photograph's dark background to the style's cream
+    lifts a dark, low-contrast clip too). Without it the residual depends on them."""
+    from dreamvideo.style.network import Architecture
+
+    frame = textured_image((48, 32), seed=4).astype(np.float32)
+    dull = 0.3 * frame + 20.0  # darker, a third of the contrast, nothing clipped
+
+    def change(arch):
+        bright, dark = _residual(arch, frame), _residual(arch, dull)
+        return float(np.sqrt(np.mean((bright - dark) ** 2)) / np.sqrt(np.mean(bright ** 2)))
+
+    assert change(Architecture(blocks=1)) < 0.01
+    assert change(Architecture(blocks=1, first_norm=False)) > 0.1
+
+
+def test_photometric_jitter_changes_both_frames_of_a_pair_alike_and_off_changes_nothing():
+    from dreamvideo.style.content import CONTRAST, Batch, photometric
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 255, (4, 16, 16, 3)).astype(np.float32)
+    batch = Batch(a, a.copy(), np.zeros((4, 16, 16, 2), np.float32), np.ones((4, 16, 16, 1), np.float32))
+    state = np.random.default_rng(1)
+    assert photometric(batch, state, 0.0) is batch
+    assert state.random() == np.random.default_rng(1).random()  # no draws when off
+    jittered = photometric(batch, np.random.default_rng(1), 1.0)
+    assert np.array_equal(jittered.a, jittered.b)  # one change per pair: the flow still holds
+    assert jittered.a.min() >= 0 and jittered.a.max() <= 255
+    spread = jittered.a.std(axis=(1, 2, 3)) / a.std(axis=(1, 2, 3))
+    assert not np.allclose(spread, 1.0) and spread.min() >= 0.5 * CONTRAST[0]

@@ -61,14 +61,15 @@ class Architecture:
     separable: bool = True
     antialias: bool = True  # blur-pool down, bilinear up (False: stride-2 convs, nearest up)
     identity: bool = True  # the output is the input plus what the network adds
+    first_norm: bool = True  # instance norm after the first conv too (blind to the frame's level and contrast)
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:
         """From a file's ``architecture``; files from before ``antialias`` and ``identity`` had
-        neither."""
+        neither, and every file before ``first_norm`` normalised its first conv."""
         return cls(tuple(data["widths"]), int(data["blocks"]), int(data["first_kernel"]),
                    bool(data["separable"]), bool(data.get("antialias", False)),
-                   bool(data.get("identity", False)))
+                   bool(data.get("identity", False)), bool(data.get("first_norm", True)))
 
 
 @keras.saving.register_keras_serializable(package="dreamvideo")
@@ -165,7 +166,7 @@ def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "fl
     inputs = keras.Input((None, None, 3), name="rgb")
     with _policy(dtype):
         x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
-        x = _conv(x, widths[0], arch.first_kernel)
+        x = _conv(x, widths[0], arch.first_kernel, norm=arch.first_norm)
         for channels in widths[1:]:
             if arch.antialias:
                 x = _conv(BlurDown()(x), channels, 3)
