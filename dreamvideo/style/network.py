@@ -4,8 +4,10 @@ network, and its ``.keras`` file with what it was trained for.
 **Architecture** (measured on 2 CPU cores; see docs/design/fast-style.md): a reflect-padded
 ``first_kernel`` conv to ``widths[0]`` channels at full resolution, one halving per further width
 (16-32-64: two, to 64 channels at 1/4 size), ``blocks`` residual blocks at the smallest size, and
-as many doublings, each followed by a conv, then a 3x3 conv to RGB. Every conv but the first and
-last is followed by instance norm and ReLU. Convs of the residual blocks and the up-convs are
+as many doublings, each followed by a conv, then a 3x3 conv to RGB. Every conv but the last is
+followed by ReLU, and by instance norm before it — the first conv only with ``first_norm``: after a
+linear conv, instance norm removes the frame's level and contrast, and what the network adds
+(``identity``) is then the same on a dark, flat frame as on a bright, contrasty one. Convs of the residual blocks and the up-convs are
 depthwise-separable (``separable=True``): at 1920x1080 in bfloat16 the full Johnson net
 (32-64-128, 5 dense blocks) takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a
 dense 16-32-64 net 1.2x, and in short training runs neither dense net lowered the style loss
