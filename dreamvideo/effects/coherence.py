@@ -20,8 +20,8 @@ import numpy as np
 
 from ..config import Animatable, peak_of, value_at
 from ..errors import UserError
-from ..motion.flow import (FlowPair, FlowProvider, OpenCVFlow, chain_flows, consistency_mask,
-                           resize_flow, warp)
+from ..motion.flow import (INTERPOLATION_REACH, FlowPair, FlowProvider, OpenCVFlow, chain_flows,
+                           consistency_mask, footprint_reliability, resize_flow, warp)
 from ..videoio import fit_to_size
 from .base import FrameContext
 
@@ -63,12 +63,16 @@ class CarryRule:
     flow provider (:meth:`FlowProvider.reliability`: the consistency of estimated flows, the
     Depth pass for a Blender render's exact flow), ``"consistency"`` always checks the flows'
     forward-backward consistency (:func:`consistency_mask`); ``boundary_weight``: the weight of
-    pixels that fail only the motion-boundary test."""
+    pixels that fail only the motion-boundary test; ``footprint``: also drop pixels whose
+    interpolation footprint reads another motion (:func:`footprint_reliability`: a Lanczos warp
+    carries a moving object's edge into the background beside a disocclusion, and an effect
+    that holds the carried frame's fine detail keeps it as a wake)."""
 
     interpolation: Literal["linear", "cubic", "lanczos"] = "linear"
     clip: bool = False
     mask: Literal["provider", "consistency"] = "provider"
     boundary_weight: float = 0.0
+    footprint: bool = False
 
 
 class Coherence:
@@ -115,6 +119,9 @@ class Coherence:
                                          boundary_weight=self.rule.boundary_weight)
         else:
             mask = consistency_mask(flow_ab, flow_ba, boundary_weight=self.rule.boundary_weight)
+        if self.rule.footprint:
+            reach = INTERPOLATION_REACH[self.rule.interpolation]
+            mask = mask * footprint_reliability(flow_ab, flow_ba, reach)
         return warped, mask
 
     def carry_back(self, index: int, offsets: Iterable[int],

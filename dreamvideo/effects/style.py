@@ -95,8 +95,10 @@ class StyleEffect:
         # Every warm start resamples the painting and the blur adds up over frames: after 7
         # frames (bench_style.py, 160x96) the painting keeps 0.74x the independent render's
         # sharpness bicubic, 0.80x Lanczos, at the same warping error (bilinear: 0.62x).
+        # The fine temporal term holds what the warm start carries: no pixel whose Lanczos
+        # footprint reads a moving object's edge (issue 19's wake behind moving objects).
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
-                         boundary_weight=config.boundary_weight)
+                         boundary_weight=config.boundary_weight, footprint=True)
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
                                    source=source, reach=max((1, *config.long_term)))
 

@@ -40,6 +40,8 @@ _DIS_PRESETS = {
 _METHODS = ("dis", "farneback")
 _INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
                    "lanczos": cv2.INTER_LANCZOS4}
+# Source pixels a warped pixel reads on each side of its sample point (OpenCV: 2x2, 4x4, 8x8).
+INTERPOLATION_REACH = {"linear": 1, "cubic": 2, "lanczos": 4}
 
 
 @runtime_checkable
@@ -288,6 +290,24 @@ def depth_reliability(flow_ab: np.ndarray, flow_ba: np.ndarray, depth_a: np.ndar
     mismatch = np.sqrt(_sq_norm(fw_warped + bw)) > flow_tolerance + 0.01 * np.sqrt(_sq_norm(bw))
     hidden = nearer | mismatch | ~source_inside(bw)
     return np.where(hidden, np.float32(0), np.float32(1)).astype(np.float32)
+
+
+def footprint_reliability(flow_ab: np.ndarray, flow_ba: np.ndarray, reach: int) -> np.ndarray:
+    """Reliability float32 (H, W) in {0, 1}, frame b's geometry: 0 where the pixels frame a's
+    warp reads for a pixel (its interpolation footprint, ``reach`` px each side of the sample
+    point) do not all move with it. :func:`consistency_mask` checks the sample point only; a
+    Lanczos warp beside a disocclusion also reads the moving object a few pixels away (its edge
+    ringing, 20 levels at 1 px, 8 at 2, 3 at 3 for a 170-level edge), which the mask then keeps
+    as background. Tolerance as :func:`consistency_mask`'s: ``0.5 + 1 %`` of the motion, squared."""
+    _check_flow(flow_ba, flow_ab.shape[:2])
+    _check_flow(flow_ab, flow_ba.shape[:2])
+    kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    fw = flow_ab.astype(np.float32, copy=False)
+    bw = flow_ba.astype(np.float32, copy=False)
+    low, high = (warp(extreme(fw, kernel), bw) for extreme in (cv2.erode, cv2.dilate))
+    spread = np.maximum(np.abs(low + bw), np.abs(high + bw))  # the worst component either way
+    inconsistent = _sq_norm(spread) > 0.01 * (2 * _sq_norm(bw)) + 0.5
+    return np.where(inconsistent, np.float32(0), np.float32(1)).astype(np.float32)
 
 
 def chain_flows(flow_ab: np.ndarray, flow_bc: np.ndarray) -> np.ndarray:
