@@ -1,6 +1,7 @@
 """The temporal-coherence component the video effects share (effects/coherence.py): the fade by
 strength, earlier outputs carried along the flow with their masks, source frames read on demand."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -87,3 +88,31 @@ def test_frames_come_from_the_contexts_else_from_the_source(clip):
     orphan = Coherence(PrecomputedFlow([]), 1.0)
     with pytest.raises(UserError, match="source frame 5 is needed"):
         orphan.frame(5)
+
+
+def disc_pair(shift: float = 2.5, pan: float = 0.3, size=(64, 48)):
+    """A bright disc moving ``shift`` px right over a flat ground, the camera panning ``pan`` px
+    down: frames a and b, their exact flows, and where the disc is in either frame."""
+    width, height = size
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    discs = [((xx - cx) ** 2 + (yy - height / 2) ** 2) < 10 ** 2 for cx in (24.0, 24.0 + shift)]
+    a, b = (np.where(d[..., None], 230.0, 60.0).astype(np.float32) for d in discs)
+    fw, bw = np.zeros((2, height, width, 2), np.float32)
+    fw[discs[0], 0], bw[discs[1], 0] = shift, -shift
+    fw[..., 1] += pan
+    bw[..., 1] -= pan
+    return a, b, fw, bw, discs[0] | discs[1]
+
+
+@pytest.mark.parametrize("footprint", [False, True])
+def test_a_lanczos_carry_keeps_no_pixel_that_reads_the_moving_objects_edge(footprint):
+    a, b, fw, bw, discs = disc_pair()
+    rule = CarryRule(interpolation="lanczos", clip=True, mask="consistency", footprint=footprint)
+    carried, mask = Coherence(PrecomputedFlow([(fw, bw)]), 1.0, rule=rule).carry(a, 0, 1, fw, bw)
+    error = np.abs(carried - b).max(axis=2)[mask > 0]  # what the kept pixels bring wrongly
+    if footprint:  # ... and drops only pixels within the 8x8 footprint's reach of the disc
+        far = cv2.distanceTransform((~discs).astype(np.uint8), cv2.DIST_C, 3) > 4 + 1
+        far[0] = False  # the camera pans down: row 0's source is above frame a
+        assert error.max() < 1.0 and mask[far].min() == 1, error.max()
+    else:  # the sample point's check alone keeps the disc's ringing beside the uncovered strip
+        assert error.max() > 10.0, error.max()
