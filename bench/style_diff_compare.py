@@ -8,6 +8,11 @@ along the exact flow (RMS grey levels over the pixels the flow holds), overall a
 band above 0.25 cycles/px (what a speckle field is made of), over all pixels seen in frame t and
 over the background away from the moving object (:func:`background`), and its floor: the first frame carried along the exact flow.
 
+The wake (:func:`wake_ratio`): what a render leaves where a moving object uncovered the
+background 2-8 frames ago. Its fine part (above ~0.25 cycles/px, luma) there over its fine part
+on the background away from any object and any recent uncovering; the independent render's
+ratio is the reference (its frames know no history), the input's is the picture's own.
+
 Run: ``python bench/style_diff_compare.py --clip photo --size 160x90 --frames 8 --out SHEET.png
 before=A.npz after=B.npz``.
 """
@@ -56,6 +61,37 @@ def change_rms(outputs: list[np.ndarray], clip, region=None) -> tuple[float, flo
     return np.sqrt(total / count), np.sqrt(fine / count)
 
 
+def wake_regions(clip, t: int, oldest: int = 8, youngest: int = 2, margin: int = 2):
+    """Frame t's pixels uncovered between ``oldest`` and ``youngest`` frames ago (followed along
+    the exact flow), at least ``margin`` px from the moving objects; and the background at least
+    6 px from any object and any uncovering of the last ``oldest`` frames."""
+    recent = np.zeros(clip.moving[t].shape, np.float32)
+    old = np.zeros_like(recent)
+    for s in range(max(0, t - oldest), t):  # uncovered in frame s + 1, carried on to frame t
+        recent, old = (warp(m, clip.flows_bw[s]) for m in (recent, old))
+        uncovered = clip.disoccluded[s].astype(np.float32)
+        old = np.maximum(old, uncovered) if s < t - youngest + 1 else old
+        recent = np.maximum(recent, uncovered)
+    moving = clip.moving[t].astype(np.uint8)
+    near = lambda mask, px: cv2.dilate(mask.astype(np.uint8), np.ones((2 * px + 1,) * 2, np.uint8)) > 0  # noqa: E731
+    wake = (old > 0.5) & ~near(moving, margin)
+    steady = ~near(moving | (recent > 0.01), 6)
+    return wake, steady
+
+
+def wake_ratio(outputs: list[np.ndarray], clip, start: int = 8) -> float:
+    """Fine-part RMS (luma) in the wake over that on the steady background, frames ``start`` on."""
+    sums = np.zeros(2)
+    counts = np.zeros(2)
+    for t in range(start, len(outputs)):
+        luma = cv2.cvtColor(outputs[t], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        fine = fine_part(luma) ** 2
+        for k, region in enumerate(wake_regions(clip, t)):
+            sums[k] += fine[region].sum()
+            counts[k] += region.sum()
+    return float(np.sqrt(sums[0] / counts[0]) / np.sqrt(sums[1] / counts[1]))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", metavar="NAME=NPZ")
@@ -79,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
         back, back_fine = change_rms(video, clip, background)
         print(f"  {name:14s} change along the exact flow, RMS levels: all {total:5.2f} (fine part "
               f"{fine:5.2f}); background {back:5.2f} (fine part {back_fine:5.2f})")
+    for name, video in videos.items():
+        print(f"  {name:14s} wake: fine part where objects uncovered the background 2-8 frames ago "
+              f"over the steady background's: {wake_ratio(video, clip):.3f}")
     difference_sheet(clip, videos, args.out, gain=args.gain, pairs=args.pairs)
     if args.zoom > 1:
         sheet = cv2.imread(str(args.out))
