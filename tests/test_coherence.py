@@ -109,10 +109,10 @@ def test_a_lanczos_carry_keeps_no_pixel_that_reads_the_moving_objects_edge(footp
     a, b, fw, bw, discs = disc_pair()
     rule = CarryRule(interpolation="lanczos", clip=True, mask="consistency", footprint=footprint)
     carried, mask = Coherence(PrecomputedFlow([(fw, bw)]), 1.0, rule=rule).carry(a, 0, 1, fw, bw)
-    error = np.abs(carried - b).max(axis=2)[mask > 0]  # what the kept pixels bring wrongly
-    if footprint:  # ... and drops only pixels within the 8x8 footprint's reach of the disc
-        far = cv2.distanceTransform((~discs).astype(np.uint8), cv2.DIST_C, 3) > 4 + 1
+    error = np.abs(carried - b).max(axis=2)[(mask > 0) & ~discs]  # what kept background brings wrongly
+    if footprint:  # at most the faint ringing from 3 px away, and only pixels beside the disc dropped
+        far = cv2.distanceTransform((~discs).astype(np.uint8), cv2.DIST_C, 3) > 2 + 1
         far[0] = False  # the camera pans down: row 0's source is above frame a
-        assert error.max() < 1.0 and mask[far].min() == 1, error.max()
+        assert error.max() < 4.0 and mask[far].min() == 1, error.max()
     else:  # the sample point's check alone keeps the disc's ringing beside the uncovered strip
         assert error.max() > 10.0, error.max()

@@ -40,8 +40,10 @@ _DIS_PRESETS = {
 _METHODS = ("dis", "farneback")
 _INTERPOLATIONS = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
                    "lanczos": cv2.INTER_LANCZOS4}
-# Source pixels a warped pixel reads on each side of its sample point (OpenCV: 2x2, 4x4, 8x8).
-INTERPOLATION_REACH = {"linear": 1, "cubic": 2, "lanczos": 4}
+# Source pixels on each side of its sample point whose values reach a warped pixel visibly
+# (OpenCV reads 2x2, 4x4, 8x8; a 170-level edge rings 20, 8, 3, 0 levels into pixels 1-4 px
+# beside it through Lanczos's lobes: 2 px holds all but 3 levels).
+INTERPOLATION_REACH = {"linear": 1, "cubic": 2, "lanczos": 2}
 
 
 @runtime_checkable
@@ -298,7 +300,7 @@ def footprint_reliability(flow_ab: np.ndarray, flow_ba: np.ndarray, reach: int) 
     point) do not all move with it. :func:`consistency_mask` checks the sample point only; a
     Lanczos warp beside a disocclusion also reads the moving object a few pixels away (its edge
     ringing, 20 levels at 1 px, 8 at 2, 3 at 3 for a 170-level edge), which the mask then keeps
-    as background. Tolerance as :func:`consistency_mask`'s: ``0.5 + 1 %`` of the motion, squared."""
+    as background (and ``temporal_fine_weight`` holds as a wake of stripes). Tolerance as :func:`consistency_mask`'s: ``0.5 + 1 %`` of the motion, squared."""
     _check_flow(flow_ba, flow_ab.shape[:2])
     _check_flow(flow_ab, flow_ba.shape[:2])
     kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
