@@ -190,6 +190,30 @@ def test_opening_detail_is_grown_with_the_running_zooms_step(tmp_path):
     assert 0.65 * running < fine[0] < 1.3 * running, (fine[0], running)
 
 
+QUIET_START = """
+effect: dream_zoom
+source: {{noise: {{seed: 2, cell: 4}}}}
+output: {{path: {name}, frames: 24, size: [192, 128]}}
+dream: {{steps: 2, first_frame_steps: 6, step_size: [{{frame: 0, value: 1.5, ease: hold}}, {{frame: 1, value: 0.3, ease: hold}},
+        {{frame: 2, value: 2.5}}], objective: [{{layer: block3_conv1}}], jitter: 4, design_width: 32, refine_steps: 2}}
+zoom: {{scale: 1.01, rotate: 1}}
+seed: 3
+"""
+
+
+def test_opening_detail_is_grown_with_the_running_zooms_average_step(tmp_path):
+    """A step that is quiet on the first keyframe (0.3, like an audio-driven step between two
+    hits) and 2.5 after: the opening's detail is grown with the running zoom's average step, so
+    its finest band at full size is near the running frames' (0.86x; grown with the first
+    keyframe's step: 0.19x, a soft opening that fills in over the first frames)."""
+    preset = tmp_path / "quiet.yaml"
+    preset.write_text(QUIET_START.format(name="quiet"))
+    assert main(["render", str(preset), "--quiet"]) == 0
+    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "quiet").frames()]
+    running = float(np.mean(fine[-4:]))
+    assert 0.65 * running < fine[0] < 1.3 * running, (fine[0], running)
+
+
 ACCELERATING = """
 effect: dream_zoom
 source: {{noise: {{seed: 4, cell: 4}}}}

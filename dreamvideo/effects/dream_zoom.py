@@ -103,12 +103,22 @@ class DreamZoom:
         structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
         zoom = self.preset.zoom  # the preset's cadence, not a short clip's: frame 0 is kept when the clip grows
         moves = range(1, zoom.cadence + 1)  # the first keyframe's camera, repeated back in time
-        # the grown detail is a running zoom's past: the first keyframe's step size and refinement,
-        # not the opening dream's (often a stronger step: 2.7x preview's, which overshot)
-        return grow(self.dreamer, source, structure, self.ladder, self._settings(zoom.cadence), ctx.rng,
-                    self._refine_steps(moves), keyframes=growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence),
+        keyframes = growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence)
+        return grow(self.dreamer, source, structure, self.ladder, self._grown_settings(keyframes), ctx.rng,
+                    self._refine_steps(moves), keyframes=keyframes,
                     camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
                     design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
+
+    def _grown_settings(self, keyframes: int) -> DreamSettings:
+        """The settings the opening's detail is grown with: a running zoom's past, so the first
+        keyframe's, not the opening dream's (often a stronger step: 2.7x preview's overshot), at
+        the step size the running zoom has on average over the ``keyframes`` the grown detail
+        stands for (an audio-driven step's first frame is one instant of the track: music_video's
+        1.2 against 2.0 after, and its detail filled in over 30 frames)."""
+        cadence = self.preset.zoom.cadence
+        phases = range(cadence, (keyframes + 1) * cadence, cadence)
+        step = float(np.mean([value_at(self.preset.dream.step_size, phase) for phase in phases]))
+        return self._settings(cadence).model_copy(update={"step_size": step})
 
     def _keyframe(self, ctx: FrameContext, clip: int) -> np.ndarray:
         plan = self.plan
