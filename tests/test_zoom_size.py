@@ -154,17 +154,22 @@ seed: 3
 """
 
 
+def opening_and_running_detail(tmp_path, template: str, name: str) -> tuple[float, float]:
+    """The finest Laplacian band at full size of a rendered zoom's opening frame, and its mean
+    over the last four frames (the zoom running)."""
+    preset = tmp_path / f"{name}.yaml"
+    preset.write_text(template.format(name=name))
+    assert main(["render", str(preset), "--quiet"]) == 0
+    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / name).frames()]
+    return fine[0], float(np.mean(fine[-4:]))
+
+
 def test_opening_frame_has_the_detail_of_a_running_zoom(tmp_path):
     """At 3x its design width a turning zoom's opening frame carries nearly the fine detail (the
     finest Laplacian band at full size) of its frames once the zoom runs (without its grown
     detail: 0.49x, a soft enlargement that fills in over the first frames)."""
-    preset = tmp_path / "opening.yaml"
-    preset.write_text(OPENING.format(name="opening"))
-    assert main(["render", str(preset), "--quiet"]) == 0
-    frames = [frame.astype(np.float32) for frame in SequenceSource(tmp_path / "opening").frames()]
-    fine = [band_energy(frame, 2)[0] for frame in frames]
-    running = float(np.mean(fine[-4:]))
-    assert fine[0] > 0.65 * running, (fine[0], running)
+    opening, running = opening_and_running_detail(tmp_path, OPENING, "opening")
+    assert opening > 0.65 * running, (opening, running)
 
 
 GROWN = """
@@ -182,12 +187,8 @@ def test_opening_detail_is_grown_with_the_running_zooms_step(tmp_path):
     """A preset with a strong opening dream (step 6 on frame 0, 1.5 after): the opening frame's
     grown detail is a running zoom's past, so its finest band at full size is near the running
     frames' (0.82x; grown with the opening's step: 1.81x, a crisp opening that fades)."""
-    preset = tmp_path / "grown.yaml"
-    preset.write_text(GROWN.format(name="grown"))
-    assert main(["render", str(preset), "--quiet"]) == 0
-    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "grown").frames()]
-    running = float(np.mean(fine[-4:]))
-    assert 0.65 * running < fine[0] < 1.3 * running, (fine[0], running)
+    opening, running = opening_and_running_detail(tmp_path, GROWN, "grown")
+    assert 0.65 * running < opening < 1.3 * running, (opening, running)
 
 
 QUIET_START = """
@@ -206,12 +207,8 @@ def test_opening_detail_is_grown_with_the_running_zooms_average_step(tmp_path):
     hits) and 2.5 after: the opening's detail is grown with the running zoom's average step, so
     its finest band at full size is near the running frames' (0.86x; grown with the first
     keyframe's step: 0.19x, a soft opening that fills in over the first frames)."""
-    preset = tmp_path / "quiet.yaml"
-    preset.write_text(QUIET_START.format(name="quiet"))
-    assert main(["render", str(preset), "--quiet"]) == 0
-    fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "quiet").frames()]
-    running = float(np.mean(fine[-4:]))
-    assert 0.65 * running < fine[0] < 1.3 * running, (fine[0], running)
+    opening, running = opening_and_running_detail(tmp_path, QUIET_START, "quiet")
+    assert 0.65 * running < opening < 1.3 * running, (opening, running)
 
 
 ACCELERATING = """

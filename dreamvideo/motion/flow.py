@@ -300,7 +300,8 @@ def footprint_reliability(flow_ab: np.ndarray, flow_ba: np.ndarray, reach: int) 
     point) do not all move with it. :func:`consistency_mask` checks the sample point only; a
     Lanczos warp beside a disocclusion also reads the moving object a few pixels away (its edge
     ringing, 20 levels at 1 px, 8 at 2, 3 at 3 for a 170-level edge), which the mask then keeps
-    as background (and ``temporal_fine_weight`` holds as a wake of stripes). Tolerance as :func:`consistency_mask`'s: ``0.5 + 1 %`` of the motion, squared."""
+    as background (and ``temporal_fine_weight`` holds as a wake of stripes). Tolerance as
+    :func:`consistency_mask`'s: ``0.5 + 1 %`` of the motion, squared."""
     _check_flow(flow_ba, flow_ab.shape[:2])
     _check_flow(flow_ab, flow_ba.shape[:2])
     kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
