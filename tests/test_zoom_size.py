@@ -232,3 +232,43 @@ def test_accelerating_zoom_keeps_its_fine_detail(tmp_path):
     fine = [band_energy(frame.astype(np.float32), 2)[0] for frame in SequenceSource(tmp_path / "fast").frames()]
     slow, fast = float(np.mean(fine[6:10])), float(np.mean(fine[-6:]))
     assert fast > 0.45 * slow, (slow, fast)
+
+
+SLOW = """
+effect: dream_zoom
+source: {{noise: {{seed: 2, cell: 4}}}}
+output: {{path: {name}, frames: 72, size: [192, 128]}}
+dream: {{steps: 2, first_frame_steps: 6, step_size: 1.5, objective: [{{layer: block3_conv1}}], jitter: 4,
+        design_width: 32, refine_steps: 2}}
+zoom: {{scale: 1.008, rotate: 0.5}}
+seed: 3
+"""
+
+
+def test_slow_zooms_fine_detail_does_not_pile_up(tmp_path):
+    """At 0.8 %/frame a detail lives ~90 frames: refined every frame it piled up (finest band at
+    full size 13.4 -> 23.2 over 72 frames, the opening 0.58x the last frames'). Refined in
+    proportion to the camera's rate, on an opening grown over two octaves of camera, the opening
+    holds 1.00x the running frames' detail."""
+    opening, running = opening_and_running_detail(tmp_path, SLOW, "slow")
+    assert 0.8 * running < opening < 1.25 * running, (opening, running)
+
+
+def test_refinement_is_in_proportion_to_the_cameras_rate():
+    """A detail gets the same refinement steps over its lifetime (an octave of camera scale) at
+    every speed and cadence; the steps between two frames follow from the frame numbers alone."""
+    from dreamvideo.zoom.refine import GROW_FRAMES, growth_keyframes, growth_steps, refine_credit, steps_between
+
+    for scale, cadence in [(1.008, 1), (1.012, 4), (1.03, 1), (1.06, 2), (0.97, 1)]:
+        lifetime = round(np.log(2) / abs(np.log(scale)))
+        credit = refine_credit(4, [scale] * (lifetime + 1), cadence)
+        keys = range(0, lifetime + 1, cadence)
+        total = sum(steps_between(credit, a, b) for a, b in zip(keys, keys[1:]))
+        assert abs(total - 4 * GROW_FRAMES / cadence) <= 4 + 1, (scale, cadence, total)
+        grown = growth_steps(4, scale, growth_keyframes(scale, cadence), cadence)
+        assert abs(sum(grown) - 2 * 4 * GROW_FRAMES / cadence) <= 4 + 1, (scale, cadence, sum(grown))
+    varying = [1.0] + [1.004 + 0.02 * (k % 7 == 0) for k in range(1, 200)]
+    credit = refine_credit(4, varying)
+    assert steps_between(credit, 10, 60) == steps_between(credit, 10, 30) + steps_between(credit, 30, 60)
+    assert steps_between(credit, 13, 14) >= 3  # a kick (2.4 %) at frame 14 refines 3-4 steps ...
+    assert max(steps_between(credit, k, k + 1) for k in range(14, 20)) <= 1  # ... the quiet frames 0-1

@@ -20,12 +20,15 @@ steady-keeping amounts compounded over them — and the frames between are the t
 moved along the camera and cross-faded. Larger than its design size (``dream.design_width``,
 :mod:`..zoom.refine`), a keyframe's structure is dreamt at the design size and its detail above it;
 the opening frame's detail is grown over the keyframes a running zoom's detail has lived through
-(:func:`..zoom.refine.grow`), and a fast camera's keyframes refine more
-(:func:`..zoom.refine.keyframe_refine_steps`).
+(:func:`..zoom.refine.grow`), and the keyframes refine in proportion to the camera's rate, so that
+a detail gets the same number of steps over its lifetime at every speed
+(:func:`..zoom.refine.refine_credit`).
 """
 
 
 from __future__ import annotations
+
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -38,7 +41,8 @@ from ..videoio import to_uint8
 from ..zoom import ZoomStep
 from ..zoom import stationary as S
 from ..zoom.cadence import camera_path, in_between
-from ..zoom.refine import Ladder, down, grow, growth_keyframes, keyframe_refine_steps, refine
+from ..zoom.refine import (Ladder, down, grow, growth_keyframes, growth_steps, refine, refine_credit,
+                           steps_between)
 from .base import FrameContext
 
 BORDER_MEMORY = 6  # frames over which a zoom out's entering border keeps its extra steps
@@ -103,9 +107,11 @@ class DreamZoom:
         structure = self._finish(self.dreamer.dream(down(source, self.ladder.design), first, ctx.rng))
         zoom = self.preset.zoom  # the preset's cadence, not a short clip's: frame 0 is kept when the clip grows
         moves = range(1, zoom.cadence + 1)  # the first keyframe's camera, repeated back in time
-        keyframes = growth_keyframes(ZoomStep.at(zoom, 1).scale, zoom.cadence)
+        scale = float(np.exp(np.mean([np.log(ZoomStep.at(zoom, phase).scale) for phase in moves])))
+        keyframes = growth_keyframes(scale, zoom.cadence)
+        steps = growth_steps(self.preset.dream.refine_steps, scale, keyframes, zoom.cadence)
         return grow(self.dreamer, source, structure, self.ladder, self._grown_settings(keyframes), ctx.rng,
-                    self._refine_steps(moves), keyframes=keyframes,
+                    steps,
                     camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
                     design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
 
@@ -130,15 +136,17 @@ class DreamZoom:
             return self._finish(self._dream_on(previous, phases, settings, ctx))
         structure = self._finish(self._dream_on(down(previous, self.ladder.design), phases, settings, ctx))
         moved = warp(previous, camera_path(self.preset.zoom, phases, self.ladder.full, self.pan_scale))
-        return self._full_size(moved, structure, settings, ctx.rng, self._refine_steps(phases))
+        return self._full_size(moved, structure, settings, ctx.rng, steps_between(self._credit, earlier, clip))
 
     def _full_size(self, start, structure, settings, rng, steps: int) -> np.ndarray:
         return self._finish(refine(self.dreamer, start, structure, self.ladder, settings, rng, steps))
 
-    def _refine_steps(self, phases) -> int:
-        """Refinement steps per octave of a keyframe whose camera moved through ``phases``."""
-        scales = [ZoomStep.at(self.preset.zoom, phase).scale for phase in phases]
-        return keyframe_refine_steps(self.preset.dream.refine_steps, scales)
+    @cached_property
+    def _credit(self) -> np.ndarray:
+        """Refinement steps earned up to each clip frame (:func:`..zoom.refine.refine_credit`)."""
+        zoom = self.preset.zoom
+        scales = [ZoomStep.at(zoom, self.plan.phase(clip)).scale for clip in range(self.plan.total)]
+        return refine_credit(self.preset.dream.refine_steps, scales, self.plan.cadence)
 
     def _between(self, ctx: FrameContext, clip: int) -> np.ndarray:
         plan = self.plan

@@ -15,10 +15,12 @@ Seen at the design size (area-averaged) the frame is the design-size dream — t
 the preview — while the extra pixels carry the network's patterns at their own finer scales.
 
 A running zoom's detail is the sum of many frames' refinements, carried by the camera until it has
-moved about an octave (magnified into the structure, or shrunk away). An opening frame has no such
-past: :func:`grow` gives it one — its detail is grown over the keyframes before it
-(:func:`growth_keyframes`) as a running zoom grows it, so that the first frames are not a soft
-enlargement whose detail takes ~30 frames to fill in.
+moved about an octave (magnified into the structure, or shrunk away). So the keyframes refine in
+proportion to the camera's rate (:func:`refine_credit`): a detail gets the same steps over its
+lifetime at every speed, and the fine detail neither piles up on a slow camera nor thins out on a
+fast one. An opening frame has no past: :func:`grow` gives it one — its detail is grown over the
+keyframes before it (:func:`growth_keyframes`, :func:`growth_steps`) as a running zoom grows it,
+so that the first frames are not a soft enlargement whose detail fills in over the first ~50.
 """
 
 from __future__ import annotations
@@ -37,7 +39,14 @@ LOCK_SIGMA = 1.0  # design px: structure finer than this is locked only in part 
 LOCK_FINE = 0.5  # ... by this share: the refinement may sharpen the design size's finest octave
 LEVEL_FACTOR = 2.0  # refinement octaves are this far apart, from the full size down
 MIN_LEVEL_RATIO = 1.5  # no refinement octave closer than this to the design size
-GROW_FRAMES = 24  # frames: an opening's detail is grown over at most this many (a still or slow camera)
+GROW_FRAMES = 24  # frames a detail lives at the reference rate (an octave of scale at 2.9 %/frame)
+REFERENCE_RATE = math.log(LEVEL_FACTOR) / GROW_FRAMES  # |ln scale| per frame (2.9 %) at which a
+# keyframe refines dream.refine_steps: its detail lives GROW_FRAMES frames, as the grown opening's
+MIN_RATE = REFERENCE_RATE / 6  # detail is taken to live at most 144 frames: a still or panning
+# camera's resampling softens it too, so it is still refined now and then
+GROWTH_OCTAVES = 2  # octaves of camera scale an opening's detail is grown over: a running frame's finest
+# detail is sharpened from the coarser detail of the octave before (one octave: 0.80x the running
+# frames' finest band at 0.8 %/frame, 0.84x at 4 %; two: 1.00x and 0.96x)
 
 
 @dataclass(frozen=True)
@@ -114,36 +123,51 @@ def refine(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, se
 
 def growth_keyframes(scale: float, cadence: int = 1) -> int:
     """Keyframes over which an opening frame's detail is grown: the frames the camera (``scale``
-    per frame) takes to move detail one refinement octave (``LEVEL_FACTOR``; about as long as
-    detail lives in a running zoom), at most ``GROW_FRAMES``, one keyframe every ``cadence``."""
-    octave = math.log(LEVEL_FACTOR)
-    rate = abs(math.log(scale))
-    frames = GROW_FRAMES if rate * GROW_FRAMES <= octave else octave / rate
+    per frame, at least ``MIN_RATE``) takes to move detail ``GROWTH_OCTAVES`` refinement octaves
+    (``LEVEL_FACTOR``), one keyframe every ``cadence``."""
+    frames = GROWTH_OCTAVES * math.log(LEVEL_FACTOR) / max(abs(math.log(scale)), MIN_RATE)
     return max(1, round(frames / cadence))
 
 
-def keyframe_refine_steps(steps: int, scales: Sequence[float]) -> int:
-    """Refinement steps per octave of a keyframe whose camera scaled the frame by ``scales`` (one
-    per frame since the last keyframe): ``steps`` while detail lives ``GROW_FRAMES`` frames or
-    more (an octave of camera scale), proportionally more when the camera carries it off faster
-    (x2 at 6 %/frame), so that fine detail is regrown as fast as it is carried off."""
-    rate = abs(sum(math.log(scale) for scale in scales)) / len(scales)
-    return max(steps, round(steps * rate * GROW_FRAMES / math.log(LEVEL_FACTOR)))
+def growth_steps(steps: int, scale: float, keyframes: int, cadence: int = 1) -> list[int]:
+    """Refinement steps per octave of each of the ``keyframes`` an opening's detail is grown over:
+    what a running zoom whose camera scales ``scale`` a frame refines (:func:`refine_credit`)."""
+    credit = refine_credit(steps, [scale] * (keyframes * cadence + 1), cadence)
+    return [steps_between(credit, key * cadence, (key + 1) * cadence) for key in range(keyframes)]
+
+
+def refine_credit(steps: int, scales: Sequence[float], cadence: int = 1) -> np.ndarray:
+    """Refinement steps earned up to each clip frame (``scales``: the camera's scale of frames
+    0, 1, 2, ...; frame 0's is ignored): ``steps`` a keyframe at ``REFERENCE_RATE``,
+    in proportion to the camera's rate otherwise, so that a detail gets the same
+    ``steps`` x ``GROW_FRAMES`` / ``cadence`` keyframe-steps over the camera's octave, its
+    lifetime, at every speed — the grown opening's. A keyframe refines the whole steps earned
+    since the last one (:func:`steps_between`): a slow camera refines every few keyframes."""
+    rates = np.maximum(np.abs(np.log(np.asarray(scales, np.float64))), MIN_RATE)
+    rates[:1] = 0.0
+    return np.cumsum(steps * rates / (REFERENCE_RATE * cadence))
+
+
+def steps_between(credit: np.ndarray, earlier: int, later: int) -> int:
+    """Whole refinement steps earned between clip frames ``earlier`` and ``later`` (exact from the
+    frame numbers alone: resume and a farm's jobs refine as one run does)."""
+    return int(math.floor(credit[later] + 1e-9) - math.floor(credit[earlier] + 1e-9))
 
 
 def grow(dreamer, start: np.ndarray, structure: np.ndarray, ladder: Ladder, settings,
-         rng: np.random.Generator, steps: int, *, keyframes: int, camera: np.ndarray,
+         rng: np.random.Generator, steps: Sequence[int], *, camera: np.ndarray,
          design_camera: np.ndarray, finish: Callable[[np.ndarray], np.ndarray] = np.asarray) -> np.ndarray:
     """An opening frame whose detail has the past a running zoom's has: ``start`` and
-    ``structure`` are moved back ``keyframes`` - 1 keyframes' camera (``camera``: one keyframe's
+    ``structure`` are moved back len(``steps``) - 1 keyframes' camera (``camera``: one keyframe's
     3x3 move at the full size, ``design_camera`` at the design size), then, keyframe by keyframe,
-    the frame is refined (``steps`` per octave, :func:`refine`) on the structure where it is then,
-    ``finish``ed and moved forward. The last keyframe is at the structure's place."""
+    the frame is refined (``steps[k]`` per octave, :func:`refine`) on the structure where it is
+    then, ``finish``ed and moved forward. The last keyframe is at the structure's place."""
+    keyframes = len(steps)
     back, design_back = np.linalg.inv(camera), np.linalg.inv(design_camera)
     image = move(np.asarray(start, np.float32), np.linalg.matrix_power(back, keyframes - 1))[0]
     for remaining in reversed(range(keyframes)):
         here = move(structure, np.linalg.matrix_power(design_back, remaining))[0] if remaining else structure
-        image = finish(refine(dreamer, image, here, ladder, settings, rng, steps))
+        image = finish(refine(dreamer, image, here, ladder, settings, rng, steps[keyframes - 1 - remaining]))
         if remaining:
             image = move(image, camera)[0]
     return image
