@@ -98,7 +98,8 @@ class StyleEffect:
         # The fine temporal term holds what the warm start carries: no pixel whose Lanczos
         # footprint reads a moving object's edge (issue 19's wake behind moving objects).
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
-                         boundary_weight=config.boundary_weight, footprint=True)
+                         boundary_weight=config.boundary_weight, footprint=True,
+                         compensate=config.warp_compensation)
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
                                    source=source, reach=max((1, *config.long_term)))
 
