@@ -69,8 +69,10 @@ class DreamConfig(Section):
         "shows the same picture as a render at this width (None: dream at the output size)")
     refine_steps: int = Field(
         default=2, ge=0, le=100, description="dream steps at each octave above design_width "
-        "(factor 2 apart, up to the output size) on a dreamt frame of a larger output; a camera "
-        "faster than an octave of scale in 24 frames gets proportionally more (x2 at 6 %/frame)")
+        "(factor 2 apart, up to the output size) per dreamt frame of a larger output whose camera "
+        "zooms 2.9 %/frame (an octave of scale in 24 frames); in proportion to the camera's rate "
+        "otherwise (x2 at 6 %/frame, every third frame at 1 %), so the fine detail neither piles "
+        "up nor thins out")
 
 
 class ZoomConfig(Section):
