@@ -9,7 +9,8 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON]`` (``--set`` for every render, e.g. ``band_limit=0.5``).
+[--scale S] [--set KEY=JSON] [--zoom Z]`` (``--set`` for every render, e.g. ``band_limit=0.5``;
+``--zoom``: the camera clip's zoom per frame, 0.008 by default).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from bench_style import contact_sheet, render, stroke_style  # (puts tests/ on the path)
 from style_photo_clip import photo_clip
 from style_measures import e_warp, flow_masks, sharpness
-from synthetic import camera_clip  # noqa: E402
+from synthetic import Camera, camera_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig
 from dreamvideo.motion.flow import OpenCVFlow
@@ -43,9 +44,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="style.scale (1: the preset default; strokes of the same size in "
                         "pixels at any frame size, so a small clip resamples them as a large one)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON")
+    parser.add_argument("--zoom", type=float, default=Camera.zoom,
+                        help="camera clip: zoom per frame (0: roll and pan only, nothing magnified)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
-    clip = (photo_clip if args.clip == "photo" else camera_clip)((width, height), args.frames)
+    clip = (photo_clip((width, height), args.frames) if args.clip == "photo"
+            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom)))
     style = stroke_style()
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     common = dict(scale=args.scale, iterations={"first": args.first, "next": args.next},
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         contact_sheet([outputs[i] for i in picks], args.sheet)
     exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
     farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
-    print(f"{args.clip} clip {width}x{height}, {n} frames, {extra or 'defaults'}, scale "
+    print(f"{args.clip} clip {width}x{height}, {n} frames, camera zoom {args.zoom:g}/frame, "
+          f"{extra or 'defaults'}, scale "
           f"{common['scale']:g}; coherent / independent, windows of {w} frames")
     held = []
     for name, r in windows.items():
