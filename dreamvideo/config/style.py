@@ -84,6 +84,10 @@ class StyleConfig(Section):
     warp_interpolation: Literal["linear", "cubic", "lanczos"] = Field(
         default="lanczos", description="how earlier outputs are resampled along the flow (every "
         "warm start resamples the painting, and its blur adds up over frames)")
+    unfiltered_warm_start: bool = Field(
+        default=False, description="start a following frame from the pixels whose band-limited "
+        "painting is the carried one (not the carried painting itself, which the band limit "
+        "would filter once more each frame)")
     warp_compensation: bool = Field(
         default=False, description="give back the fine detail each warm start's resampling takes "
         "at sub-pixel positions (per pixel, from the flow), so a long clip keeps its sharpness")

@@ -39,6 +39,7 @@ from ..plan import FramePlan
 from ..plan import passes as multipass
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..style.passes import blend_start
+from ..style.bandlimit import unpainted
 from ..videoio import read_image, to_uint8
 from .base import FrameContext
 from .coherence import CarryRule, Coherence, fade_toward
@@ -125,6 +126,8 @@ class StyleEffect:
             if config.init == "warped":
                 reliable = target.weights[0][..., None] > 0
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
+                if config.unfiltered_warm_start and config.band_limit < 0.5:
+                    init = unpainted(init, config.band_limit)
         if init is None:
             init = initial_image(config.init, content, ctx.rng)
         warm = coherent and config.init == "warped"
