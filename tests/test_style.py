@@ -227,27 +227,3 @@ def test_the_painting_holds_no_detail_a_warp_cannot_carry():
         image = stylizer.stylize(content, init=content, iterations=8).image
         shares[cutoff] = _share_above(image, 0.45)
     assert shares[0.4] < 0.25 * shares[0.5]
-
-
-def test_a_warm_start_is_not_filtered_again():
-    """``unpainted``: the pixels whose painting is the carried painting. Painted as it is, a
-    carried painting is filtered once more each frame (0.83 of its 0.35 cycles/px detail, 0.5 at
-    the cutoff); painted from ``unpainted`` it comes back within 3 % up to 0.36 cycles/px."""
-    from dreamvideo.style.bandlimit import unpainted
-
-    stylizer = Stylizer([(stripes(), 1.0)], config(band_limit=0.4))
-    noise = np.random.default_rng(5).normal(128, 25, (96, 160, 3)).astype(np.float32)
-    carried = stylizer.painting(noise)
-    again = stylizer.painting(carried)
-    restored = stylizer.painting(unpainted(carried, 0.4))
-    window = np.hanning(128)[None, :]
-
-    def spectrum(image):
-        rows = image[16:-16, 16:-16].mean(2)
-        return np.abs(np.fft.rfft((rows - rows.mean()) * window, axis=1)).mean(0)
-
-    frequencies = np.fft.rfftfreq(128)
-    band = (frequencies > 0.34) & (frequencies <= 0.36)
-    assert (spectrum(again) / spectrum(carried))[band].mean() < 0.9
-    ratio = (spectrum(restored) / spectrum(carried))[frequencies <= 0.36]
-    assert np.abs(ratio - 1).max() < 0.03, ratio

@@ -84,13 +84,6 @@ class StyleConfig(Section):
     warp_interpolation: Literal["linear", "cubic", "lanczos"] = Field(
         default="lanczos", description="how earlier outputs are resampled along the flow (every "
         "warm start resamples the painting, and its blur adds up over frames)")
-    unfiltered_warm_start: bool = Field(
-        default=False, description="start a following frame from the pixels whose band-limited "
-        "painting is the carried one (not the carried painting itself, which the band limit "
-        "would filter once more each frame)")
-    warp_compensation: bool = Field(
-        default=False, description="give back the fine detail each warm start's resampling takes "
-        "at sub-pixel positions (per pixel, from the flow), so a long clip keeps its sharpness")
     band_limit: float = Field(default=0.4, ge=0.25, le=0.5, description="finest detail the "
                               "painting holds, cycles per pixel (0.5 = all): detail finer than a "
                               "sub-pixel warp carries is re-made every frame (shimmer) or fades "

@@ -22,7 +22,6 @@ from ..config import Animatable, peak_of, value_at
 from ..errors import UserError
 from ..motion.flow import (INTERPOLATION_REACH, FlowPair, FlowProvider, OpenCVFlow, chain_flows,
                            consistency_mask, footprint_reliability, resize_flow, warp)
-from ..motion.resampling import compensate_resampling
 from ..videoio import fit_to_size
 from .base import FrameContext
 
@@ -67,16 +66,13 @@ class CarryRule:
     pixels that fail only the motion-boundary test; ``footprint``: also drop pixels whose
     interpolation footprint reads another motion (:func:`footprint_reliability`: a Lanczos warp
     carries a moving object's edge into the background beside a disocclusion, and an effect
-    that holds the carried frame's fine detail keeps it as a wake); ``compensate``: give back the
-    fine detail the interpolation takes at sub-pixel positions (:func:`compensate_resampling`:
-    carried again and again, a painting otherwise softens frame after frame)."""
+    that holds the carried frame's fine detail keeps it as a wake)."""
 
     interpolation: Literal["linear", "cubic", "lanczos"] = "linear"
     clip: bool = False
     mask: Literal["provider", "consistency"] = "provider"
     boundary_weight: float = 0.0
     footprint: bool = False
-    compensate: bool = False
 
 
 class Coherence:
@@ -116,8 +112,6 @@ class Coherence:
         """The output of frame ``a`` warped into frame ``b`` (float32 (H, W, 3)) and its mask
         (float32 (H, W)): where the warped pixels show the same surface."""
         warped = warp(np.asarray(output, np.float32), flow_ba, interpolation=self.rule.interpolation)
-        if self.rule.compensate:
-            warped = compensate_resampling(warped, flow_ba, self.rule.interpolation)
         if self.rule.clip:
             warped = np.clip(warped, 0, 255)
         if self.rule.mask == "provider":

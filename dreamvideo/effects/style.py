@@ -39,7 +39,6 @@ from ..plan import FramePlan
 from ..plan import passes as multipass
 from ..style import StyleResult, Stylizer, TemporalTarget, initial_image
 from ..style.passes import blend_start
-from ..style.bandlimit import unpainted
 from ..videoio import read_image, to_uint8
 from .base import FrameContext
 from .coherence import CarryRule, Coherence, fade_toward
@@ -99,8 +98,7 @@ class StyleEffect:
         # The fine temporal term holds what the warm start carries: no pixel whose Lanczos
         # footprint reads a moving object's edge (issue 19's wake behind moving objects).
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
-                         boundary_weight=config.boundary_weight, footprint=True,
-                         compensate=config.warp_compensation)
+                         boundary_weight=config.boundary_weight, footprint=True)
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
                                    source=source, reach=max((1, *config.long_term)))
 
@@ -126,8 +124,6 @@ class StyleEffect:
             if config.init == "warped":
                 reliable = target.weights[0][..., None] > 0
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
-                if config.unfiltered_warm_start and config.band_limit < 0.5:
-                    init = unpainted(init, config.band_limit)
         if init is None:
             init = initial_image(config.init, content, ctx.rng)
         warm = coherent and config.init == "warped"
