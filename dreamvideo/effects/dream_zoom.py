@@ -110,8 +110,7 @@ class DreamZoom:
         scale = float(np.exp(np.mean([np.log(ZoomStep.at(zoom, phase).scale) for phase in moves])))
         keyframes = growth_keyframes(scale, zoom.cadence)
         steps = growth_steps(self.preset.dream.refine_steps, scale, keyframes, zoom.cadence)
-        return grow(self.dreamer, source, structure, self.ladder, self._grown_settings(keyframes), ctx.rng,
-                    steps,
+        return grow(self.dreamer, source, structure, self.ladder, self._grown_settings(keyframes), ctx.rng, steps,
                     camera=camera_path(zoom, moves, self.ladder.full, self.pan_scale),
                     design_camera=camera_path(zoom, moves, self.ladder.design), finish=self._finish)
 

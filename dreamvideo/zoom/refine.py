@@ -41,7 +41,7 @@ LEVEL_FACTOR = 2.0  # refinement octaves are this far apart, from the full size 
 MIN_LEVEL_RATIO = 1.5  # no refinement octave closer than this to the design size
 GROW_FRAMES = 24  # frames a detail lives at the reference rate (an octave of scale at 2.9 %/frame)
 REFERENCE_RATE = math.log(LEVEL_FACTOR) / GROW_FRAMES  # |ln scale| per frame (2.9 %) at which a
-# keyframe refines dream.refine_steps: its detail lives GROW_FRAMES frames, as the grown opening's
+# keyframe refines dream.refine_steps (its detail lives GROW_FRAMES frames); in proportion otherwise
 MIN_RATE = REFERENCE_RATE / 6  # detail is taken to live at most 144 frames: a still or panning
 # camera's resampling softens it too, so it is still refined now and then
 GROWTH_OCTAVES = 2  # octaves of camera scale an opening's detail is grown over: a running frame's finest
@@ -141,8 +141,9 @@ def refine_credit(steps: int, scales: Sequence[float], cadence: int = 1) -> np.n
     0, 1, 2, ...; frame 0's is ignored): ``steps`` a keyframe at ``REFERENCE_RATE``,
     in proportion to the camera's rate otherwise, so that a detail gets the same
     ``steps`` x ``GROW_FRAMES`` / ``cadence`` keyframe-steps over the camera's octave, its
-    lifetime, at every speed — the grown opening's. A keyframe refines the whole steps earned
-    since the last one (:func:`steps_between`): a slow camera refines every few keyframes."""
+    lifetime, at every speed (the grown opening: twice that, over two octaves). A keyframe
+    refines the whole steps earned since the last one (:func:`steps_between`): a slow camera
+    refines every few keyframes."""
     rates = np.maximum(np.abs(np.log(np.asarray(scales, np.float64))), MIN_RATE)
     rates[:1] = 0.0
     return np.cumsum(steps * rates / (REFERENCE_RATE * cadence))
