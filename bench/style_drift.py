@@ -9,8 +9,9 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON] [--zoom Z]`` (``--set`` for every render, e.g. ``band_limit=0.5``;
-``--zoom``: the camera clip's zoom per frame, 0.008 by default).
+[--scale S] [--set KEY=JSON] [--zoom Z] [--no-objects]`` (``--set`` for every render, e.g.
+``band_limit=0.5``; ``--zoom``: the camera clip's zoom per frame, 0.008 by default;
+``--no-objects``: the camera over the still alone, nothing disoccluded).
 """
 
 from __future__ import annotations
@@ -44,12 +45,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="style.scale (1: the preset default; strokes of the same size in "
                         "pixels at any frame size, so a small clip resamples them as a large one)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON")
+    parser.add_argument("--no-objects", action="store_true",
+                        help="camera clip: the still alone, no objects crossing it")
     parser.add_argument("--zoom", type=float, default=Camera.zoom,
                         help="camera clip: zoom per frame (0: roll and pan only, nothing magnified)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     clip = (photo_clip((width, height), args.frames) if args.clip == "photo"
-            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom)))
+            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom),
+                             **({"sprites": ()} if args.no_objects else {})))
     style = stroke_style()
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     common = dict(scale=args.scale, iterations={"first": args.first, "next": args.next},
@@ -68,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
     farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
     print(f"{args.clip} clip {width}x{height}, {n} frames, camera zoom {args.zoom:g}/frame, "
+          f"{'no objects, ' if args.no_objects else ''}"
           f"{extra or 'defaults'}, scale "
           f"{common['scale']:g}; coherent / independent, windows of {w} frames")
     held = []
