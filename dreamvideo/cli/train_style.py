@@ -27,9 +27,9 @@ def add_train_style_parser(commands) -> None:
     parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
     parser.add_argument("--batch", type=int, default=1, help="frame pairs per step (default 1)")
-    parser.add_argument("--style-boost", type=float, default=2.0,
+    parser.add_argument("--style-boost", type=float, default=0.5,
                         help="the style weight in training is the preset's x this "
-                             "(default 2; higher: more style, less content)")
+                             "(default 0.5; higher: more style, less content)")
     parser.add_argument("--temporal-weight", type=float, default=20.0,
                         help="weight of the output-level temporal term in training (default 20)")
     parser.add_argument("--noise-weight", type=float, default=10.0,

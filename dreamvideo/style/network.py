@@ -5,9 +5,10 @@ network, and its ``.keras`` file with what it was trained for.
 ``first_kernel`` conv to ``widths[0]`` channels at full resolution, one halving per further width
 (16-32-64: two, to 64 channels at 1/4 size), ``blocks`` residual blocks at the smallest size, and
 as many doublings, each followed by a conv, then a 3x3 conv to RGB. Every conv but the last is
-followed by ReLU, and by instance norm before it — the first conv only with ``first_norm``: after a
-linear conv, instance norm removes the frame's level and contrast, and what the network adds
-(``identity``) is then the same on a dark, flat frame as on a bright, contrasty one. Convs of the residual blocks and the up-convs are
+followed by ReLU, and by instance norm before it — the first conv only with ``first_norm`` (off
+for new networks): after a linear conv, instance norm removes the frame's level and contrast, and
+what the network adds (``identity``) is then the same on a dark, flat frame as on a bright,
+contrasty one. Convs of the residual blocks and the up-convs are
 depthwise-separable (``separable=True``): at 1920x1080 in bfloat16 the full Johnson net
 (32-64-128, 5 dense blocks) takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a
 dense 16-32-64 net 1.2x, and in short training runs neither dense net lowered the style loss
@@ -63,7 +64,7 @@ class Architecture:
     separable: bool = True
     antialias: bool = True  # blur-pool down, bilinear up (False: stride-2 convs, nearest up)
     identity: bool = True  # the output is the input plus what the network adds
-    first_norm: bool = True  # instance norm after the first conv too (blind to the frame's level and contrast)
+    first_norm: bool = False  # instance norm after the first conv too (blind to the frame's level and contrast)
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:

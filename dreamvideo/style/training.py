@@ -7,10 +7,11 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
   (content, style Grams, TV) with the same weights, layers, ``scale`` and style-image targets as
   optimisation-based ``effect: style`` (a :class:`.stylizer.Stylizer` provides them), except that
   the style weight is ``style_boost`` times the preset's: a small network cannot reach the
-  optimiser's point on both terms, and chooses where it falls short by this balance. 2: the
-  network starts as the identity (the content) and a higher boost makes it buy style by
-  re-colouring the content (content loss past 1.5x the optimiser's); see
-  docs/design/fast-style.md;
+  optimiser's point on both terms, and chooses where it falls short by this balance. 0.5 (with
+  the network seeing the frame's level, ``Architecture.first_norm`` off, and ``photometric``
+  jitter on half the steps): the default 2000 steps keep the content within 1.5x the
+  optimiser's content loss on photographs (2 and 1 bought style by re-colouring the content:
+  1.8-2.6x); see docs/design/fast-style.md;
 - its temporal term on the *outputs* (ReCoNet): the output of a warped into b by the flow
   between the input frames, held to the output of b where the consistency mask is on, with the
   training's own ``temporal_weight`` (the preset's is the blend at render time, see
@@ -52,11 +53,11 @@ class TrainSettings:
     seed: int = 0
     learning_rate: float = 2e-3  # Adam's, decayed along a cosine to final_rate x it at the last step
     final_rate: float = 0.05
-    style_boost: float = 2.0  # the style term's weight in training is the preset's x this
+    style_boost: float = 0.5  # the style term's weight in training is the preset's x this
     temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
-    photometric: float = 0.0  # share of steps whose frames get a random contrast and gamma (content.photometric)
+    photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
     checkpoint_every: int = 20
     architecture: Architecture = field(default_factory=Architecture)
 
