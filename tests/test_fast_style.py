@@ -158,6 +158,23 @@ def test_a_network_for_another_backbone_is_refused(tmp_path, capsys):
     assert code == 2 and len(lines) == 1 and "trained for backbone vgg19" in lines[0]
 
 
+def test_a_network_file_from_before_first_norm_rebuilds_as_it_was_made(tmp_path):
+    """Files written before ``first_norm`` existed normalised their first conv; the default is off
+    now, so rebuilding one (bfloat16, ``model.precision: auto``) must read it as on."""
+    from dataclasses import asdict
+
+    from dreamvideo.style.network import Architecture, build_transform_net, load_network, save_network
+
+    old = Architecture(blocks=1, first_norm=True)
+    recorded = {k: v for k, v in asdict(old).items() if k != "first_norm"}
+    path = save_network(tmp_path / "old.keras", build_transform_net(old),
+                        {"backbone": "vgg16-hed", "styles": [], "architecture": recorded})
+    frame = textured_image((32, 32), seed=3).astype(np.float32)
+    plain = load_network(path).stylize_float(frame)
+    rebuilt = load_network(path, dtype="mixed_bfloat16").stylize_float(frame)
+    assert np.abs(rebuilt - plain).mean() < 2.0  # bfloat16 rounding, not another network
+
+
 def test_killed_training_resumes_to_the_same_network(clip_folder, tmp_path):
     from dreamvideo.style.training import TrainingStopped, checkpoint_path, train
 
