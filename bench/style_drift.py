@@ -9,7 +9,7 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON] [--zoom Z] [--no-objects]`` (``--set`` for every render, e.g.
+[--scale S] [--set KEY=JSON] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]`` (``--set`` for every render, e.g.
 ``band_limit=0.5``; ``--zoom``: the camera clip's zoom per frame, 0.008 by default;
 ``--no-objects``: the camera over the still alone, nothing disoccluded).
 """
@@ -49,10 +49,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="camera clip: the still alone, no objects crossing it")
     parser.add_argument("--zoom", type=float, default=Camera.zoom,
                         help="camera clip: zoom per frame (0: roll and pan only, nothing magnified)")
+    parser.add_argument("--rotation", type=float, default=Camera.rotation,
+                        help="camera clip: roll per frame, degrees")
+    parser.add_argument("--pan", type=float, nargs=2, default=Camera.pan, metavar=("DX", "DY"),
+                        help="camera clip: pan per frame, px at 320 wide (0 0 with --zoom 0 "
+                        "--rotation 0: a still camera, nothing resampled)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     clip = (photo_clip((width, height), args.frames) if args.clip == "photo"
-            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom),
+            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom, rotation=args.rotation, pan=tuple(args.pan)),
                              **({"sprites": ()} if args.no_objects else {})))
     style = stroke_style()
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
@@ -72,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
     farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
     print(f"{args.clip} clip {width}x{height}, {n} frames, camera zoom {args.zoom:g}/frame, "
+          f"roll {args.rotation:g} deg, pan {args.pan[0]:g},{args.pan[1]:g} px, "
           f"{'no objects, ' if args.no_objects else ''}"
           f"{extra or 'defaults'}, scale "
           f"{common['scale']:g}; coherent / independent, windows of {w} frames")
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, r in windows.items():
         ours, theirs = outputs[r.start:r.stop], independent[name]["outputs"]
         pairs = slice(r.start, r.stop - 1)
-        ratios = [e_warp(ours, refs[pairs]) / e_warp(theirs, refs[pairs])
+        ratios = [ratio(e_warp(ours, refs[pairs]), e_warp(theirs, refs[pairs]))
                   for refs in (exact, farneback)]
         following = [i - r.start for i in r if i > 0]
         loss = (np.mean([coherent["losses"][r.start + i] for i in following])
@@ -87,13 +93,18 @@ def main(argv: list[str] | None = None) -> None:
         sharp = (sharpness([ours[0]] + [ours[i] for i in following])
                  / sharpness([theirs[0]] + [theirs[i] for i in following]))
         held.append(sharp)
-        floor = e_warp(clip.frames[r.start:r.stop], exact[pairs]) / e_warp(theirs, exact[pairs])
+        floor = ratio(e_warp(clip.frames[r.start:r.stop], exact[pairs]), e_warp(theirs, exact[pairs]))
         print(f"  frames {r.start}-{r.stop - 1}: E_warp exact flow {ratios[0]:.3f} (floor, the input "
               f"clip's own: {floor:.3f}), Farneback {ratios[1]:.3f}; loss {loss:.3f}; sharpness {sharp:.3f}")
     print(f"  sharpness kept, end / start (each against its independent frames): "
           f"{held[1] / held[0]:.3f}   (target >= 0.9)")
     print("  coherent sharpness per frame: "
           + " ".join(f"{sharpness([o, o]):.1f}" for o in outputs))
+
+
+def ratio(value: float, reference: float) -> float:
+    """value / reference; nan when the reference is 0 (a still camera: identical frames)."""
+    return value / reference if reference > 0 else float("nan")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,12 @@ class Coherence:
         """The previous frame's output carried into frame ``index``."""
         return self.carry_back(index, (1,), lambda _: previous)[0]
 
+    def carry_change(self, change: np.ndarray, index: int) -> np.ndarray:
+        """A signed float image of frame ``index - 1`` (a change between outputs) warped into
+        frame ``index``, unclipped and unmasked."""
+        _, bw = self.pair(index - 1)
+        return warp(np.asarray(change, np.float32), bw, interpolation=self.rule.interpolation)
+
     def carry_neighbour(self, output: np.ndarray, neighbour: int,
                         frame: int) -> tuple[np.ndarray, np.ndarray]:
         """The output of an adjacent frame (``frame`` +- 1, either way) carried into ``frame``."""

@@ -100,7 +100,8 @@ class StyleEffect:
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
                          boundary_weight=config.boundary_weight, footprint=True)
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
-                                   source=source, reach=max((1, *config.long_term)))
+                                   source=source,
+                                   reach=max((1, *config.long_term, 2 if config.temporal_momentum else 1)))
 
     @property
     def config(self) -> StyleConfig:
@@ -120,7 +121,11 @@ class StyleEffect:
         coherent = ctx.index > 0 and ctx.previous is not None and (temporal_on or config.init == "warped")
         target, init = None, None
         if coherent:
-            target = self.temporal_target(self._unfaded(ctx))
+            unfaded = self._unfaded(ctx)
+            target = self.temporal_target(unfaded)
+            push = self.momentum(unfaded)
+            if push is not None:
+                target = target.pushed(push)
             if config.init == "warped":
                 reliable = target.weights[0][..., None] > 0
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
@@ -168,6 +173,24 @@ class StyleEffect:
             warped.append(np.zeros_like(warped[0]))  # no retracing near the start of the clip
             weights.append(np.zeros_like(weights[0]))
         return TemporalTarget(np.stack(warped), np.stack(weights))
+
+    def momentum(self, ctx: FrameContext) -> np.ndarray | None:
+        """``style.temporal_momentum`` x the previous frame's change along the flow (its output
+        minus the output before it carried into it, where carried), carried into frame
+        ``ctx.index``: float32 (H, W, 3). None when off, or before two earlier frames exist.
+
+        A held painting drifts from the style where the camera magnifies or turns it (the
+        strokes grow or rotate with the surface); each frame restores a little of what the
+        style asks for, as far as the temporal terms let it. Carrying that restoration on makes
+        it add up over frames, so the clip does not settle softer (docs/design/style-coherence.md,
+        item 5)."""
+        share = self.config.temporal_momentum
+        if share <= 0 or ctx.index - ctx.first < 2:
+            return None
+        before = ctx.history(ctx.index - 2)
+        carried, mask = self.coherence.carry_back(ctx.index - 1, (1,), lambda _: before)[0]
+        change = (self.coherence.fit(ctx.previous).astype(np.float32) - carried) * mask[..., None]
+        return share * self.coherence.carry_change(change, ctx.index)
 
     def _render_later_pass(self, where: multipass.PassFrame, ctx: FrameContext) -> np.ndarray:
         """Frame ``where.frame`` in pass >= 1: start from the previous pass's frame blended

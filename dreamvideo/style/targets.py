@@ -33,6 +33,14 @@ class TemporalTarget:
                               np.stack([resize(m, size) for m in self.weights]))
 
 
+    def pushed(self, change: np.ndarray) -> TemporalTarget:
+        """The nearest earlier output moved on by ``change`` (float (H, W, 3)) where it is
+        carried (weighted by its mask), kept in [0, 255]."""
+        warped = self.warped.copy()
+        warped[0] = np.clip(warped[0] + change * self.weights[0][..., None], 0, 255)
+        return TemporalTarget(warped, self.weights)
+
+
 def blend_grams(grams: Sequence[Mapping[str, np.ndarray]], weights: Sequence[float]) -> dict:
     """Weighted mean of per-style Gram targets, layer by layer."""
     if len(grams) != len(weights) or not grams:

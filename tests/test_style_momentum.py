@@ -1,0 +1,62 @@
+"""``style.temporal_momentum``: the previous frame's change along the flow is carried on.
+
+A held painting drifts from the style where the camera magnifies or turns it, and each frame
+restores only a little of it; carrying the restoration on makes it add up (docs/design/
+style-coherence.md, item 5). These tests check what is carried, and that a resumed render
+rebuilds it from the saved outputs alone.
+"""
+
+import numpy as np
+
+from dreamvideo.effects.base import FrameContext
+from dreamvideo.effects.style import StyleEffect
+from dreamvideo.motion.flow import PrecomputedFlow
+from dreamvideo.style import Stylizer
+from style_helpers import config, stripes
+from synthetic import textured_image, translating_clip
+from test_style_video import ListSource, render
+
+SIZE, SHIFT = (48, 32), (2, 1)
+
+
+def effect_for(clip, **changes) -> StyleEffect:
+    cfg = config(iterations={"first": 20, "next": 8}, tolerance=0, **changes)
+    return StyleEffect(Stylizer([(stripes(), 1.0)], cfg),
+                       PrecomputedFlow(list(zip(clip.flows_fw, clip.flows_bw))),
+                       source=ListSource(clip.frames), frame_size=SIZE)
+
+
+def context(clip, index, outputs) -> FrameContext:
+    return FrameContext(index, len(clip.frames), outputs[index - 1], clip.frames[index],
+                        clip.frames[index - 1], np.random.default_rng(index), lambda i: outputs[i])
+
+
+def moved(image: np.ndarray) -> np.ndarray:
+    """``image`` as the clip's content moves it one frame on (integer shift)."""
+    return np.roll(image, SHIFT[::-1], axis=(0, 1))
+
+
+def test_momentum_is_the_previous_frames_change_carried_into_this_frame():
+    clip = translating_clip(SIZE, 3, shift=SHIFT, seed=3)
+    before = textured_image(SIZE, 7)
+    ramp = np.linspace(-20, 20, SIZE[0], dtype=np.float32)[None, :, None]
+    change = np.broadcast_to(ramp, before.shape)  # what frame 1's optimisation did
+    outputs = [before, np.clip(moved(before).astype(np.float32) + change, 0, 255).astype(np.uint8)]
+    inside = (slice(6, -6), slice(6, -6))  # away from the edges the shift uncovers
+
+    push = effect_for(clip, temporal_momentum=0.5).momentum(context(clip, 2, outputs))
+
+    expected = 0.5 * moved(outputs[1].astype(np.float32) - moved(before).astype(np.float32))
+    np.testing.assert_allclose(push[inside], expected[inside], atol=0.5)
+    assert np.abs(push[inside]).mean() > 3  # a ramp of +-20 levels, halved: not nothing
+    assert effect_for(clip).momentum(context(clip, 2, outputs)) is None  # off by default
+    assert effect_for(clip, temporal_momentum=0.5).momentum(context(clip, 1, outputs)) is None
+
+
+def test_a_render_with_momentum_resumes_to_the_same_frames():
+    clip = translating_clip(SIZE, 4, shift=SHIFT, seed=11)
+    outputs = render(effect_for(clip, temporal_momentum=0.8), clip.frames)
+    again = render(effect_for(clip, temporal_momentum=0.8), clip.frames, start=3, outputs=outputs[:3])
+    np.testing.assert_array_equal(again[3], outputs[3])
+    plain = render(effect_for(clip), clip.frames, start=3, outputs=outputs[:3])
+    assert np.abs(plain[3].astype(int) - outputs[3]).max() > 0  # the momentum did something
