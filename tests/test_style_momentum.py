@@ -49,7 +49,7 @@ def test_momentum_is_the_previous_frames_change_carried_into_this_frame():
     expected = 0.5 * moved(outputs[1].astype(np.float32) - moved(before).astype(np.float32))
     np.testing.assert_allclose(push[inside], expected[inside], atol=0.5)
     assert np.abs(push[inside]).mean() > 3  # a ramp of +-20 levels, halved: not nothing
-    assert effect_for(clip).momentum(context(clip, 2, outputs)) is None  # off by default
+    assert effect_for(clip, temporal_momentum=0).momentum(context(clip, 2, outputs)) is None  # off
     assert effect_for(clip, temporal_momentum=0.5).momentum(context(clip, 1, outputs)) is None
 
 
@@ -58,5 +58,5 @@ def test_a_render_with_momentum_resumes_to_the_same_frames():
     outputs = render(effect_for(clip, temporal_momentum=0.8), clip.frames)
     again = render(effect_for(clip, temporal_momentum=0.8), clip.frames, start=3, outputs=outputs[:3])
     np.testing.assert_array_equal(again[3], outputs[3])
-    plain = render(effect_for(clip), clip.frames, start=3, outputs=outputs[:3])
+    plain = render(effect_for(clip, temporal_momentum=0), clip.frames, start=3, outputs=outputs[:3])
     assert np.abs(plain[3].astype(int) - outputs[3]).max() > 0  # the momentum did something
