@@ -9,9 +9,10 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]`` (``--set`` for every render, e.g.
-``band_limit=0.5``; ``--zoom``: the camera clip's zoom per frame, 0.008 by default;
-``--no-objects``: the camera over the still alone, nothing disoccluded).
+[--scale S] [--set KEY=JSON] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]``
+(``--set`` for every render, e.g. ``band_limit=0.5``; ``--zoom``: the camera clip's zoom per
+frame, 0.008 by default; ``--no-objects``: the camera over the still alone, nothing
+disoccluded).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
     clip = (photo_clip((width, height), args.frames) if args.clip == "photo"
-            else camera_clip((width, height), args.frames, camera=Camera(zoom=args.zoom, rotation=args.rotation, pan=tuple(args.pan)),
+            else camera_clip((width, height), args.frames,
+                             camera=Camera(zoom=args.zoom, rotation=args.rotation, pan=tuple(args.pan)),
                              **({"sprites": ()} if args.no_objects else {})))
     style = stroke_style()
     extra = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}

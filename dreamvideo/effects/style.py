@@ -99,9 +99,9 @@ class StyleEffect:
         # footprint reads a moving object's edge (issue 19's wake behind moving objects).
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
                          boundary_weight=config.boundary_weight, footprint=True)
+        reach = max((1, *config.long_term, 2 if config.temporal_momentum > 0 else 1))  # momentum: t-2
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
-                                   source=source,
-                                   reach=max((1, *config.long_term, 2 if config.temporal_momentum else 1)))
+                                   source=source, reach=reach)
 
     @property
     def config(self) -> StyleConfig:

@@ -32,7 +32,6 @@ class TemporalTarget:
         return TemporalTarget(np.stack([resize(w, size) for w in self.warped]),
                               np.stack([resize(m, size) for m in self.weights]))
 
-
     def pushed(self, change: np.ndarray) -> TemporalTarget:
         """The nearest earlier output moved on by ``change`` (float (H, W, 3)) where it is
         carried (weighted by its mask), kept in [0, 255]."""
