@@ -284,6 +284,22 @@ def test_content_from_a_blender_exr_folder_uses_the_vector_pass(tmp_path):
     np.testing.assert_allclose(pairs[0].flow_ba[12, 20], (-DX, -DY), atol=1e-5)
 
 
+class _TruncatedClip:
+    """A source whose header promises more frames than it holds, as a cut-off video does."""
+
+    frame_count = 5
+
+    def frames(self, start=0):
+        yield np.zeros((8, 8, 3), np.uint8)
+
+
+def test_content_whose_frames_cannot_be_read_is_one_clear_error():
+    from dreamvideo.style.content import load_pairs
+
+    with pytest.raises(UserError, match="--content: no frames could be read"):
+        load_pairs(_TruncatedClip(), flow=None)
+
+
 def test_bfloat16_network_stays_close_to_float32(tmp_path):
     from dreamvideo.style.network import Architecture, architecture_dict, build_transform_net, load_network, save_network
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..errors import UserError
 from ..motion.flow import consistency_mask
 
 MAX_PAIRS = 32  # frame pairs kept, evenly spaced over the clip
