@@ -175,7 +175,8 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
         cv2.imwrite(str(folder / f"f{index:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     style_path = OUT / "stability_style.png"
     cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
-    given = {"style_boost": args.style_boost, "photometric": args.photometric}
+    given = {"style_boost": args.style_boost, "photometric": args.photometric,
+             "colour_jitter": args.colour_jitter}
     settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed,
                              **{k: v for k, v in given.items() if v is not None})
     if args.first_norm is not None:
@@ -184,7 +185,7 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     train_style([style_path], str(folder), path, style=config, model=ModelConfig(), settings=settings,
                 overwrite=True, progress=Progress("plain"))
     return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
-            "photometric": settings.photometric, "first_norm": settings.architecture.first_norm,
+            "photometric": settings.photometric, "colour_jitter": settings.colour_jitter, "first_norm": settings.architecture.first_norm,
             "cpu_s": time.process_time() - cpu}
 
 
@@ -202,6 +203,8 @@ def parse_args(argv):
     parser.add_argument("--style-boost", type=float, help="train-style's --style-boost (default: its own)")
     parser.add_argument("--photometric", type=float,
                         help="train-style's share of steps with contrast/gamma jitter (default: its own)")
+    parser.add_argument("--colour-jitter", type=float,
+                        help="train-style's share of steps with the chroma turned and scaled (default: its own)")
     parser.add_argument("--first-norm", type=int, choices=[0, 1],
                         help="1/0: instance norm after the network's first conv or not (default: its own)")
     parser.add_argument("--network", help="score this network instead of training one")

@@ -118,3 +118,25 @@ def test_photometric_jitter_changes_both_frames_of_a_pair_alike_and_off_changes_
     assert jittered.a.min() >= 0 and jittered.a.max() <= 255
     spread = jittered.a.std(axis=(1, 2, 3)) / a.std(axis=(1, 2, 3))
     assert not np.allclose(spread, 1.0) and spread.min() >= 0.5 * CONTRAST[0]
+
+
+def test_colour_jitter_turns_the_chroma_of_both_frames_alike_keeps_the_light_and_off_changes_nothing():
+    from dreamvideo.style.content import SATURATION, Batch, colour_jitter
+    from dreamvideo.style.images import rgb_to_ycrcb
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(64, 192, (4, 16, 16, 3)).astype(np.float32)  # mid-tones: no clipping
+    batch = Batch(a, a.copy(), np.zeros((4, 16, 16, 2), np.float32), np.ones((4, 16, 16, 1), np.float32))
+    state = np.random.default_rng(1)
+    assert colour_jitter(batch, state, 0.0) is batch
+    assert state.random() == np.random.default_rng(1).random()  # no draws when off
+    jittered = colour_jitter(batch, np.random.default_rng(1), 1.0)
+    assert np.array_equal(jittered.a, jittered.b)  # one change per pair: the flow still holds
+    before, after = rgb_to_ycrcb(a), rgb_to_ycrcb(jittered.a)
+    clipped = (jittered.a <= 0).any(-1) | (jittered.a >= 255).any(-1)
+    np.testing.assert_allclose(after[..., 0][~clipped], before[..., 0][~clipped], atol=1e-3)  # light kept
+    chroma = lambda ycc: ycc[..., 1:] - 128.0  # noqa: E731
+    assert np.abs(chroma(after) - chroma(before)).mean() > 5  # hues changed
+    strength = lambda ycc: np.linalg.norm(chroma(ycc)[~clipped], axis=-1).sum()  # noqa: E731
+    ratio = strength(after) / strength(before)
+    assert 0.5 * SATURATION[0] < ratio < 2 * SATURATION[1]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..motion.flow import consistency_mask
+from .images import rgb_to_ycrcb, ycrcb_to_rgb
 
 MAX_PAIRS = 32  # frame pairs kept, evenly spaced over the clip
 MAX_SIDE = 720  # short side of the kept frames, at most
@@ -29,6 +30,10 @@ SCALES = (1.0, 1.0)
 # levels against the photographs' 83).
 CONTRAST = (0.3, 1.0)
 GAMMA = (0.5, 2.0)
+# Colour jitter (TrainSettings.colour_jitter): the chroma plane (Cr, Cb) turned by a uniform angle
+# and scaled by SATURATION (log-uniform); the same for both frames of a pair. Hues and greys the
+# few photographs trained on do not hold (the bench's zoom clip: a grey-blue texture).
+SATURATION = (0.25, 1.5)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,28 @@ def photometric(batch: Batch, rng: np.random.Generator, share: float) -> Batch:
             a[i], b[i] = (255.0 * (np.clip(mean + contrast * (x - mean), 0.0, 255.0) / 255.0) ** gamma
                           for x in (a[i], b[i]))
     return Batch(a, b, batch.flow_ba, batch.mask)
+
+
+def colour_jitter(batch: Batch, rng: np.random.Generator, share: float) -> Batch:
+    """``batch`` with each item's two frames' chroma turned and scaled by one random draw, with
+    probability ``share`` (no draws when ``share`` is 0: the batches of a seed stay as they were)."""
+    if share <= 0:
+        return batch
+    a, b = batch.a.copy(), batch.b.copy()
+    for i in range(len(a)):
+        jitter, angle = rng.random(), rng.uniform(-np.pi, np.pi)
+        saturation = _log_uniform(rng, SATURATION)
+        if jitter < share:
+            a[i], b[i] = (_turn_chroma(x, angle, saturation) for x in (a[i], b[i]))
+    return Batch(a, b, batch.flow_ba, batch.mask)
+
+
+def _turn_chroma(image: np.ndarray, angle: float, saturation: float) -> np.ndarray:
+    ycrcb = rgb_to_ycrcb(image)
+    cos, sin = saturation * np.cos(angle), saturation * np.sin(angle)
+    cr, cb = ycrcb[..., 1] - 128.0, ycrcb[..., 2] - 128.0
+    ycrcb[..., 1], ycrcb[..., 2] = 128.0 + cos * cr - sin * cb, 128.0 + sin * cr + cos * cb
+    return np.clip(ycrcb_to_rgb(ycrcb), 0.0, 255.0)
 
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:

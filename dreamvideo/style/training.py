@@ -37,7 +37,7 @@ import numpy as np
 from .._tf import tf
 from ..config import value_at
 from ..errors import Interrupted, UserError
-from .content import Batch, Pair, photometric, sample_batch
+from .content import Batch, Pair, colour_jitter, photometric, sample_batch
 from .losses import Evaluation
 from .network import Architecture, build_transform_net, run_network, save_network
 from .stylizer import Stylizer
@@ -58,6 +58,7 @@ class TrainSettings:
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
     photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
+    colour_jitter: float = 0.0  # share of steps whose chroma is turned and scaled (content.colour_jitter)
     checkpoint_every: int = 20
     architecture: Architecture = field(default_factory=Architecture)
 
@@ -153,7 +154,8 @@ class Trainer:
         rng = np.random.default_rng([self.settings.seed, step])
         batch = sample_batch(list(pairs), rng, size=self.settings.size, batch=self.settings.batch)
         noise = rng.normal(0.0, self.settings.noise_sigma, batch.b.shape).astype(np.float32)
-        return photometric(batch, rng, self.settings.photometric), noise
+        batch = photometric(batch, rng, self.settings.photometric)
+        return colour_jitter(batch, rng, self.settings.colour_jitter), noise
 
     def train_step(self, pairs: Sequence[Pair]) -> float:
         batch, noise = self.batch(pairs, self.step)
