@@ -9,7 +9,7 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]``
+[--scale S] [--set KEY=JSON] [--sheet JPG] [--diff JPG] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]``
 (``--set`` for every render, e.g. ``band_limit=0.5``; ``--zoom``: the camera clip's zoom per
 frame, 0.008 by default; ``--no-objects``: the camera over the still alone, nothing
 disoccluded).
@@ -21,10 +21,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
-from bench_style import contact_sheet, render, stroke_style  # (puts tests/ on the path)
+from bench_style import contact_sheet, difference_sheet, render, stroke_style  # (puts tests/ on the path)
 from style_photo_clip import photo_clip
 from style_measures import e_warp, flow_masks, sharpness
 from synthetic import Camera, camera_clip  # noqa: E402
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", type=int, default=40)
     parser.add_argument("--next", type=int, default=20)
     parser.add_argument("--sheet", type=Path)
+    parser.add_argument("--diff", type=Path, help="difference sheet of the end window: independent, coherent")
     parser.add_argument("--clip", choices=("camera", "photo"), default="camera")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="style.scale (1: the preset default; strokes of the same size in "
@@ -76,6 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.sheet:
         picks = np.linspace(0, n - 1, min(12, n)).round().astype(int)
         contact_sheet([outputs[i] for i in picks], args.sheet)
+    if args.diff:
+        end = windows["end"]
+        pairs = slice(end.start, end.stop - 1)
+        difference_sheet(SimpleNamespace(flows_bw=clip.flows_bw[pairs], disoccluded=clip.disoccluded[pairs]),
+                         {"independent": independent["end"]["outputs"], "coherent": outputs[end.start:end.stop]},
+                         args.diff, pairs=w - 1)
     exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
     farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
     print(f"{args.clip} clip {width}x{height}, {n} frames, camera zoom {args.zoom:g}/frame, "
