@@ -9,7 +9,8 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 ``--sheet`` writes a dozen frames spread over the clip.
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
-[--scale S] [--set KEY=JSON] [--sheet JPG] [--diff JPG] [--zoom Z] [--rotation DEG] [--pan DX DY] [--no-objects]``
+[--scale S] [--set KEY=JSON] [--sheet JPG] [--diff JPG] [--zoom Z] [--rotation DEG]
+[--pan DX DY] [--no-objects]``
 (``--set`` for every render, e.g. ``band_limit=0.5``; ``--zoom``: the camera clip's zoom per
 frame, 0.008 by default; ``--no-objects``: the camera over the still alone, nothing
 disoccluded).
@@ -81,9 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.diff:
         end = windows["end"]
         pairs = slice(end.start, end.stop - 1)
-        difference_sheet(SimpleNamespace(flows_bw=clip.flows_bw[pairs], disoccluded=clip.disoccluded[pairs]),
-                         {"independent": independent["end"]["outputs"], "coherent": outputs[end.start:end.stop]},
-                         args.diff, pairs=w - 1)
+        window = SimpleNamespace(flows_bw=clip.flows_bw[pairs], disoccluded=clip.disoccluded[pairs])
+        videos = {"independent": independent["end"]["outputs"], "coherent": outputs[end.start:end.stop]}
+        difference_sheet(window, videos, args.diff, pairs=w - 1)
     exact = list(zip(clip.flows_bw, [(~d).astype(np.float32) for d in clip.disoccluded]))
     farneback = flow_masks(clip.frames, OpenCVFlow("farneback"))
     print(f"{args.clip} clip {width}x{height}, {n} frames, camera zoom {args.zoom:g}/frame, "
