@@ -28,7 +28,7 @@ import numpy as np
 
 from bench_style import contact_sheet, difference_sheet, render, stroke_style  # (puts tests/ on the path)
 from style_photo_clip import photo_clip
-from style_measures import e_warp, flow_masks, sharpness
+from style_measures import e_warp, entered_since, flow_masks, region_sharpness, sharpness
 from synthetic import Camera, camera_clip  # noqa: E402
 
 from dreamvideo.config import StyleConfig
@@ -107,6 +107,13 @@ def main(argv: list[str] | None = None) -> None:
         floor = ratio(e_warp(clip.frames[r.start:r.stop], exact[pairs]), e_warp(theirs, exact[pairs]))
         print(f"  frames {r.start}-{r.stop - 1}: E_warp exact flow {ratios[0]:.3f} (floor, the input "
               f"clip's own: {floor:.3f}), Farneback {ratios[1]:.3f}; loss {loss:.3f}; sharpness {sharp:.3f}")
+    entered = entered_since(clip.flows_bw, 0, n - 1)
+    if entered.any():
+        last_ours, last_theirs = outputs[n - 1], independent["end"]["outputs"][-1]
+        print(f"  brought into view by the camera since frame 0 ({entered.mean():.0%} of frame {n - 1}): "
+              f"sharpness {region_sharpness(last_ours, entered) / region_sharpness(last_theirs, entered):.3f}"
+              f" the independent frame's (the rest of the frame: "
+              f"{region_sharpness(last_ours, ~entered) / region_sharpness(last_theirs, ~entered):.3f})")
     print(f"  sharpness kept, end / start (each against its independent frames): "
           f"{held[1] / held[0]:.3f}   (target >= 0.9)")
     print("  coherent sharpness per frame: "

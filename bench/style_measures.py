@@ -124,3 +124,26 @@ def sharpness(outputs) -> float:
     """Mean absolute Laplacian of the grey following frames (blur lowers it, and E_warp too)."""
     grey = [cv2.cvtColor(o, cv2.COLOR_RGB2GRAY).astype(np.float32) for o in outputs[1:]]
     return float(np.mean([np.abs(cv2.Laplacian(g, cv2.CV_32F)).mean() for g in grey]))
+
+
+def entered_since(flows_bw, start: int, end: int) -> np.ndarray:
+    """Bool (H, W) in frame ``end``: pixels whose source, followed back along the exact flows
+    (``flows_bw[t]`` brings frame t into frame t+1's geometry), leaves the picture before frame
+    ``start``: what the camera brought into view since then."""
+    height, width = flows_bw[0].shape[:2]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    x, y, outside = xs.copy(), ys.copy(), np.zeros((height, width), bool)
+    for t in range(end - 1, start - 1, -1):
+        step = cv2.remap(flows_bw[t], x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        x, y = x + step[..., 0], y + step[..., 1]
+        outside |= (x < 0) | (x > width - 1) | (y < 0) | (y > height - 1)
+    return outside
+
+
+def region_sharpness(output: np.ndarray, region: np.ndarray) -> float:
+    """Mean absolute Laplacian of the grey ``output`` inside ``region`` (the frame's own 2-px
+    rim left out: the Laplacian reads the border there)."""
+    grey = cv2.cvtColor(output, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    inside = region.copy()
+    inside[:2], inside[-2:], inside[:, :2], inside[:, -2:] = False, False, False, False
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F))[inside].mean()) if inside.any() else float("nan")
