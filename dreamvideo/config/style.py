@@ -55,6 +55,12 @@ class StyleConfig(Section):
         "(the painting keeps evolving the way it was evolving): a held painting restores the "
         "style's fine detail that a zoom or roll takes away, instead of settling softer "
         "(sharpness kept 0.98 after 100 frames, 0.73 at 0); 0 = off (a locked-off noisy shot)")
+    reveal_frames: int = Field(
+        default=0, ge=0, le=8, description="optimize: pixels revealed within the last N frames "
+        "(by the camera at the frame's edge, or behind a moving object) are held by the temporal "
+        "terms at (frames since revealed) / N only, so they go on being painted for N frames "
+        "instead of keeping the few iterations of the frame that revealed them (a soft band along "
+        "a pan's entering edge); 0 = off")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",

@@ -99,7 +99,8 @@ class StyleEffect:
         # footprint reads a moving object's edge (issue 19's wake behind moving objects).
         rule = CarryRule(interpolation=config.warp_interpolation, clip=True, mask="provider",
                          boundary_weight=config.boundary_weight, footprint=True)
-        reach = max((1, *config.long_term, 2 if config.temporal_momentum > 0 else 1))  # momentum: t-2
+        reach = max((1, *config.long_term, 2 if config.temporal_momentum > 0 else 1,  # momentum: t-2
+                     config.reveal_frames))
         self.coherence = Coherence(flow, config.style_weight, rule=rule, frame_size=frame_size,
                                    source=source, reach=reach)
 
@@ -126,6 +127,9 @@ class StyleEffect:
             push = self.momentum(unfaded)
             if push is not None:
                 target = target.pushed(push)
+            hold = self.revealed_hold(unfaded)
+            if hold is not None:
+                target = target.held(hold)
             if config.init == "warped":
                 reliable = target.weights[0][..., None] > 0
                 init = np.where(reliable, target.warped[0], content.astype(np.float32))
@@ -191,6 +195,24 @@ class StyleEffect:
         carried, mask = self.coherence.carry_back(ctx.index - 1, (1,), lambda _: before)[0]
         change = (self.coherence.fit(ctx.previous).astype(np.float32) - carried) * mask[..., None]
         return share * self.coherence.carry_change(change, ctx.index)
+
+    def revealed_hold(self, ctx: FrameContext) -> np.ndarray | None:
+        """``style.reveal_frames`` N: float32 (H, W), the share of the temporal hold per pixel,
+        (frames it has been carried) / N for pixels revealed within the last N frames, 1 for the
+        rest. None when off, or before two earlier frames exist.
+
+        A revealed pixel starts from the content and gets one frame's ``iterations.next``; the
+        next frames' hold would keep it half painted. Its age is read from the carries of the
+        N earlier outputs with the flows chained (Ruder's long-term masks): rebuilt from saved
+        outputs and the source, so a resumed render is exact."""
+        frames = self.config.reveal_frames
+        span = min(frames, ctx.index - ctx.first)
+        if frames <= 0 or span < 2:
+            return None
+        earlier = lambda index: ctx.previous if index == ctx.index - 1 else ctx.history(index)  # noqa: E731
+        masks = [mask for _, mask in self.coherence.carry_back(ctx.index, range(1, span + 1), earlier)]
+        age = np.cumprod(np.stack(masks) > 0, axis=0).sum(axis=0)  # frames carried without a break
+        return np.where(age >= span, 1.0, age / frames).astype(np.float32)
 
     def _render_later_pass(self, where: multipass.PassFrame, ctx: FrameContext) -> np.ndarray:
         """Frame ``where.frame`` in pass >= 1: start from the previous pass's frame blended

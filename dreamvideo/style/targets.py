@@ -39,6 +39,10 @@ class TemporalTarget:
         warped[0] = np.clip(warped[0] + change * self.weights[0][..., None], 0, 255)
         return TemporalTarget(warped, self.weights)
 
+    def held(self, share: np.ndarray) -> TemporalTarget:
+        """Every weight times ``share`` (float (H, W) in [0, 1]): the pixels held less."""
+        return TemporalTarget(self.warped, self.weights * share[None])
+
 
 def blend_grams(grams: Sequence[Mapping[str, np.ndarray]], weights: Sequence[float]) -> dict:
     """Weighted mean of per-style Gram targets, layer by layer."""
