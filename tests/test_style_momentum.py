@@ -60,3 +60,25 @@ def test_a_render_with_momentum_resumes_to_the_same_frames():
     np.testing.assert_array_equal(again[3], outputs[3])
     plain = render(effect_for(clip, temporal_momentum=0), clip.frames, start=3, outputs=outputs[:3])
     assert np.abs(plain[3].astype(int) - outputs[3]).max() > 0  # the momentum did something
+
+
+def test_revealed_hold_is_the_age_of_each_pixel_over_reveal_frames():
+    clip = translating_clip(SIZE, 5, shift=SHIFT, seed=3)
+    outputs = [textured_image(SIZE, 7 + i) for i in range(4)]
+    hold = effect_for(clip, reveal_frames=4).revealed_hold(context(clip, 4, outputs))
+    # the content moves right and down by SHIFT a frame: frame 4's leftmost 2 columns entered
+    # in frame 4 (0: not held at all), the next 2 in frame 3 (carried once: 1/4), ...
+    columns = hold[SIZE[1] // 2]
+    np.testing.assert_allclose(columns[:8], [0, 0, 0.25, 0.25, 0.5, 0.5, 0.75, 0.75])
+    np.testing.assert_allclose(hold[8:-8, 10:-10], 1.0)  # carried since frame 0: fully held
+    assert effect_for(clip, reveal_frames=0).revealed_hold(context(clip, 4, outputs)) is None
+    assert effect_for(clip, reveal_frames=4).revealed_hold(context(clip, 1, outputs)) is None
+
+
+def test_a_render_with_revealed_hold_resumes_to_the_same_frames():
+    clip = translating_clip(SIZE, 5, shift=SHIFT, seed=11)
+    outputs = render(effect_for(clip, reveal_frames=3), clip.frames)
+    again = render(effect_for(clip, reveal_frames=3), clip.frames, start=4, outputs=outputs[:4])
+    np.testing.assert_array_equal(again[4], outputs[4])
+    plain = render(effect_for(clip, reveal_frames=0), clip.frames, start=4, outputs=outputs[:4])
+    assert np.abs(plain[4].astype(int) - outputs[4]).max() > 0  # the hold did something
