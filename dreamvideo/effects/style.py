@@ -170,8 +170,7 @@ class StyleEffect:
         frame 0 are padded with zero weights."""
         self.coherence.take(ctx)
         offsets = sorted(j for j in (1, *self.config.long_term) if j <= ctx.index - ctx.first)
-        earlier = lambda index: ctx.previous if index == ctx.index - 1 else ctx.history(index)  # noqa: E731
-        warped, masks = map(list, zip(*self.coherence.carry_back(ctx.index, offsets, earlier)))
+        warped, masks = map(list, zip(*self.coherence.carry_back(ctx.index, offsets, _earlier_outputs(ctx))))
         weights = long_term_weights(masks)
         for _ in range(len(self.config.long_term) + 1 - len(offsets)):  # same K every frame:
             warped.append(np.zeros_like(warped[0]))  # no retracing near the start of the clip
@@ -209,8 +208,8 @@ class StyleEffect:
         span = min(frames, ctx.index - ctx.first)
         if frames <= 0 or span < 2:
             return None
-        earlier = lambda index: ctx.previous if index == ctx.index - 1 else ctx.history(index)  # noqa: E731
-        masks = [mask for _, mask in self.coherence.carry_back(ctx.index, range(1, span + 1), earlier)]
+        carried = self.coherence.carry_back(ctx.index, range(1, span + 1), _earlier_outputs(ctx))
+        masks = [mask for _, mask in carried]
         age = np.cumprod(np.stack(masks) > 0, axis=0).sum(axis=0)  # frames carried without a break
         return np.where(age >= span, 1.0, age / frames).astype(np.float32)
 
@@ -245,3 +244,8 @@ class StyleEffect:
             content, init=init, frame=frame, iterations=config.iterations.next, levels=1,
             temporal=TemporalTarget(np.stack(warped), np.stack(masks)) if temporal_on else None)
         return self._faded(frame, content, fade)
+
+
+def _earlier_outputs(ctx: FrameContext):
+    """Output of an earlier frame by index: the previous one as given, the others from history."""
+    return lambda index: ctx.previous if index == ctx.index - 1 else ctx.history(index)
