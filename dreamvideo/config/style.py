@@ -56,7 +56,7 @@ class StyleConfig(Section):
         "style's fine detail that a zoom or roll takes away, instead of settling softer "
         "(sharpness kept 0.98 after 100 frames, 0.73 at 0); 0 = off (a locked-off noisy shot)")
     reveal_frames: int = Field(
-        default=0, ge=0, le=8, description="optimize: pixels revealed within the last N frames "
+        default=8, ge=0, le=8, description="optimize: pixels revealed within the last N frames "
         "(by the camera at the frame's edge, or behind a moving object) are held by the temporal "
         "terms at (frames since revealed) / N only, so they go on being painted for N frames "
         "instead of keeping the few iterations of the frame that revealed them (a soft band along "
