@@ -185,7 +185,8 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     train_style([style_path], str(folder), path, style=config, model=ModelConfig(), settings=settings,
                 overwrite=True, progress=Progress("plain"))
     return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
-            "photometric": settings.photometric, "colour_jitter": settings.colour_jitter, "first_norm": settings.architecture.first_norm,
+            "photometric": settings.photometric, "colour_jitter": settings.colour_jitter,
+            "first_norm": settings.architecture.first_norm,
             "cpu_s": time.process_time() - cpu}
 
 

@@ -114,6 +114,11 @@ class Coherence:
         warped = warp(np.asarray(output, np.float32), flow_ba, interpolation=self.rule.interpolation)
         if self.rule.clip:
             warped = np.clip(warped, 0, 255)
+        return warped, self.mask(a, b, flow_ab, flow_ba)
+
+    def mask(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
+        """Float32 (H, W) in frame ``b``: where frame ``a`` warped along ``flow_ba`` shows the
+        same surface (the rule's mask, and its footprint check)."""
         if self.rule.mask == "provider":
             mask = self.flow.reliability(a, b, flow_ab, flow_ba,
                                          boundary_weight=self.rule.boundary_weight)
@@ -122,22 +127,30 @@ class Coherence:
         if self.rule.footprint:
             reach = INTERPOLATION_REACH[self.rule.interpolation]
             mask = mask * footprint_reliability(flow_ab, flow_ba, reach)
-        return warped, mask
+        return mask
 
     def carry_back(self, index: int, offsets: Iterable[int],
                    output_of: Callable[[int], np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         """Outputs ``output_of(index - j)`` carried into frame ``index`` for each of ``offsets``
         (ascending, >= 1), the flows chained frame by frame (Ruder's long-term consistency)."""
         offsets = list(offsets)
-        carried, fw_chain, bw_chain = [], None, None
-        for j in range(1, offsets[-1] + 1):
+        return [self.carry(self.fit(output_of(index - j)), index - j, index, fw_chain, bw_chain)
+                for j, fw_chain, bw_chain in self._chains(index, offsets[-1]) if j in offsets]
+
+    def masks_back(self, index: int, span: int) -> list[np.ndarray]:
+        """The masks of frames ``index - j`` carried into frame ``index``, j = 1 .. ``span``
+        (the flows chained as in :meth:`carry_back`), without warping any output."""
+        return [self.mask(index - j, index, fw_chain, bw_chain)
+                for j, fw_chain, bw_chain in self._chains(index, span)]
+
+    def _chains(self, index: int, span: int):
+        """(j, flow t-j -> t, flow t -> t-j) for j = 1 .. ``span``, chained frame by frame."""
+        fw_chain, bw_chain = None, None
+        for j in range(1, span + 1):
             fw, bw = self.pair(index - j)  # frame t-j <-> t-j+1
             fw_chain = fw if j == 1 else chain_flows(fw, fw_chain)  # t-j -> t
             bw_chain = bw if j == 1 else chain_flows(bw_chain, bw)  # t -> t-j
-            if j in offsets:
-                carried.append(self.carry(self.fit(output_of(index - j)), index - j, index,
-                                          fw_chain, bw_chain))
-        return carried
+            yield j, fw_chain, bw_chain
 
     def carry_previous(self, index: int, previous: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The previous frame's output carried into frame ``index``."""

@@ -201,16 +201,16 @@ class StyleEffect:
         rest. None when off, or before two earlier frames exist.
 
         A revealed pixel starts from the content and gets one frame's ``iterations.next``; the
-        next frames' hold would keep it half painted. Its age is read from the carries of the
-        N earlier outputs with the flows chained (Ruder's long-term masks): rebuilt from saved
-        outputs and the source, so a resumed render is exact."""
+        next frames' hold would keep it half painted. Its age is read from the masks of the N
+        earlier frames with the flows chained (Ruder's long-term masks; no output is warped):
+        rebuilt from the source, so a resumed render is exact."""
         frames = self.config.reveal_frames
         span = min(frames, ctx.index - ctx.first)
         if frames <= 0 or span < 2:
             return None
-        carried = self.coherence.carry_back(ctx.index, range(1, span + 1), _earlier_outputs(ctx))
-        masks = [mask for _, mask in carried]
-        age = np.cumprod(np.stack(masks) > 0, axis=0).sum(axis=0)  # frames carried without a break
+        self.coherence.take(ctx)
+        masks = np.stack(self.coherence.masks_back(ctx.index, span))
+        age = np.cumprod(masks > 0, axis=0).sum(axis=0)  # frames carried without a break
         return np.where(age >= span, 1.0, age / frames).astype(np.float32)
 
     def _render_later_pass(self, where: multipass.PassFrame, ctx: FrameContext) -> np.ndarray:
