@@ -9,7 +9,7 @@ rebuilds it from the saved outputs alone.
 import numpy as np
 
 from dreamvideo.effects.base import FrameContext
-from dreamvideo.effects.style import StyleEffect
+from dreamvideo.effects.style import REVEAL_SKETCH_ITERATIONS, REVEAL_SKETCH_SCALE, StyleEffect
 from dreamvideo.motion.flow import PrecomputedFlow
 from dreamvideo.style import Stylizer
 from style_helpers import config, stripes
@@ -82,3 +82,31 @@ def test_a_render_with_revealed_hold_resumes_to_the_same_frames():
     np.testing.assert_array_equal(again[4], outputs[4])
     plain = render(effect_for(clip, reveal_frames=0), clip.frames, start=4, outputs=outputs[:4])
     assert np.abs(plain[4].astype(int) - outputs[4]).max() > 0  # the hold did something
+
+
+def test_a_painted_start_gives_only_the_unmatched_pixels_a_sketch():
+    clip = translating_clip(SIZE, 3, shift=SHIFT, seed=3)
+    outputs = [textured_image(SIZE, 7 + i) for i in range(2)]
+    effect = effect_for(clip, reveal_start="painted")
+    ctx = context(clip, 2, outputs)
+    target = effect.temporal_target(ctx)
+    start = effect.warm_start(2, ctx.source, target)
+
+    sketch = effect.stylizer.sketch(ctx.source, frame=2, scale=REVEAL_SKETCH_SCALE,
+                                    iterations=REVEAL_SKETCH_ITERATIONS)
+    # the content moves right and down by SHIFT a frame: frame 2's first 2 columns and first
+    # row are new; the rest is frame 1's output carried (exactly, an integer shift)
+    np.testing.assert_allclose(start[:, :2], sketch[:, :2], atol=1e-3)
+    np.testing.assert_allclose(start[:1], sketch[:1], atol=1e-3)
+    assert np.abs(sketch[:, :2] - ctx.source[:, :2]).mean() > 5  # a painting, not the content
+    np.testing.assert_allclose(start[8:-8, 8:-8], moved(outputs[1]).astype(np.float32)[8:-8, 8:-8],
+                               atol=0.5)
+    content_start = effect_for(clip).warm_start(2, ctx.source, target)
+    np.testing.assert_allclose(content_start[:, :2], ctx.source[:, :2], atol=1e-3)
+
+
+def test_a_render_with_a_painted_start_resumes_to_the_same_frames():
+    clip = translating_clip(SIZE, 4, shift=SHIFT, seed=11)
+    outputs = render(effect_for(clip, reveal_start="painted"), clip.frames)
+    again = render(effect_for(clip, reveal_start="painted"), clip.frames, start=3, outputs=outputs[:3])
+    np.testing.assert_array_equal(again[3], outputs[3])

@@ -44,6 +44,13 @@ from .base import FrameContext
 from .coherence import CarryRule, Coherence, fade_toward
 
 
+# style.reveal_start: painted: the revealed pixels' start, a painting at a quarter of the frame's
+# size (1/16 of a full-size iteration's cost each); 40 iterations give it the style's strokes
+# (docs/design/style-coherence.md, "The band a pan reveals").
+REVEAL_SKETCH_SCALE = 0.25
+REVEAL_SKETCH_ITERATIONS = 40
+
+
 def build(preset: Preset, source, *, frame_size: tuple[int, int], plan: FramePlan | None = None,
           backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
@@ -131,8 +138,7 @@ class StyleEffect:
             if hold is not None:
                 target = target.held(hold)
             if config.init == "warped":
-                reliable = target.weights[0][..., None] > 0
-                init = np.where(reliable, target.warped[0], content.astype(np.float32))
+                init = self.warm_start(ctx.index, content, target)
         if init is None:
             init = initial_image(config.init, content, ctx.rng)
         warm = coherent and config.init == "warped"
@@ -141,6 +147,21 @@ class StyleEffect:
             iterations=config.iterations.next if warm else config.iterations.first,
             levels=1 if warm else config.resolutions)
         return self._faded(frame, content, fade)
+
+    def warm_start(self, frame: int, content: np.ndarray, target: TemporalTarget) -> np.ndarray:
+        """The start of a following frame: the previous output carried where it is reliable;
+        elsewhere the content, or with ``style.reveal_start: painted`` a quick independent
+        painting (:meth:`Stylizer.sketch`) where the previous frame does not show the surface."""
+        content = content.astype(np.float32)
+        start = np.where(target.weights[0][..., None] > 0, target.warped[0], content)
+        if self.config.reveal_start == "content":
+            return start
+        revealed = self.coherence.unmatched(frame)
+        if not revealed.any():
+            return start
+        sketch = self.stylizer.sketch(content, frame=frame, scale=REVEAL_SKETCH_SCALE,
+                                      iterations=REVEAL_SKETCH_ITERATIONS)
+        return np.where(revealed[..., None], sketch, start)
 
     def _faded(self, frame: int, content: np.ndarray, fade: float) -> np.ndarray:
         """The last stylisation, faded toward the content below the clip's peak style weight."""
