@@ -84,7 +84,7 @@ def test_a_render_with_revealed_hold_resumes_to_the_same_frames():
     assert np.abs(plain[4].astype(int) - outputs[4]).max() > 0  # the hold did something
 
 
-def test_a_painted_start_gives_only_the_unmatched_pixels_a_sketch():
+def test_a_painted_start_gives_only_the_pixels_the_camera_brought_in_a_sketch():
     clip = translating_clip(SIZE, 3, shift=SHIFT, seed=3)
     outputs = [textured_image(SIZE, 7 + i) for i in range(2)]
     effect = effect_for(clip, reveal_start="painted")

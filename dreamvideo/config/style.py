@@ -62,12 +62,10 @@ class StyleConfig(Section):
         "instead of keeping the few iterations of the frame that revealed them (a soft band along "
         "a pan's entering edge); 0 = off")
     reveal_start: Literal["content", "painted"] = Field(
-        default="content", description="optimize: what a pixel the previous frame does not show "
-        "(revealed at the frame's edge or behind a moving object) starts from: the content frame, "
-        "or a quick independent painting of the frame at a quarter of its size (+7 % a 1080p "
-        "following frame's time: the strip a pan brings in is painted to the frame's edge, but "
-        "revealed pixels change more while they settle: E_warp 0.17x the independent render's "
-        "on the 320-px photo clip against 0.13x)")
+        default="content", description="optimize: what a pixel the camera brings into view at the "
+        "frame's edge starts from: the content frame, or a quick independent painting of the frame "
+        "at a quarter of its size (+7 % a 1080p following frame's time: the strip a pan brings in "
+        "is painted to the frame's edge instead of a soft band)")
     content_layers: list[str] = Field(default_factory=lambda: ["block4_conv2"], min_length=1)
     style_layers: list[Union[str, StyleLayer]] = Field(
         default_factory=lambda: ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",

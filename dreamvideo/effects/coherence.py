@@ -21,7 +21,7 @@ import numpy as np
 from ..config import Animatable, peak_of, value_at
 from ..errors import UserError
 from ..motion.flow import (INTERPOLATION_REACH, FlowPair, FlowProvider, OpenCVFlow, chain_flows,
-                           consistency_mask, footprint_reliability, resize_flow, warp)
+                           consistency_mask, footprint_reliability, resize_flow, source_inside, warp)
 from ..videoio import fit_to_size
 from .base import FrameContext
 
@@ -133,11 +133,12 @@ class Coherence:
                                          boundary_weight=self.rule.boundary_weight)
         return consistency_mask(flow_ab, flow_ba, boundary_weight=self.rule.boundary_weight)
 
-    def unmatched(self, index: int) -> np.ndarray:
+    def entered(self, index: int) -> np.ndarray:
         """Bool (H, W): the pixels of frame ``index`` that frame ``index - 1`` does not show
-        (revealed at the frame's edge or behind a moving object)."""
+        because they were outside it (brought into view at the frame's edge by the camera), not
+        hidden behind something."""
         fw, bw = self.pair(index - 1)
-        return self.surface_mask(index - 1, index, fw, bw) <= 0
+        return ~source_inside(bw) & (self.surface_mask(index - 1, index, fw, bw) <= 0)
 
     def carry_back(self, index: int, offsets: Iterable[int],
                    output_of: Callable[[int], np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
