@@ -62,7 +62,7 @@ class StyleConfig(Section):
         "instead of keeping the few iterations of the frame that revealed them (a soft band along "
         "a pan's entering edge); 0 = off")
     reveal_start: Literal["content", "painted"] = Field(
-        default="content", description="optimize: what a pixel the camera brings into view at the "
+        default="painted", description="optimize: what a pixel the camera brings into view at the "
         "frame's edge starts from: the content frame, or a quick independent painting of the frame "
         "at a quarter of its size (+7 % a 1080p following frame's time: the strip a pan brings in "
         "is painted to the frame's edge instead of a soft band)")
