@@ -6,6 +6,8 @@ style-coherence.md, item 5). These tests check what is carried, and that a resum
 rebuilds it from the saved outputs alone.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from dreamvideo.effects.base import FrameContext
@@ -110,3 +112,21 @@ def test_a_render_with_a_painted_start_resumes_to_the_same_frames():
     outputs = render(effect_for(clip, reveal_start="painted"), clip.frames)
     again = render(effect_for(clip, reveal_start="painted"), clip.frames, start=3, outputs=outputs[:3])
     np.testing.assert_array_equal(again[3], outputs[3])
+
+
+def test_only_what_the_camera_brings_in_counts_as_entered_not_what_an_object_uncovers():
+    width, height = SIZE
+    fw = np.zeros((height, width, 2), np.float32)
+    fw[..., 0] = 2  # the picture moves right: frame 1's left 2 columns come from outside frame 0
+    bw = -fw
+    bw[10:14, 20:24] = (5, 0)  # a patch of frame 1 that frame 0 does not hold (an uncovering)
+    frames = [textured_image(SIZE, 1), textured_image(SIZE, 2)]
+    effect = StyleEffect(Stylizer([(stripes(), 1.0)], config()), PrecomputedFlow([(fw, bw)]),
+                         source=ListSource(frames), frame_size=SIZE)
+    effect.coherence.take(context(SimpleNamespace(frames=frames), 1, frames))
+
+    entered = effect.coherence.entered(1)
+
+    assert entered[:, :2].all() and not entered[:, 3:].any()
+    surface = effect.coherence.surface_mask(0, 1, fw, bw)
+    assert (surface[10:14, 20:24] <= 0).all()  # unmatched, yet not entered: starts from the content
