@@ -20,8 +20,8 @@ from synthetic import camera_clip  # noqa: E402
 
 from dreamvideo.backbone.models import load_backbone
 from dreamvideo.config import StyleConfig
-from dreamvideo.effects.style import REVEAL_SKETCH_ITERATIONS, REVEAL_SKETCH_SCALE
 from dreamvideo.style import Stylizer
+from dreamvideo.style.stylizer import SKETCH_ITERATIONS, SKETCH_SCALE
 
 
 def cpu_seconds(action, repeat: int) -> float:
@@ -49,12 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     x = frame.astype(np.float32)
     inputs = stylizer.inputs(x)
     evaluation = cpu_seconds(lambda: stylizer.value_and_grad(x, inputs), args.repeat)
-    sketch = cpu_seconds(lambda: stylizer.sketch(frame, scale=REVEAL_SKETCH_SCALE,
-                                                 iterations=REVEAL_SKETCH_ITERATIONS), args.repeat)
+    sketch = cpu_seconds(lambda: stylizer.sketch(frame, scale=SKETCH_SCALE,
+                                                 iterations=SKETCH_ITERATIONS), args.repeat)
     following = evaluation * args.next
     print(f"{width}x{height}: one full-size evaluation {evaluation:.2f} CPU-s; "
           f"iterations.next ({args.next}) ~{following:.1f} CPU-s; "
-          f"sketch ({REVEAL_SKETCH_ITERATIONS} its at {REVEAL_SKETCH_SCALE:g}) {sketch:.2f} CPU-s "
+          f"sketch ({SKETCH_ITERATIONS} its at {SKETCH_SCALE:g}) {sketch:.2f} CPU-s "
           f"= {sketch / evaluation:.1f} evaluations, +{100 * sketch / following:.0f} % a following frame")
 
 

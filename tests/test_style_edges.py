@@ -73,7 +73,6 @@ def test_the_preconditioner_frees_only_the_pixels_the_mask_does_not_hold():
     assert temporal_precondition({"temporal_weight": np.float32(200.0)}) is None
 
 
-
 def test_a_sketch_is_a_quick_painting_of_the_frame_nearer_the_style_than_the_content():
     frame = smooth_pan()[0]
     stylizer = Stylizer([(stripes(), 1.0)], config(tolerance=0))

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from dreamvideo.effects.base import FrameContext
-from dreamvideo.effects.style import REVEAL_SKETCH_ITERATIONS, REVEAL_SKETCH_SCALE, StyleEffect
+from dreamvideo.effects.style import StyleEffect
 from dreamvideo.motion.flow import PrecomputedFlow
 from dreamvideo.style import Stylizer
+from dreamvideo.style.stylizer import SKETCH_ITERATIONS, SKETCH_SCALE
 from style_helpers import config, stripes
 from synthetic import textured_image, translating_clip
 from test_style_video import ListSource, render
@@ -94,8 +95,8 @@ def test_a_painted_start_gives_only_the_pixels_the_camera_brought_in_a_sketch():
     target = effect.temporal_target(ctx)
     start = effect.warm_start(2, ctx.source, target)
 
-    sketch = effect.stylizer.sketch(ctx.source, frame=2, scale=REVEAL_SKETCH_SCALE,
-                                    iterations=REVEAL_SKETCH_ITERATIONS)
+    sketch = effect.stylizer.sketch(ctx.source, frame=2, scale=SKETCH_SCALE,
+                                    iterations=SKETCH_ITERATIONS)
     # the content moves right and down by SHIFT a frame: frame 2's first 2 columns and first
     # row are new; the rest is frame 1's output carried (exactly, an integer shift)
     np.testing.assert_allclose(start[:, :2], sketch[:, :2], atol=1e-3)
@@ -128,5 +129,5 @@ def test_only_what_the_camera_brings_in_counts_as_entered_not_what_an_object_unc
     entered = effect.coherence.entered(1)
 
     assert entered[:, :2].all() and not entered[:, 3:].any()
-    surface = effect.coherence.surface_mask(0, 1, fw, bw)
-    assert (surface[10:14, 20:24] <= 0).all()  # unmatched, yet not entered: starts from the content
+    mask = effect.coherence.mask(0, 1, fw, bw)
+    assert (mask[10:14, 20:24] <= 0).all()  # unmatched, yet not entered: starts from the content

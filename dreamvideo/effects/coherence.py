@@ -119,26 +119,22 @@ class Coherence:
     def mask(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
         """Float32 (H, W) in frame ``b``: where frame ``a`` warped along ``flow_ba`` shows the
         same surface (the rule's mask, and its footprint check)."""
-        mask = self.surface_mask(a, b, flow_ab, flow_ba)
+        if self.rule.mask == "provider":
+            mask = self.flow.reliability(a, b, flow_ab, flow_ba,
+                                         boundary_weight=self.rule.boundary_weight)
+        else:
+            mask = consistency_mask(flow_ab, flow_ba, boundary_weight=self.rule.boundary_weight)
         if self.rule.footprint:
             reach = INTERPOLATION_REACH[self.rule.interpolation]
             mask = mask * footprint_reliability(flow_ab, flow_ba, reach)
         return mask
 
-    def surface_mask(self, a: int, b: int, flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
-        """Float32 (H, W) in frame ``b``: where frame ``a`` shows the same surface (the rule's
-        mask without the footprint check); 0 where ``b`` shows what ``a`` does not."""
-        if self.rule.mask == "provider":
-            return self.flow.reliability(a, b, flow_ab, flow_ba,
-                                         boundary_weight=self.rule.boundary_weight)
-        return consistency_mask(flow_ab, flow_ba, boundary_weight=self.rule.boundary_weight)
-
     def entered(self, index: int) -> np.ndarray:
         """Bool (H, W): the pixels of frame ``index`` that frame ``index - 1`` does not show
         because they were outside it (brought into view at the frame's edge by the camera), not
-        hidden behind something."""
-        fw, bw = self.pair(index - 1)
-        return ~source_inside(bw) & (self.surface_mask(index - 1, index, fw, bw) <= 0)
+        hidden behind something. (Every mask is 0 there too.)"""
+        _, bw = self.pair(index - 1)
+        return ~source_inside(bw)
 
     def carry_back(self, index: int, offsets: Iterable[int],
                    output_of: Callable[[int], np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:

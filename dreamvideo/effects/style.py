@@ -44,13 +44,6 @@ from .base import FrameContext
 from .coherence import CarryRule, Coherence, fade_toward
 
 
-# style.reveal_start: painted: the revealed pixels' start, a painting at a quarter of the frame's
-# size (1/16 of a full-size iteration's cost each); 40 iterations give it the style's strokes
-# (docs/design/style-coherence.md, "The band a pan reveals").
-REVEAL_SKETCH_SCALE = 0.25
-REVEAL_SKETCH_ITERATIONS = 40
-
-
 def build(preset: Preset, source, *, frame_size: tuple[int, int], plan: FramePlan | None = None,
           backbone=None) -> StyleEffect:
     """The style effect for ``preset``: style images loaded, network and Grams ready.
@@ -161,8 +154,7 @@ class StyleEffect:
         revealed = self.coherence.entered(frame)
         if not revealed.any():
             return start
-        sketch = self.stylizer.sketch(content, frame=frame, scale=REVEAL_SKETCH_SCALE,
-                                      iterations=REVEAL_SKETCH_ITERATIONS)
+        sketch = self.stylizer.sketch(content, frame=frame)
         return np.where(revealed[..., None], sketch, start)
 
     def _faded(self, frame: int, content: np.ndarray, fade: float) -> np.ndarray:

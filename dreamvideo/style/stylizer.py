@@ -40,6 +40,14 @@ def style_layer_weights(config: StyleConfig) -> dict[str, float]:
     return weights
 
 
+# Stylizer.sketch, the start of the pixels a pan brings in (style.reveal_start: painted): a
+# painting at a quarter of the frame's size (1/16 of a full-size iteration's cost each); 40
+# iterations give it the style's strokes (docs/design/style-coherence.md).
+SKETCH_SCALE = 0.25
+SKETCH_ITERATIONS = 40
+SKETCH_MIN_SIDE = 32  # px, the short side: below it VGG's deeper blocks see less than a pixel
+
+
 class Stylizer:
     """Network, loss terms, style Grams and compiled functions, built once and reused per frame.
 
@@ -168,8 +176,8 @@ class Stylizer:
 
     # -- one image
 
-    def sketch(self, content: np.ndarray, *, frame: int = 0, scale: float = 0.25,
-               iterations: int = 40) -> np.ndarray:
+    def sketch(self, content: np.ndarray, *, frame: int = 0, scale: float = SKETCH_SCALE,
+               iterations: int = SKETCH_ITERATIONS) -> np.ndarray:
         """A quick independent painting of ``content``: optimised from the content at ``scale``
         of its size for ``iterations``, upsampled to the content's size. Float32 (H, W, 3) in
         the optimised pixels' space (a start image, not an output)."""
@@ -212,7 +220,6 @@ class Stylizer:
         return StyleResult(to_uint8(image), loss, counts, result.stopped)
 
 
-SKETCH_MIN_SIDE = 32  # px, the short side: below it VGG's deeper blocks see less than a pixel
 
 TEMPORAL_STIFFNESS_REFERENCE = 20.0  # the temporal weight as stiff as the other terms together
 
