@@ -10,7 +10,7 @@ E_warp ratio (exact flow, Farneback), content+style loss ratio and sharpness rat
 
 Run: ``python bench/style_drift.py [--size 192x108] [--frames 24] [--window 3] [--clip photo]
 [--scale S] [--set KEY=JSON] [--sheet JPG] [--diff JPG] [--zoom Z] [--rotation DEG]
-[--pan DX DY] [--no-objects]``
+[--pan DX DY] [--no-objects] [--frames-out DIR]``
 (``--set`` for every render, e.g. ``band_limit=0.5``; ``--zoom``: the camera clip's zoom per
 frame, 0.008 by default; ``--no-objects``: the camera over the still alone, nothing
 disoccluded).
@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 
 from bench_style import contact_sheet, difference_sheet, render, stroke_style  # (puts tests/ on the path)
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--next", type=int, default=20)
     parser.add_argument("--sheet", type=Path)
     parser.add_argument("--diff", type=Path, help="difference sheet of the end window: independent, coherent")
+    parser.add_argument("--frames-out", type=Path, metavar="DIR",
+                        help="write every coherent frame and the independent windows' frames as PNG")
     parser.add_argument("--clip", choices=("camera", "photo"), default="camera")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="style.scale (1: the preset default; strokes of the same size in "
@@ -79,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.sheet:
         picks = np.linspace(0, n - 1, min(12, n)).round().astype(int)
         contact_sheet([outputs[i] for i in picks], args.sheet)
+    if args.frames_out:
+        write_frames(args.frames_out, outputs, independent, windows)
     if args.diff:
         end = windows["end"]
         pairs = slice(end.start, end.stop - 1)
@@ -118,6 +123,17 @@ def main(argv: list[str] | None = None) -> None:
           f"{held[1] / held[0]:.3f}   (target >= 0.9)")
     print("  coherent sharpness per frame: "
           + " ".join(f"{sharpness([o, o]):.1f}" for o in outputs))
+
+
+def write_frames(folder: Path, coherent: list, independent: dict, windows: dict) -> None:
+    """coherent_NNN.png for every frame, independent_NNN.png for the windows' frames (RGB uint8)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    named = [(f"coherent_{i:03d}", frame) for i, frame in enumerate(coherent)]
+    named += [(f"independent_{i:03d}", frame) for name, r in windows.items()
+              for i, frame in zip(r, independent[name]["outputs"])]
+    for stem, frame in named:
+        cv2.imwrite(str(folder / f"{stem}.png"), cv2.cvtColor(np.asarray(frame), cv2.COLOR_RGB2BGR))
+    print(f"  frames -> {folder}")
 
 
 def ratio(value: float, reference: float) -> float:
