@@ -29,7 +29,7 @@ camera motion.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import cv2
@@ -72,7 +72,7 @@ class BlenderSource:
 
     # ----- frames
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
         """Display-referred uint8 RGB frames from index ``start`` on."""
         for index in range(start, self.frame_count):
             yield self.frame(index)

@@ -236,7 +236,7 @@ class Coherence:
             if index <= needed:
                 raise UserError(f"style: the source ended before frame {index}") from None
         finally:
-            getattr(frames, "close", lambda: None)()
+            frames.close()
 
 
 def flow_at(flow: FlowProvider, index: int, a: np.ndarray, b: np.ndarray,

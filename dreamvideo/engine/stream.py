@@ -9,7 +9,7 @@ look back at is kept (the previous frames, ``style.long_term``'s reach).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Generator, Iterable, Iterator, Sized
 from itertools import chain
 
 import numpy as np
@@ -40,7 +40,7 @@ class FedSource:
         self._frames[index] = frame
         self._frames.pop(index - self.keep, None)
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
         index = start
         while index in self._frames:
             yield self._frames[index]

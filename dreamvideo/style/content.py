@@ -81,7 +81,7 @@ def load_pairs(source, flow, *, pairs: int = MAX_PAIRS) -> list[Pair]:
             if index >= max(wanted):
                 break
     finally:
-        getattr(iterator, "close", lambda: None)()
+        iterator.close()
     result = []
     for start in starts:
         if start + 1 not in frames:

@@ -5,7 +5,7 @@ Each streams frames one at a time (memory does not grow with clip length).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -46,8 +46,9 @@ class FrameSource(Protocol):
     frame_count: int | None
     offers: SourceOffers
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
-        """Yield frames from index ``start`` on, one at a time."""
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
+        """Yield frames from index ``start`` on, one at a time. A generator: ``close()`` on it
+        releases what it holds (a video's decoder)."""
         ...
 
 
@@ -59,7 +60,7 @@ class _StillSource:
     offers: SourceOffers = PLAIN
     _frame: np.ndarray
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
         while True:
             yield self._frame
 
@@ -96,7 +97,7 @@ class VideoSource:
         self.frame_count: int | None = self.info.frame_count
         self.size = self.info.size if size is None else check_size(size)
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
         """Yield frames from index ``start``; ffmpeg stops when the iterator is closed."""
         reader = imageio_ffmpeg.read_frames(str(self.path), output_params=list(DECODE_PARAMS))
         try:
@@ -131,7 +132,7 @@ class SequenceSource:
             size = (first.shape[1], first.shape[0])
         self.size = check_size(size)
 
-    def frames(self, start: int = 0) -> Iterator[np.ndarray]:
+    def frames(self, start: int = 0) -> Generator[np.ndarray, None, None]:
         for file in self.files[start:]:
             yield read_image(file, self.size)
 
