@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     farm.add_argument("--scheduler", metavar="tcp://HOST:PORT", type=_scheduler_address,
                       help="render on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue)")
 
+    render.set_defaults(run=run_render)
+
     dream = commands.add_parser("dream", help="dream a single image")
     dream.add_argument("image", type=Path, help="the picture to dream (PNG, JPEG, TIFF, BMP, WebP)")
     dream.add_argument("-o", "--output", type=Path, required=True, help="where to write the dream (.png, .jpg)")
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_photo_options(dream, "the dream's step (0: the photo unchanged, 2: twice as strong)")
     _add_preset_options(dream, example="dream.steps=20")
     dream.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    dream.set_defaults(run=run_dream)
 
     from ..inspect import add_inspect_parser  # imports TensorFlow only when a command runs
 
@@ -162,14 +165,7 @@ def main(raw_args: list[str] | None = None) -> int:
     args = parser.parse_args(raw_args)
 
     try:
-        if args.command == "render":
-            return run_render(args)
-        if args.command == "dream":
-            return run_dream(args)
-        run = getattr(args, "run", None)
-        if run is None:
-            parser.error(f"unknown command {args.command}")
-        return run(args)
+        return args.run(args)
     except UserError as err:
         print(f"dreamvideo: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
