@@ -151,11 +151,11 @@ class StyleEffect:
         start = np.where(target.weights[0][..., None] > 0, target.warped[0], content)
         if self.config.reveal_start == "content":
             return start
-        revealed = self.coherence.entered(frame)
-        if not revealed.any():
+        entered = self.coherence.entered(frame)
+        if not entered.any():
             return start
         sketch = self.stylizer.sketch(content, frame=frame)
-        return np.where(revealed[..., None], sketch, start)
+        return np.where(entered[..., None], sketch, start)
 
     def _faded(self, frame: int, content: np.ndarray, fade: float) -> np.ndarray:
         """The last stylisation, faded toward the content below the clip's peak style weight."""

@@ -220,7 +220,6 @@ class Stylizer:
         return StyleResult(to_uint8(image), loss, counts, result.stopped)
 
 
-
 TEMPORAL_STIFFNESS_REFERENCE = 20.0  # the temporal weight as stiff as the other terms together
 
 
