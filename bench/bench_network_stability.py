@@ -176,7 +176,7 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     style_path = OUT / "stability_style.png"
     cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
     given = {"style_boost": args.style_boost, "photometric": args.photometric,
-             "colour_jitter": args.colour_jitter}
+             "colour_jitter": args.colour_jitter, "colour_weight": args.colour_weight}
     settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed,
                              **{k: v for k, v in given.items() if v is not None})
     if args.first_norm is not None:
@@ -186,7 +186,7 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
                 overwrite=True, progress=Progress("plain"))
     return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
             "photometric": settings.photometric, "colour_jitter": settings.colour_jitter,
-            "first_norm": settings.architecture.first_norm,
+            "colour_weight": settings.colour_weight, "first_norm": settings.architecture.first_norm,
             "cpu_s": time.process_time() - cpu}
 
 
@@ -206,6 +206,8 @@ def parse_args(argv):
                         help="train-style's share of steps with contrast/gamma jitter (default: its own)")
     parser.add_argument("--colour-jitter", type=float,
                         help="train-style's share of steps with the chroma turned and scaled (default: its own)")
+    parser.add_argument("--colour-weight", type=float,
+                        help="train-style's coarse-colour term weight (default: its own)")
     parser.add_argument("--first-norm", type=int, choices=[0, 1],
                         help="1/0: instance norm after the network's first conv or not (default: its own)")
     parser.add_argument("--network", help="score this network instead of training one")

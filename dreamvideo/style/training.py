@@ -17,7 +17,11 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
   training's own ``temporal_weight`` (the preset's is the blend at render time, see
   :mod:`dreamvideo.effects.style_network`);
 - a noise-stability term: ``noise_weight * mean(((net(b + n) - net(b)) / 255)^2)``, n Gaussian
-  with ``noise_sigma`` pixel levels, so small input changes (grain, compression) do not flicker.
+  with ``noise_sigma`` pixel levels, so small input changes (grain, compression) do not flicker;
+- a coarse-colour term: ``colour_weight * mean(((G(chroma(net(b))) - G(chroma(b))) / 255)^2)``,
+  G a Gaussian of ``colour_sigma`` px and chroma the (Cr, Cb) of BT.601, so the content's colours
+  stay where they were at a coarse scale while the strokes keep their own hues (the Gatys terms
+  alone let some trainings re-colour the content: see docs/design/fast-style.md).
 
 Keras's Adam on the network's weights. Everything random is drawn from ``(seed, step)``, weights
 start from ``seed``, and TensorFlow runs deterministic ops: a checkpoint (every
@@ -57,6 +61,8 @@ class TrainSettings:
     temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
+    colour_weight: float = 0.0  # the coarse-colour term's weight (0: off)
+    colour_sigma: float = 4.0  # its Gaussian, px at the training size
     photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
     colour_jitter: float = 0.0  # share of steps whose chroma is turned and scaled (content.colour_jitter)
     checkpoint_every: int = 20
@@ -69,6 +75,28 @@ class TrainingStopped(Interrupted):
     def __init__(self, step: int, total: int, checkpoint: Path):
         Exception.__init__(self, f"training stopped at step {step}/{total}; run the same command "
                                  f"again to continue (checkpoint: {checkpoint})")
+
+
+_TO_CHROMA = np.array([[0.5, -0.418688, -0.081312], [-0.168736, -0.331264, 0.5]], np.float32)  # Cr, Cb rows
+
+
+def coarse_chroma(images: tf.Tensor, sigma: float) -> tf.Tensor:
+    """The (Cr, Cb) planes of (B, H, W, 3) RGB images (BT.601, without the 128 offset) under a
+    separable Gaussian of ``sigma`` px (edges reflected), (B, H, W, 2)."""
+    chroma = tf.tensordot(images, tf.constant(_TO_CHROMA.T), axes=1)
+    radius = max(1, int(round(3 * sigma)))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps = tf.constant((taps / taps.sum()).astype(np.float32))
+    padded = tf.pad(chroma, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT")
+    rows = tf.nn.depthwise_conv2d(padded, tf.tile(taps[:, None, None, None], [1, 1, 2, 1]),
+                                  [1, 1, 1, 1], "VALID")
+    return tf.nn.depthwise_conv2d(rows, tf.tile(taps[None, :, None, None], [1, 1, 2, 1]),
+                                  [1, 1, 1, 1], "VALID")
+
+
+def colour_distance(out: tf.Tensor, content: tf.Tensor, sigma: float) -> tf.Tensor:
+    """Mean squared difference of the coarse chroma (:func:`coarse_chroma`), in (levels/255)^2."""
+    return tf.reduce_mean(tf.square((coarse_chroma(out, sigma) - coarse_chroma(content, sigma)) / 255.0))
 
 
 def warp_tf(images: tf.Tensor, flow: tf.Tensor) -> tf.Tensor:
@@ -126,7 +154,8 @@ class Trainer:
     # -- the criterion
 
     def _losses_py(self, a, b, flow_ba, mask, noise):
-        """(Gatys + temporal criterion, noise term) for one batch; outputs of a, b, b+n."""
+        """(Gatys + temporal criterion, noise term, coarse-colour term) for one batch; outputs
+        of a, b, b+n."""
         count = tf.shape(a)[0]
         out = run_network(self.model, tf.concat([a, b, tf.clip_by_value(b + noise, 0.0, 255.0)], 0),
                           training=True)
@@ -138,12 +167,20 @@ class Trainer:
         inputs.update({"warped": warp_tf(out_a, flow_ba), "mask": mask})
         criterion = self.stylizer.criterion(Evaluation(out_b, self._extractor(out_b), inputs))
         stability = tf.reduce_mean(tf.square((out_n - out_b) / 255.0))
-        return criterion, stability
+        return criterion, stability, self._colour_term(out_b, b)
+
+    def _colour_term(self, out: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
+        if self.settings.colour_weight == 0:
+            return tf.constant(0.0, tf.float32)
+        return colour_distance(out, content, self.settings.colour_sigma)
+
+    def _total(self, criterion, stability, colour):
+        return (criterion + self.settings.noise_weight * stability
+                + self.settings.colour_weight * colour)
 
     def _train_step_py(self, a, b, flow_ba, mask, noise):
         with tf.GradientTape() as tape:
-            criterion, stability = self._losses_py(a, b, flow_ba, mask, noise)
-            total = criterion + self.settings.noise_weight * stability
+            total = self._total(*self._losses_py(a, b, flow_ba, mask, noise))
         self.optimizer.apply_gradients(zip(tape.gradient(total, self.variables), self.variables))
         return total
 
@@ -165,8 +202,13 @@ class Trainer:
 
     def loss(self, batch: Batch, noise: np.ndarray) -> float:
         """The full training loss of a fixed batch (for tests and reports)."""
-        criterion, stability = self._losses(batch.a, batch.b, batch.flow_ba, batch.mask, noise)
-        return float(criterion) + self.settings.noise_weight * float(stability)
+        return float(self._total(*self._losses(batch.a, batch.b, batch.flow_ba, batch.mask, noise)))
+
+    def colour_error(self, batch: Batch) -> float:
+        """The coarse-colour term's value on ``batch.b`` (whatever its weight)."""
+        content = tf.constant(batch.b)
+        out = run_network(self.model, content, training=False)
+        return float(colour_distance(out, content, self.settings.colour_sigma))
 
     # -- checkpoints
 
