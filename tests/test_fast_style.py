@@ -2,6 +2,7 @@
 
 Tiny and real: the real VGG16 losses, real OpenCV flow, real Keras files."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -322,14 +323,14 @@ def test_training_temporal_and_noise_terms_have_gradients_where_they_act(clip_fo
 
     def gradient_norm(mask, noise, term):
         with tf.GradientTape() as tape:
-            criterion, stability = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)
+            criterion, stability, _ = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)
             value = criterion if term == "criterion" else stability
         return sum(float(tf.reduce_sum(tf.square(g))) for g in tape.gradient(value, trainer.variables))
 
     def temporal_gradient(mask):  # criterion with the mask minus without: the temporal term's part
         with tf.GradientTape() as tape:
-            on, _ = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)
-            off, _ = trainer._losses_py(batch.a, batch.b, batch.flow_ba, np.zeros_like(mask), noise)
+            on = trainer._losses_py(batch.a, batch.b, batch.flow_ba, mask, noise)[0]
+            off = trainer._losses_py(batch.a, batch.b, batch.flow_ba, np.zeros_like(mask), noise)[0]
             value = on - off
         return sum(float(tf.reduce_sum(tf.square(g))) for g in tape.gradient(value, trainer.variables))
 
@@ -359,6 +360,47 @@ def test_style_boost_multiplies_the_style_term_of_the_training_loss(clip_folder,
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and lines == ["dreamvideo: error: --style-boost: must be > 0, got 0.0"]
     assert not (tmp_path / "n.keras").exists()
+
+
+def test_coarse_chroma_keeps_flat_colours_and_averages_fine_strokes_away():
+    """The colour term sees the chroma of flat areas (as OpenCV's YCrCb, without the 128 offset)
+    and nothing of grey, nor of a fine pattern of opposite hues (strokes keep their own)."""
+    import tensorflow as tf
+
+    from dreamvideo.style.training import coarse_chroma
+
+    flat = np.full((1, 32, 40, 3), (200, 90, 30), np.float32)
+    expected = cv2.cvtColor(flat[0].astype(np.uint8), cv2.COLOR_RGB2YCrCb)[0, 0, 1:].astype(np.float32) - 128
+    assert np.allclose(coarse_chroma(tf.constant(flat), 4.0).numpy(), expected, atol=0.6)
+    grey = np.repeat(np.linspace(0, 255, 40, dtype=np.float32)[None, None, :, None], 32, 1).repeat(3, 3)
+    assert np.abs(coarse_chroma(tf.constant(grey), 4.0).numpy()).max() < 1e-3
+    strokes = np.where((np.indices((32, 40)).sum(0) % 2 == 0)[..., None], (255, 0, 255), (0, 255, 0))
+    strokes = (strokes.astype(np.float32) + (0, 0, 0))[None] * (128 / 255) + 64  # grey on average
+    chroma = coarse_chroma(tf.constant(strokes.astype(np.float32)), 4.0).numpy()
+    raw = np.abs(cv2.cvtColor(strokes[0].astype(np.uint8), cv2.COLOR_RGB2YCrCb)[..., 1:] - 128.0).max()
+    assert raw > 40 and np.abs(chroma[:, 8:-8, 8:-8]).max() < 0.02 * raw
+
+
+def test_colour_weight_adds_its_term_and_training_with_it_keeps_the_coarse_colours(clip_folder):
+    """The network starts as the identity (distance 0); trained, the loss grows by colour_weight
+    x the coarse-colour distance, and the same-seeded network trained with a heavy weight ends
+    nearer the content's coarse colours than without."""
+    plain, pairs = _trainer(clip_folder, steps=4)
+    coloured, _ = _trainer(clip_folder, steps=4, colour_weight=500.0)
+    held_out = plain.batch(pairs, step=99)[0]
+    assert coloured.colour_error(held_out) == 0
+    for trainer in (plain, coloured):
+        while trainer.step < trainer.settings.steps:
+            trainer.train_step(pairs)
+    batch, noise = plain.batch(pairs, step=0)
+    assert float(plain._losses(batch.a, batch.b, batch.flow_ba, batch.mask, noise)[2]) == 0  # off
+    distance = float(coloured._losses(batch.a, batch.b, batch.flow_ba, batch.mask, noise)[2])
+    assert distance > 0 and distance == pytest.approx(coloured.colour_error(batch), rel=1e-3)
+    weighted = replace(coloured.settings, colour_weight=0.0)
+    unweighted = coloured.loss(batch, noise)
+    coloured.settings = weighted
+    assert unweighted - coloured.loss(batch, noise) == pytest.approx(500 * distance, rel=1e-3)
+    assert coloured.colour_error(held_out) < 0.5 * plain.colour_error(held_out)
 
 
 def test_training_progress_json_counts_steps(clip_folder, tmp_path, capsys):
