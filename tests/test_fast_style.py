@@ -475,3 +475,16 @@ def test_a_network_with_three_downsamplings_takes_any_frame_size():
     assert size_multiple(model) == 8 and size_multiple(build_transform_net(Architecture(blocks=1))) == 4
     frame = textured_image((37, 29), seed=3)
     assert StyleNetwork(model, {}).stylize(frame).shape == (29, 37, 3)
+
+
+def test_train_style_options_default_to_the_training_settings():
+    """The command line's defaults (written out: the parser imports no TensorFlow) are
+    TrainSettings' own."""
+    from dreamvideo.cli import build_parser
+    from dreamvideo.style.training import TrainSettings
+
+    args = build_parser().parse_args(["train-style", "s.png", "--content", "c", "-o", "n.keras"])
+    defaults = TrainSettings()
+    for name in ("size", "steps", "batch", "seed", "style_boost", "temporal_weight", "noise_weight",
+                 "colour_weight"):
+        assert getattr(args, name) == getattr(defaults, name), name

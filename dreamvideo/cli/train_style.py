@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..progress import MODES
 
+COLOUR_WEIGHT = 0.0  # TrainSettings.colour_weight's default (kept here: the parser imports no TensorFlow)
+
 if TYPE_CHECKING:
     from ..config import ModelConfig, StyleConfig
     from ..style.training import TrainSettings
@@ -34,6 +36,9 @@ def add_train_style_parser(commands) -> None:
                         help="weight of the output-level temporal term in training (default 20)")
     parser.add_argument("--noise-weight", type=float, default=10.0,
                         help="weight of the noise-stability term (default 10)")
+    parser.add_argument("--colour-weight", type=float, default=COLOUR_WEIGHT,
+                        help="weight of the coarse-colour term: the content's colours kept at a scale "
+                             f"of a few px, strokes keeping their hues (default {COLOUR_WEIGHT:g}; 0: off)")
     parser.add_argument("--preset", type=Path,
                         help="preset whose model and style: weights, layers, scale, preserve_colors are the targets")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -59,14 +64,15 @@ def run_train_style(args: argparse.Namespace) -> int:
             raise UserError(f"style image not found: {path}")
     from ..style.training import TrainSettings
 
-    for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight)):
+    for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight),
+                        ("--colour-weight", args.colour_weight)):
         if value < 0:
             raise UserError(f"{name}: must be >= 0, got {value}")
     if args.style_boost <= 0:
         raise UserError(f"--style-boost: must be > 0, got {args.style_boost}")
     settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed,
                              style_boost=args.style_boost, temporal_weight=args.temporal_weight,
-                             noise_weight=args.noise_weight)
+                             noise_weight=args.noise_weight, colour_weight=args.colour_weight)
     output = train_style(args.styles, args.content, args.output, style=preset.style, model=preset.model,
                          settings=settings, overwrite=args.overwrite, progress=Progress(args.progress))
     if args.progress not in ("none", "json"):
