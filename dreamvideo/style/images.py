@@ -19,14 +19,14 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(size[1], size[0], *image.shape[2:])
 
 
-_TO_YCRCB = np.array([[0.299, 0.587, 0.114], [0.5, -0.418688, -0.081312],
-                      [-0.168736, -0.331264, 0.5]], np.float32)  # rows: Y, Cr, Cb (BT.601)
-_FROM_YCRCB = np.linalg.inv(_TO_YCRCB).astype(np.float32)
+RGB_TO_YCRCB = np.array([[0.299, 0.587, 0.114], [0.5, -0.418688, -0.081312],
+                         [-0.168736, -0.331264, 0.5]], np.float32)  # rows: Y, Cr, Cb (BT.601)
+YCRCB_TO_RGB = np.linalg.inv(RGB_TO_YCRCB).astype(np.float32)
 
 
 def rgb_to_ycrcb(image: np.ndarray) -> np.ndarray:
     """RGB [0, 255] -> Y, Cr, Cb (BT.601, chroma offset 128, as ``cv2.COLOR_RGB2YCrCb``)."""
-    out = np.asarray(image, np.float32) @ _TO_YCRCB.T
+    out = np.asarray(image, np.float32) @ RGB_TO_YCRCB.T
     out[..., 1:] += 128.0
     return out
 
@@ -34,7 +34,7 @@ def rgb_to_ycrcb(image: np.ndarray) -> np.ndarray:
 def ycrcb_to_rgb(image: np.ndarray) -> np.ndarray:
     shifted = np.asarray(image, np.float32).copy()
     shifted[..., 1:] -= 128.0
-    return shifted @ _FROM_YCRCB.T
+    return shifted @ YCRCB_TO_RGB.T
 
 
 def luminance(image: np.ndarray) -> np.ndarray:

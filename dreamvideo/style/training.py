@@ -42,6 +42,7 @@ from .._tf import tf
 from ..config import value_at
 from ..errors import Interrupted, UserError
 from .content import Batch, Pair, colour_jitter, photometric, sample_batch
+from .images import RGB_TO_YCRCB
 from .losses import Evaluation
 from .network import Architecture, build_transform_net, run_network, save_network
 from .stylizer import Stylizer
@@ -77,13 +78,10 @@ class TrainingStopped(Interrupted):
                                  f"again to continue (checkpoint: {checkpoint})")
 
 
-_TO_CHROMA = np.array([[0.5, -0.418688, -0.081312], [-0.168736, -0.331264, 0.5]], np.float32)  # Cr, Cb rows
-
-
 def coarse_chroma(images: tf.Tensor, sigma: float) -> tf.Tensor:
     """The (Cr, Cb) planes of (B, H, W, 3) RGB images (BT.601, without the 128 offset) under a
     separable Gaussian of ``sigma`` px (edges reflected), (B, H, W, 2)."""
-    chroma = tf.tensordot(images, tf.constant(_TO_CHROMA.T), axes=1)
+    chroma = tf.tensordot(images, tf.constant(RGB_TO_YCRCB[1:].T), axes=1)
     radius = max(1, int(round(3 * sigma)))
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     taps = tf.constant((taps / taps.sum()).astype(np.float32))
