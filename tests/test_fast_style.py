@@ -56,8 +56,7 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     before = trainer.loss(batch, noise)
     for _ in range(6):
         trainer.train_step(pairs)
-    assert trainer.loss(batch, noise) < 0.97 * before  # from the identity: 0.94x after 6 steps (0.88x without
-    # the colour term, which grows from 0 as the network leaves the identity)
+    assert trainer.loss(batch, noise) < 0.93 * before  # from the identity: 0.88x after 6 steps
 
     out = clip_folder / "net.keras"
     code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),

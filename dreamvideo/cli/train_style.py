@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..progress import MODES
 
-COLOUR_WEIGHT = 30.0  # TrainSettings.colour_weight's default (kept here: the parser imports no TensorFlow)
+COLOUR_WEIGHT = 0.0  # TrainSettings.colour_weight's default (kept here: the parser imports no TensorFlow)
 
 if TYPE_CHECKING:
     from ..config import ModelConfig, StyleConfig
