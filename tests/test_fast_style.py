@@ -375,10 +375,28 @@ def test_coarse_chroma_keeps_flat_colours_and_averages_fine_strokes_away():
     grey = np.repeat(np.linspace(0, 255, 40, dtype=np.float32)[None, None, :, None], 32, 1).repeat(3, 3)
     assert np.abs(coarse_chroma(tf.constant(grey), 4.0).numpy()).max() < 1e-3
     strokes = np.where((np.indices((32, 40)).sum(0) % 2 == 0)[..., None], (255, 0, 255), (0, 255, 0))
-    strokes = (strokes.astype(np.float32) + (0, 0, 0))[None] * (128 / 255) + 64  # grey on average
+    strokes = strokes.astype(np.float32)[None] * (128 / 255) + 64  # grey on average
     chroma = coarse_chroma(tf.constant(strokes.astype(np.float32)), 4.0).numpy()
     raw = np.abs(cv2.cvtColor(strokes[0].astype(np.uint8), cv2.COLOR_RGB2YCrCb)[..., 1:] - 128.0).max()
     assert raw > 40 and np.abs(chroma[:, 8:-8, 8:-8]).max() < 0.02 * raw
+
+
+def test_colour_distance_has_gradient_where_the_coarse_colour_differs_only():
+    """Its gradient on the output is non-zero around a re-coloured patch and zero beyond the
+    Gaussian's reach (3 sigma) from it, and zero everywhere when the colours match."""
+    import tensorflow as tf
+
+    from dreamvideo.style.training import colour_distance
+
+    content = tf.constant(np.full((1, 48, 48, 3), 128.0, np.float32))
+    patch = np.full((1, 48, 48, 3), 128.0, np.float32)
+    patch[:, :8, :8] = (220, 60, 60)
+    for out, acts in ((tf.Variable(patch), True), (tf.Variable(content), False)):
+        with tf.GradientTape() as tape:
+            value = colour_distance(out, content, 2.0)
+        gradient = np.abs(tape.gradient(value, out).numpy()).sum(-1)[0]
+        assert (gradient[:8, :8].max() > 0) == acts
+        assert gradient[8 + 12:, :].max() == 0 and gradient[:, 8 + 12:].max() == 0
 
 
 def test_colour_weight_adds_its_term_and_training_with_it_keeps_the_coarse_colours(clip_folder):
