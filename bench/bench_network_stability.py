@@ -57,7 +57,7 @@ from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
 from dreamvideo.motion.flow import OpenCVFlow, warp  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.images import keep_colors, rgb_to_ycrcb, ycrcb_to_rgb  # noqa: E402
-from dreamvideo.style.network import load_network  # noqa: E402
+from dreamvideo.style.network import Architecture, load_network  # noqa: E402
 from dreamvideo.videoio import to_uint8  # noqa: E402
 from dreamvideo.cli.train_style import train_style  # noqa: E402
 from dreamvideo.style.training import TrainSettings  # noqa: E402
@@ -177,7 +177,9 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
     given = {"style_boost": args.style_boost, "photometric": args.photometric,
              "colour_jitter": args.colour_jitter, "colour_weight": args.colour_weight}
+    window = args.train_size if args.norm_window is None else args.norm_window
     settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed,
+                             architecture=Architecture(norm_window=window),
                              **{k: v for k, v in given.items() if v is not None})
     if args.first_norm is not None:
         settings = replace(settings, architecture=replace(settings.architecture, first_norm=bool(args.first_norm)))
@@ -187,6 +189,7 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
             "photometric": settings.photometric, "colour_jitter": settings.colour_jitter,
             "colour_weight": settings.colour_weight, "first_norm": settings.architecture.first_norm,
+            "norm_window": settings.architecture.norm_window,
             "cpu_s": time.process_time() - cpu}
 
 
@@ -210,6 +213,9 @@ def parse_args(argv):
                         help="train-style's coarse-colour term weight (default: its own)")
     parser.add_argument("--first-norm", type=int, choices=[0, 1],
                         help="1/0: instance norm after the network's first conv or not (default: its own)")
+    parser.add_argument("--norm-window", type=int,
+                        help="px the network's norms take their statistics over (default: --train-size, "
+                             "as train-style; 0: the whole image, networks before stop 35)")
     parser.add_argument("--network", help="score this network instead of training one")
     parser.add_argument("--tag", default="")
     parser.add_argument("--diagnose", action="store_true",

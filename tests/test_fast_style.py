@@ -68,6 +68,7 @@ def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_f
     from dreamvideo.style.training import TrainSettings
 
     assert network.metadata["training"]["style_boost"] == TrainSettings.style_boost  # the command's default is the library's
+    assert network.metadata["architecture"]["norm_window"] == SIZE  # its norms see what a training crop held
     frame = textured_image((50, 38), seed=3)  # another size, not a multiple of 4
     styled = network.stylize(frame)
     assert styled.shape == frame.shape and styled.dtype == np.uint8
@@ -174,6 +175,30 @@ def test_a_network_file_from_before_first_norm_rebuilds_as_it_was_made(tmp_path)
     plain = load_network(path).stylize_float(frame)
     rebuilt = load_network(path, dtype="mixed_bfloat16").stylize_float(frame)
     assert np.abs(rebuilt - plain).mean() < 2.0  # bfloat16 rounding, not another network
+
+
+def test_a_network_file_from_before_norm_window_keeps_whole_image_statistics(tmp_path):
+    """Files written before ``norm_window`` normalised over the whole image and load so (their
+    look does not change under a user); new networks take their statistics over a window."""
+    from dataclasses import asdict
+
+    from dreamvideo.style.network import Architecture, InstanceNorm, LocalNorm, build_transform_net, load_network, save_network
+
+    old = Architecture(blocks=1, norm_window=0)
+    recorded = {k: v for k, v in asdict(old).items() if k != "norm_window"}
+    path = save_network(tmp_path / "old.keras", build_transform_net(old),
+                        {"backbone": "vgg16-hed", "styles": [], "architecture": recorded})
+    assert Architecture.from_dict(recorded).norm_window == 0
+    for dtype in ("float32", "mixed_bfloat16"):
+        norms = [layer for layer in load_network(path, dtype=dtype).model.layers if isinstance(layer, InstanceNorm)]
+        assert norms and not any(isinstance(layer, LocalNorm) for layer in norms)
+    new = Architecture(blocks=1)
+    path = save_network(tmp_path / "new.keras", build_transform_net(new),
+                        {"backbone": "vgg16-hed", "styles": [], "architecture": asdict(new)})
+    for dtype in ("float32", "mixed_bfloat16"):
+        windows = sorted({layer.window for layer in load_network(path, dtype=dtype).model.layers
+                          if isinstance(layer, LocalNorm)})
+        assert windows == [new.norm_window // 4, new.norm_window // 2, new.norm_window]  # per halving
 
 
 def test_killed_training_resumes_to_the_same_network(clip_folder, tmp_path):
@@ -506,3 +531,4 @@ def test_train_style_options_default_to_the_training_settings():
     for name in ("size", "steps", "batch", "seed", "style_boost", "temporal_weight", "noise_weight",
                  "colour_weight"):
         assert getattr(args, name) == getattr(defaults, name), name
+    assert defaults.architecture.norm_window == defaults.size  # the norms' window is the training crop

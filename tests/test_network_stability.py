@@ -140,3 +140,59 @@ def test_colour_jitter_turns_the_chroma_of_both_frames_alike_keeps_the_light_and
     strength = lambda ycc: np.linalg.norm(chroma(ycc)[~clipped], axis=-1).sum()  # noqa: E731
     ratio = strength(after) / strength(before)
     assert 0.5 * SATURATION[0] < ratio < 2 * SATURATION[1]
+
+
+def test_box_mean_is_the_mean_over_the_window_clipped_at_the_borders():
+    from dreamvideo._tf import tf
+    from dreamvideo.style.network import box_mean
+
+    x = np.random.default_rng(0).normal(size=(1, 13, 17, 2)).astype(np.float32)
+    radius = 3
+    expected = np.array([[[x[0, max(0, i - radius):i + radius + 1, max(0, j - radius):j + radius + 1].mean((0, 1))
+                           for j in range(17)] for i in range(13)]])
+    assert np.allclose(box_mean(tf.constant(x), radius).numpy(), expected, atol=1e-5)
+
+
+def test_window_mean_on_cells_follows_the_exact_window_mean():
+    """The cells' shortcut stays close to the exact window mean on a textured image (its
+    statistics vary over the frame)."""
+    from dreamvideo._tf import tf
+    from dreamvideo.style.network import box_mean, window_mean
+
+    image = textured_image((160, 96), seed=5).astype(np.float32)[None] / 255.0
+    exact = box_mean(tf.constant(image), 32).numpy()
+    cells = window_mean(tf.constant(image), 64).numpy()
+    assert np.abs(cells - exact).max() < 0.15 * image.std()
+    assert np.abs(cells - exact).mean() < 0.03 * image.std()
+
+
+def _left_residual_change(arch) -> float:
+    """How much of what an untrained network adds to the left of a frame changes when the far
+    right of the frame is painted flat red, relative to what it adds."""
+    frame = textured_image((448, 48), seed=6).astype(np.float32)
+    painted = frame.copy()
+    painted[:, 320:] = (230.0, 30.0, 20.0)
+    before, after = _residual(arch, frame)[:, :48], _residual(arch, painted)[:, :48]
+    return float(np.abs(after - before).max() / np.abs(before).mean())
+
+
+def test_with_a_norm_window_a_region_is_painted_whatever_the_far_frame_holds():
+    """With instance norm over the whole image, what the network paints in one place depends on
+    the whole frame (at 1080p a pale-blue ball was painted red-orange in a warm frame, pale in a
+    256-px crop of it, the training's view). Normalised over a window, a region far enough away
+    does not change what the network adds here at all."""
+    from dreamvideo.style.network import Architecture
+
+    assert _left_residual_change(Architecture(blocks=1, norm_window=0)) > 0.05
+    assert _left_residual_change(Architecture(blocks=1, norm_window=16)) < 1e-4
+
+
+def test_a_norm_window_covering_the_frame_is_instance_norm():
+    """On a crop no larger than half the window every pixel's window holds the whole crop: the
+    network trained on crops the window's size sees what instance norm showed it before."""
+    from dreamvideo.style.network import Architecture
+
+    frame = textured_image((64, 32), seed=7).astype(np.float32)
+    whole = _residual(Architecture(blocks=1, norm_window=0), frame)
+    window = _residual(Architecture(blocks=1, norm_window=256), frame)
+    assert np.abs(whole - window).max() < 1e-3 * np.abs(whole).max()

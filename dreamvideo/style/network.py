@@ -8,7 +8,10 @@ as many doublings, each followed by a conv, then a 3x3 conv to RGB. Every conv b
 followed by ReLU, and by instance norm before it — the first conv only with ``first_norm`` (off
 for new networks): after a linear conv, instance norm removes the frame's level and contrast, and
 what the network adds (``identity``) is then the same on a dark, flat frame as on a bright,
-contrasty one. Convs of the residual blocks and the up-convs are
+contrasty one. The norms take their statistics over a window the size of the training crop
+(``norm_window``, :class:`LocalNorm`), not the whole image: a network trained on 256-px crops
+then paints a region of a 1080p or 4K frame as it painted it in training, whatever the rest of
+the frame holds. Convs of the residual blocks and the up-convs are
 depthwise-separable (``separable=True``): at 1920x1080 in bfloat16 the full Johnson net
 (32-64-128, 5 dense blocks) takes 3.2x the CPU time (5.5 CPU-s), a dense 16-32-96 net 1.7x, a
 dense 16-32-64 net 1.2x, and in short training runs neither dense net lowered the style loss
@@ -52,6 +55,7 @@ import keras  # noqa: E402  (Keras 3, as tf.keras is)
 METADATA_NAME = "dreamvideo.json"
 FORMAT = 1
 STABLE_STEPS = 300  # the shortest training measured to hold still (bench_network_stability.py)
+LOCAL_CELLS = 16  # cells across a LocalNorm window its statistics are gathered on
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,24 @@ class Architecture:
     antialias: bool = True  # blur-pool down, bilinear up (False: stride-2 convs, nearest up)
     identity: bool = True  # the output is the input plus what the network adds
     first_norm: bool = False  # instance norm after the first conv too (blind to the frame's level and contrast)
+    norm_window: int = 256  # px the norms take their statistics over, the training crop's side (0: the
+    # whole image, as files from before: at 1080p a region was painted by what the rest of the frame held)
 
     @classmethod
     def from_dict(cls, data: dict) -> Architecture:
         """From a file's ``architecture``; files from before ``antialias`` and ``identity`` had
-        neither, and every file before ``first_norm`` normalised its first conv."""
+        neither, every file before ``first_norm`` normalised its first conv, and every file
+        before ``norm_window`` over the whole image."""
         return cls(tuple(data["widths"]), int(data["blocks"]), int(data["first_kernel"]),
                    bool(data["separable"]), bool(data.get("antialias", False)),
-                   bool(data.get("identity", False)), bool(data.get("first_norm", True)))
+                   bool(data.get("identity", False)), bool(data.get("first_norm", True)),
+                   int(data.get("norm_window", 0)))
+
+    def norm(self, level: int) -> keras.layers.Layer:
+        """The normalisation layer at ``level`` halvings below full size."""
+        if self.norm_window <= 0:
+            return InstanceNorm()
+        return LocalNorm(max(1, self.norm_window >> level))
 
 
 @keras.saving.register_keras_serializable(package="dreamvideo")
@@ -88,6 +102,63 @@ class InstanceNorm(keras.layers.Layer):
         mean, variance = tf.nn.moments(tf.cast(x, tf.float32), axes=[1, 2], keepdims=True)
         normed = (tf.cast(x, tf.float32) - mean) * tf.math.rsqrt(variance + 1e-5)
         return tf.cast(normed * self.gamma + self.beta, x.dtype)
+
+
+def box_mean(x: tf.Tensor, radius: int) -> tf.Tensor:
+    """Mean of float32 (B, H, W, C) over a (2 radius + 1)^2 window about each pixel, the window
+    clipped at the image's borders (each mean over the pixels it covers): two running sums, so
+    the cost does not grow with the window, and exactly shift-equivariant."""
+    for axis in (1, 2):
+        length = tf.shape(x)[axis]
+        padding = [[0, 0]] * 4
+        padding[axis] = [1, 0]
+        sums = tf.pad(tf.cumsum(x, axis=axis), padding)
+        index = tf.range(length)
+        high = tf.minimum(index + radius + 1, length)
+        low = tf.maximum(index - radius, 0)
+        count = tf.cast(high - low, x.dtype)
+        count = tf.reshape(count, [-1, 1, 1] if axis == 1 else [-1, 1])
+        x = (tf.gather(sums, high, axis=axis) - tf.gather(sums, low, axis=axis)) / count
+    return x
+
+
+def window_mean(x: tf.Tensor, window: int, cells: int = LOCAL_CELLS) -> tf.Tensor:
+    """Mean of float32 (B, H, W, C) over a ``window``-px square about each pixel (clipped at the
+    borders), for windows much larger than a pixel: averaged over cells of ``window // cells`` px,
+    the cells' box mean, and back to full size bilinearly — a few passes over ``x`` whatever the
+    window (:func:`box_mean` at full size made a 1080p frame 5x slower)."""
+    step = max(1, window // cells)
+    if step == 1:
+        return box_mean(x, window // 2)
+    size = tf.shape(x)[1:3]
+    coarse = tf.nn.avg_pool2d(x, step, step, "SAME")
+    coarse = box_mean(coarse, cells // 2)
+    return tf.image.resize(coarse, size, method="bilinear")
+
+
+@keras.saving.register_keras_serializable(package="dreamvideo")
+class LocalNorm(InstanceNorm):
+    """Instance normalisation over a window of ``window`` px about each pixel instead of the
+    whole image (clipped at its borders), learned scale and offset. A network trained on crops
+    the size of the window then sees at 1080p or 4K the statistics it was trained with: with
+    whole-image statistics, a region is painted by what the rest of the frame holds (a pale-blue
+    ball red-orange in a warm 1080p frame, pale in a 256-px crop of it)."""
+
+    def __init__(self, window: int, **kwargs):
+        super().__init__(**kwargs)
+        self.window = int(window)
+
+    def call(self, x):
+        values = tf.cast(x, tf.float32)
+        channels = tf.shape(values)[-1]
+        moments = window_mean(tf.concat([values, tf.square(values)], axis=-1), self.window)
+        mean, square = moments[..., :channels], moments[..., channels:]
+        variance = tf.nn.relu(square - tf.square(mean))
+        normed = (values - mean) * tf.math.rsqrt(variance + 1e-5)
+        return tf.cast(normed * self.gamma + self.beta, x.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "window": self.window}
 
 
 @keras.saving.register_keras_serializable(package="dreamvideo")
@@ -144,7 +215,7 @@ class InputPlus(keras.layers.Layer):
 
 
 def _conv(x, channels: int, kernel: int, *, stride: int = 1, separable: bool = False,
-          norm: bool = True, relu: bool = True, zero: bool = False):
+          norm: keras.layers.Layer | None = None, relu: bool = True, zero: bool = False):
     layers = keras.layers
     if kernel > 1:
         x = ReflectPad(kernel // 2)(x)
@@ -154,8 +225,8 @@ def _conv(x, channels: int, kernel: int, *, stride: int = 1, separable: bool = F
     else:
         x = layers.Conv2D(channels, kernel, strides=stride,
                           kernel_initializer="zeros" if zero else "glorot_uniform")(x)
-    if norm:
-        x = InstanceNorm()(x)
+    if norm is not None:
+        x = norm(x)
     return layers.ReLU()(x) if relu else x
 
 
@@ -169,20 +240,21 @@ def build_transform_net(arch: Architecture = Architecture(), *, dtype: str = "fl
     inputs = keras.Input((None, None, 3), name="rgb")
     with _policy(dtype):
         x = layers.Rescaling(1 / 127.5, offset=-1.0)(inputs)
-        x = _conv(x, widths[0], arch.first_kernel, norm=arch.first_norm)
-        for channels in widths[1:]:
+        x = _conv(x, widths[0], arch.first_kernel, norm=arch.norm(0) if arch.first_norm else None)
+        for level, channels in enumerate(widths[1:], start=1):
             if arch.antialias:
-                x = _conv(BlurDown()(x), channels, 3)
+                x = _conv(BlurDown()(x), channels, 3, norm=arch.norm(level))
             else:
-                x = _conv(x, channels, 3, stride=2)
+                x = _conv(x, channels, 3, stride=2, norm=arch.norm(level))
+        bottom = len(widths) - 1
         for _ in range(arch.blocks):
-            y = _conv(x, widths[-1], 3, separable=sep)
-            y = _conv(y, widths[-1], 3, separable=sep, relu=False)
+            y = _conv(x, widths[-1], 3, separable=sep, norm=arch.norm(bottom))
+            y = _conv(y, widths[-1], 3, separable=sep, relu=False, norm=arch.norm(bottom))
             x = layers.Add()([x, y])
-        for channels in reversed(widths[:-1]):
+        for level, channels in reversed(list(enumerate(widths[:-1]))):
             x = BilinearUp()(x) if arch.antialias else layers.UpSampling2D(2, interpolation="nearest")(x)
-            x = _conv(x, channels, 3, separable=sep)
-        x = _conv(x, 3, 3, norm=False, relu=False, zero=arch.identity)
+            x = _conv(x, channels, 3, separable=sep, norm=arch.norm(level))
+        x = _conv(x, 3, 3, relu=False, zero=arch.identity)
         if arch.identity:
             outputs = InputPlus(dtype="float32")(x, inputs)
         else:
