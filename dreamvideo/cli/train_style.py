@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..progress import MODES
 
-COLOUR_WEIGHT = 0.0  # TrainSettings.colour_weight's default (kept here: the parser imports no TensorFlow)
+COLOUR_WEIGHT = 30.0  # TrainSettings.colour_weight's default (kept here: the parser imports no TensorFlow)
 
 if TYPE_CHECKING:
     from ..config import ModelConfig, StyleConfig
@@ -29,9 +29,9 @@ def add_train_style_parser(commands) -> None:
     parser.add_argument("--size", type=int, default=256, help="crop side in px (default 256)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
     parser.add_argument("--batch", type=int, default=1, help="frame pairs per step (default 1)")
-    parser.add_argument("--style-boost", type=float, default=0.5,
+    parser.add_argument("--style-boost", type=float, default=0.4,
                         help="the style weight in training is the preset's x this "
-                             "(default 0.5; higher: more style, less content)")
+                             "(default 0.4; higher: more style, less content)")
     parser.add_argument("--temporal-weight", type=float, default=20.0,
                         help="weight of the output-level temporal term in training (default 20)")
     parser.add_argument("--noise-weight", type=float, default=10.0,

@@ -58,11 +58,11 @@ class TrainSettings:
     seed: int = 0
     learning_rate: float = 2e-3  # Adam's, decayed along a cosine to final_rate x it at the last step
     final_rate: float = 0.05
-    style_boost: float = 0.5  # the style term's weight in training is the preset's x this
+    style_boost: float = 0.4  # the style term's weight in training is the preset's x this
     temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
-    colour_weight: float = 0.0  # the coarse-colour term's weight (0, off: see docs/design/fast-style.md)
+    colour_weight: float = 30.0  # the coarse-colour term's weight (see docs/design/fast-style.md)
     colour_sigma: float = 4.0  # its Gaussian, px at the training size
     photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
     colour_jitter: float = 0.0  # share of steps whose chroma is turned and scaled (content.colour_jitter)
