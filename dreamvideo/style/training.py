@@ -7,11 +7,12 @@ Each step takes ``batch`` random crops of consecutive frame pairs (a, b) from th
   (content, style Grams, TV) with the same weights, layers, ``scale`` and style-image targets as
   optimisation-based ``effect: style`` (a :class:`.stylizer.Stylizer` provides them), except that
   the style weight is ``style_boost`` times the preset's: a small network cannot reach the
-  optimiser's point on both terms, and chooses where it falls short by this balance. 0.5 (with
-  the network seeing the frame's level, ``Architecture.first_norm`` off, and ``photometric``
-  jitter on half the steps): the default 2000 steps keep the content within 1.5x the
-  optimiser's content loss on photographs (2 and 1 bought style by re-colouring the content:
-  1.8-2.6x); see docs/design/fast-style.md;
+  optimiser's point on both terms, and chooses where it falls short by this balance. 0.4 (with
+  the network seeing the frame's level, ``Architecture.first_norm`` off, ``photometric`` jitter
+  on half the steps and the coarse-colour term below): the default 2000 steps keep the content
+  within 1.5x the optimiser's content loss on photographs (2 and 1 bought style by re-colouring
+  the content: 1.8-2.6x; 0.5 without the colour term sat on the 1.5x line); see
+  docs/design/fast-style.md;
 - its temporal term on the *outputs* (ReCoNet): the output of a warped into b by the flow
   between the input frames, held to the output of b where the consistency mask is on, with the
   training's own ``temporal_weight`` (the preset's is the blend at render time, see
@@ -62,7 +63,7 @@ class TrainSettings:
     temporal_weight: float = 20.0  # the output-level temporal term's (not the preset's blend)
     noise_weight: float = 10.0
     noise_sigma: float = 8.0
-    colour_weight: float = 30.0  # the coarse-colour term's weight (see docs/design/fast-style.md)
+    colour_weight: float = 30.0  # the coarse-colour term's weight (0: off; see docs/design/fast-style.md)
     colour_sigma: float = 4.0  # its Gaussian, px at the training size
     photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
     colour_jitter: float = 0.0  # share of steps whose chroma is turned and scaled (content.colour_jitter)
