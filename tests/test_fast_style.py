@@ -50,14 +50,15 @@ def _trainer(folder, steps, seed=0, **options):
 def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_folder, capsys):
     from dreamvideo.style.network import load_network
 
-    trainer, pairs = _trainer(clip_folder, steps=6, colour_weight=0.0)  # the Gatys criterion and the
-    # training-only terms; the colour term starts at 0 from the identity and can only grow
+    trainer, pairs = _trainer(clip_folder, steps=6, colour_weight=0.0, style_boost=1.0)  # the Gatys
+    # criterion at the preset's balance and the training-only terms (the colour term starts at 0
+    # from the identity and can only grow; a lower boost makes the style term, which falls, smaller)
     assert len(pairs) == 2 and pairs[0].mask.mean() > 0.8  # both pairs, flow mostly reliable
     batch, noise = trainer.batch(pairs, step=12345)  # a fixed held-out batch
     before = trainer.loss(batch, noise)
     for _ in range(6):
         trainer.train_step(pairs)
-    assert trainer.loss(batch, noise) < 0.93 * before  # from the identity: 0.88x after 6 steps
+    assert trainer.loss(batch, noise) < 0.95 * before  # untrained: 1x exactly; 0.92x after 6 steps
 
     out = clip_folder / "net.keras"
     code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
