@@ -57,7 +57,7 @@ from dreamvideo.effects.style_network import NetworkStyleEffect  # noqa: E402
 from dreamvideo.motion.flow import OpenCVFlow, warp  # noqa: E402
 from dreamvideo.progress import Progress  # noqa: E402
 from dreamvideo.style.images import keep_colors, rgb_to_ycrcb, ycrcb_to_rgb  # noqa: E402
-from dreamvideo.style.network import Architecture, load_network  # noqa: E402
+from dreamvideo.style.network import load_network  # noqa: E402
 from dreamvideo.videoio import to_uint8  # noqa: E402
 from dreamvideo.cli.train_style import train_style  # noqa: E402
 from dreamvideo.style.training import TrainSettings  # noqa: E402
@@ -177,19 +177,19 @@ def train(clip: Clip, style: np.ndarray, config: StyleConfig, args, path: Path) 
     cv2.imwrite(str(style_path), cv2.cvtColor(style, cv2.COLOR_RGB2BGR))
     given = {"style_boost": args.style_boost, "photometric": args.photometric,
              "colour_jitter": args.colour_jitter, "colour_weight": args.colour_weight}
-    window = args.train_size if args.norm_window is None else args.norm_window
     settings = TrainSettings(size=args.train_size, steps=args.steps, seed=args.seed,
-                             architecture=Architecture(norm_window=window),
                              **{k: v for k, v in given.items() if v is not None})
-    if args.first_norm is not None:
-        settings = replace(settings, architecture=replace(settings.architecture, first_norm=bool(args.first_norm)))
+    chosen = {"first_norm": None if args.first_norm is None else bool(args.first_norm), "norm_window": args.norm_window}
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    if chosen:
+        settings = replace(settings, architecture=replace(settings.network_architecture, **chosen))
     cpu = time.process_time()
     train_style([style_path], str(folder), path, style=config, model=ModelConfig(), settings=settings,
                 overwrite=True, progress=Progress("plain"))
     return {"steps": args.steps, "size": args.train_size, "style_boost": settings.style_boost,
             "photometric": settings.photometric, "colour_jitter": settings.colour_jitter,
-            "colour_weight": settings.colour_weight, "first_norm": settings.architecture.first_norm,
-            "norm_window": settings.architecture.norm_window,
+            "colour_weight": settings.colour_weight, "first_norm": settings.network_architecture.first_norm,
+            "norm_window": settings.network_architecture.norm_window,
             "cpu_s": time.process_time() - cpu}
 
 

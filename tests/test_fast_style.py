@@ -50,15 +50,19 @@ def _trainer(folder, steps, seed=0, **options):
 def test_training_lowers_the_loss_and_writes_a_network_for_any_frame_size(clip_folder, capsys):
     from dreamvideo.style.network import load_network
 
-    trainer, pairs = _trainer(clip_folder, steps=6, colour_weight=0.0, style_boost=1.0)  # the Gatys
+    trainer, pairs = _trainer(clip_folder, steps=10, colour_weight=0.0, style_boost=1.0)  # the Gatys
     # criterion at the preset's balance and the training-only terms (the colour term starts at 0
     # from the identity and can only grow; a lower boost makes the style term, which falls, smaller)
     assert len(pairs) == 2 and pairs[0].mask.mean() > 0.8  # both pairs, flow mostly reliable
-    batch, noise = trainer.batch(pairs, step=12345)  # a fixed held-out batch
-    before = trainer.loss(batch, noise)
-    for _ in range(6):
+    held_out = [trainer.batch(pairs, step=12345 + k) for k in range(6)]  # fixed batches, not trained on
+
+    def loss() -> float:
+        return sum(trainer.loss(batch, noise) for batch, noise in held_out)
+
+    before = loss()
+    for _ in range(10):
         trainer.train_step(pairs)
-    assert trainer.loss(batch, noise) < 0.95 * before  # untrained: 1x exactly; 0.92x after 6 steps
+    assert loss() < 0.95 * before  # untrained: 1x exactly; 0.91x after 10 steps (one batch: 0.90-1.05x by seed)
 
     out = clip_folder / "net.keras"
     code = main(["train-style", str(clip_folder / "style.png"), "--content", str(clip_folder / "frames"),
@@ -533,4 +537,4 @@ def test_train_style_options_default_to_the_training_settings():
     for name in ("size", "steps", "batch", "seed", "style_boost", "temporal_weight", "noise_weight",
                  "colour_weight"):
         assert getattr(args, name) == getattr(defaults, name), name
-    assert defaults.architecture.norm_window == defaults.size  # the norms' window is the training crop
+    assert defaults.network_architecture.norm_window == defaults.size  # the norms' window is the training crop

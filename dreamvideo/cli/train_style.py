@@ -62,7 +62,6 @@ def run_train_style(args: argparse.Namespace) -> int:
     for path in args.styles:
         if not path.is_file():
             raise UserError(f"style image not found: {path}")
-    from ..style.network import Architecture
     from ..style.training import TrainSettings
 
     for name, value in (("--temporal-weight", args.temporal_weight), ("--noise-weight", args.noise_weight),
@@ -73,8 +72,7 @@ def run_train_style(args: argparse.Namespace) -> int:
         raise UserError(f"--style-boost: must be > 0, got {args.style_boost}")
     settings = TrainSettings(size=args.size, steps=args.steps, batch=args.batch, seed=args.seed,
                              style_boost=args.style_boost, temporal_weight=args.temporal_weight,
-                             noise_weight=args.noise_weight, colour_weight=args.colour_weight,
-                             architecture=Architecture(norm_window=args.size))
+                             noise_weight=args.noise_weight, colour_weight=args.colour_weight)
     output = train_style(args.styles, args.content, args.output, style=preset.style, model=preset.model,
                          settings=settings, overwrite=args.overwrite, progress=Progress(args.progress))
     if args.progress not in ("none", "json"):
@@ -120,7 +118,7 @@ def train_style(styles: Sequence[Path], content: str, output: Path, *, style: St
                     "temporal": settings.temporal_weight},
         "content_layers": list(style.content_layers), "style_layers": style_layer_weights(style),
         "scale": style.scale, "preserve_colors": style.preserve_colors,
-        "architecture": architecture_dict(settings.architecture), "training": settings_dict(settings),
+        "architecture": architecture_dict(settings.network_architecture), "training": settings_dict(settings),
     }
     source, flow = content_for(content)
     pairs = load_pairs(source, flow)

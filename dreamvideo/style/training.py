@@ -33,7 +33,7 @@ re-run continues to the very network an uninterrupted run makes.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -68,7 +68,13 @@ class TrainSettings:
     photometric: float = 0.5  # share of steps whose frames get a random contrast and gamma (content.photometric)
     colour_jitter: float = 0.0  # share of steps whose chroma is turned and scaled (content.colour_jitter)
     checkpoint_every: int = 20
-    architecture: Architecture = field(default_factory=Architecture)
+    architecture: Architecture | None = None  # None: the measured default, its norms' window the crop
+
+    @property
+    def network_architecture(self) -> Architecture:
+        """The transform network's architecture: as given, or the default with its norms over a
+        window of ``size`` (a network paints a 1080p frame as it painted its training crops)."""
+        return self.architecture or Architecture(norm_window=self.size)
 
 
 class TrainingStopped(Interrupted):
@@ -129,7 +135,7 @@ class Trainer:
         self.settings = settings
         self.stylizer = stylizer
         keras.utils.set_random_seed(settings.seed)
-        self.model = build_transform_net(settings.architecture, dtype=network_dtype)
+        self.model = build_transform_net(settings.network_architecture, dtype=network_dtype)
         self.variables = self.model.trainable_variables
         rate = keras.optimizers.schedules.CosineDecay(settings.learning_rate, max(1, settings.steps),
                                                       alpha=settings.final_rate)
